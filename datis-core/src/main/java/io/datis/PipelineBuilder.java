@@ -1,0 +1,216 @@
+package io.datis;
+
+import io.datis.api.ConfigurationException;
+import io.datis.api.event.TableId;
+import io.datis.api.sink.Sink;
+import io.datis.api.transform.Transform;
+import io.datis.internal.DatisPipeline;
+import io.datis.internal.PipelineSettings;
+import io.datis.postgres.PostgresSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Describes a pipeline: what to capture, how to transform it, where to deliver it. Obtained from {@link
+ * Datis#capture}. Setters check their own argument at once; {@link #start()} checks the whole and
+ * reports every problem in one {@link ConfigurationException}. Settings may be given in any order. A
+ * builder can start several pipelines (for example one after another with the same offsets).
+ */
+public final class PipelineBuilder {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,49}");
+
+  /** Debezium settings that Datis decides, since changing them would break its guarantees. */
+  private static final Set<String> RESERVED_DEBEZIUM_PROPERTIES =
+      Set.of(
+          "connector.class",
+          "plugin.name",
+          "offset.storage",
+          "provide.transaction.metadata",
+          "unavailable.value.placeholder",
+          "table.include.list",
+          "slot.name",
+          "publication.name",
+          "topic.prefix",
+          "decimal.handling.mode",
+          "time.precision.mode",
+          "interval.handling.mode",
+          "binary.handling.mode");
+
+  private final PostgresSource source;
+  private String name = "datis";
+  private final Set<TableId> tables = new LinkedHashSet<>();
+  private final List<Transform> transforms = new ArrayList<>();
+  private @Nullable Sink sink;
+  private @Nullable OffsetStore offsets;
+  private SnapshotMode snapshotMode = SnapshotMode.INITIAL;
+  private int maxBatchSize = 2048;
+  private int maxInFlightEvents = 20_000;
+  private Duration closeTimeout = Duration.ofSeconds(30);
+  private final Map<String, String> debeziumProperties = new LinkedHashMap<>();
+
+  PipelineBuilder(PostgresSource source) {
+    this.source = source;
+  }
+
+  /**
+   * Names the pipeline (default {@code datis}): 1 to 50 letters, digits, {@code _}, {@code .} or {@code
+   * -}. The name appears in logs and thread names and, unless the source sets them, derives the slot and
+   * publication names ({@code datis_<name>}) and the default offsets file.
+   */
+  public PipelineBuilder name(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "Invalid pipeline name '"
+              + name
+              + "': use 1 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit");
+    }
+    this.name = name;
+    return this;
+  }
+
+  /**
+   * Adds tables to capture, each schema-qualified ({@code "public.orders"}). Repeated calls add to the
+   * list. Changes to other tables are not captured.
+   */
+  public PipelineBuilder tables(String... tables) {
+    Objects.requireNonNull(tables, "tables");
+    for (String table : tables) {
+      this.tables.add(TableId.parse(Objects.requireNonNull(table, "table")));
+    }
+    return this;
+  }
+
+  /**
+   * Adds a transform. Transforms run in the order added, each on the result of the previous one; a
+   * dropped event skips the rest of the chain and the sink.
+   */
+  public PipelineBuilder transform(Transform transform) {
+    transforms.add(Objects.requireNonNull(transform, "transform"));
+    return this;
+  }
+
+  /** The sink that receives the events. Required. The pipeline opens it at start and closes it at stop. */
+  public PipelineBuilder to(Sink sink) {
+    this.sink = Objects.requireNonNull(sink, "sink");
+    return this;
+  }
+
+  /**
+   * Where offsets live. Default: the file {@code datis-offsets/<name>.offsets} in the working directory.
+   */
+  public PipelineBuilder offsets(OffsetStore offsets) {
+    this.offsets = Objects.requireNonNull(offsets, "offsets");
+    return this;
+  }
+
+  /** Whether a new pipeline reads existing rows first. Default {@link SnapshotMode#INITIAL}. */
+  public PipelineBuilder snapshot(SnapshotMode mode) {
+    this.snapshotMode = Objects.requireNonNull(mode, "mode");
+    return this;
+  }
+
+  /** The most events handed to the sink in one batch. Default 2048. */
+  public PipelineBuilder maxBatchSize(int maxBatchSize) {
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException("maxBatchSize must be at least 1, but was " + maxBatchSize);
+    }
+    this.maxBatchSize = maxBatchSize;
+    return this;
+  }
+
+  /**
+   * The most events delivered to the sink but not yet acknowledged. When reached, capture pauses until
+   * the sink catches up, which bounds memory. Default 20,000.
+   */
+  public PipelineBuilder maxInFlightEvents(int maxInFlightEvents) {
+    if (maxInFlightEvents < 1) {
+      throw new IllegalArgumentException("maxInFlightEvents must be at least 1, but was " + maxInFlightEvents);
+    }
+    this.maxInFlightEvents = maxInFlightEvents;
+    return this;
+  }
+
+  /** How long {@link Pipeline#close()} waits for the sink to finish outstanding batches. Default 30 s. */
+  public PipelineBuilder closeTimeout(Duration closeTimeout) {
+    Objects.requireNonNull(closeTimeout, "closeTimeout");
+    if (closeTimeout.isNegative()) {
+      throw new IllegalArgumentException("closeTimeout must not be negative, but was " + closeTimeout);
+    }
+    this.closeTimeout = closeTimeout;
+    return this;
+  }
+
+  /**
+   * Sets a Debezium PostgreSQL connector property that Datis does not manage itself, such as {@code
+   * snapshot.fetch.size} or {@code status.update.interval.ms}. For experts: Datis's settings for the
+   * connector, plugin, offsets, slot, publication, table list and value handling cannot be overridden.
+   */
+  public PipelineBuilder debeziumProperty(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if (RESERVED_DEBEZIUM_PROPERTIES.contains(key)) {
+      throw new IllegalArgumentException(
+          "Debezium property '" + key + "' is managed by Datis; use the PipelineBuilder or PostgresSource setting instead");
+    }
+    debeziumProperties.put(key, value);
+    return this;
+  }
+
+  /**
+   * Checks the configuration and the database, then starts capturing. Returns once the replication
+   * slot exists and the engine runs: every change committed after this returns is captured (with {@link
+   * SnapshotMode#INITIAL}, possibly within the snapshot's rows).
+   *
+   * @throws ConfigurationException listing every configuration problem
+   * @throws io.datis.api.SourceException if the database cannot be captured from (for example {@code
+   *     wal_level} is not {@code logical}, a table does not exist, a privilege is missing or the slot is
+   *     in use), saying how to fix it
+   */
+  public Pipeline start() {
+    List<String> problems = new ArrayList<>();
+    if (sink == null) {
+      problems.add("no sink: call to(sink) with where the events should go");
+    }
+    if (tables.isEmpty()) {
+      problems.add("no tables: call tables(\"schema.table\", ...) with the tables to capture");
+    }
+    if (maxInFlightEvents < maxBatchSize) {
+      problems.add(
+          "maxInFlightEvents ("
+              + maxInFlightEvents
+              + ") is smaller than maxBatchSize ("
+              + maxBatchSize
+              + "): raise maxInFlightEvents or lower maxBatchSize");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigurationException("Pipeline '" + name + "' cannot start", problems);
+    }
+    OffsetStore store =
+        offsets != null ? offsets : OffsetStore.file(Path.of("datis-offsets", name + ".offsets"));
+    PipelineSettings settings =
+        new PipelineSettings(
+            name,
+            source,
+            List.copyOf(tables),
+            List.copyOf(transforms),
+            Objects.requireNonNull(sink),
+            store,
+            snapshotMode,
+            maxBatchSize,
+            maxInFlightEvents,
+            closeTimeout,
+            Map.copyOf(debeziumProperties));
+    return DatisPipeline.start(settings);
+  }
+}

@@ -1,0 +1,100 @@
+package io.datis.internal;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Tracks the batches handed to the sink, in capture order, and finds the contiguous prefix that the sink
+ * has completed. Offsets may advance only to the last commit point inside that prefix: a batch completed
+ * out of order waits for the ones before it.
+ *
+ * @param <P> a commit point: something whose offset may be committed (a transaction end)
+ */
+final class CommitTracker<P> {
+
+  /** One batch of the capture stream, with the last commit point it contains, if any. */
+  static final class Segment<P> {
+    private final @Nullable P commitPoint;
+    private final int events;
+    private boolean completed;
+
+    private Segment(@Nullable P commitPoint, int events) {
+      this.commitPoint = commitPoint;
+      this.events = events;
+    }
+
+    int events() {
+      return events;
+    }
+  }
+
+  private final ArrayDeque<Segment<P>> segments = new ArrayDeque<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition drained = lock.newCondition();
+
+  /** Appends the next batch of the stream; called in capture order. */
+  Segment<P> append(@Nullable P commitPoint, int events) {
+    Segment<P> segment = new Segment<>(commitPoint, events);
+    lock.lock();
+    try {
+      segments.addLast(segment);
+    } finally {
+      lock.unlock();
+    }
+    return segment;
+  }
+
+  /**
+   * Marks a batch completed and returns the newest commit point that is now safe to commit, or {@code
+   * null} if the completed prefix did not reach a new one.
+   */
+  @Nullable P complete(Segment<P> segment) {
+    lock.lock();
+    try {
+      segment.completed = true;
+      P newest = null;
+      while (!segments.isEmpty() && segments.peekFirst().completed) {
+        Segment<P> done = segments.removeFirst();
+        if (done.commitPoint != null) {
+          newest = done.commitPoint;
+        }
+      }
+      if (segments.isEmpty()) {
+        drained.signalAll();
+      }
+      return newest;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until every appended batch has completed; {@code false} if the timeout elapsed first. */
+  boolean awaitDrained(long timeout, TimeUnit unit) throws InterruptedException {
+    long remaining = unit.toNanos(timeout);
+    lock.lock();
+    try {
+      while (!segments.isEmpty()) {
+        if (remaining <= 0) {
+          return false;
+        }
+        remaining = drained.awaitNanos(remaining);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The number of batches not yet in the completed prefix. */
+  int pendingBatches() {
+    lock.lock();
+    try {
+      return segments.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,449 @@
+package io.datis.internal;
+
+import io.datis.Pipeline;
+import io.datis.api.DatisException;
+import io.datis.api.SinkException;
+import io.datis.api.SourceException;
+import io.datis.api.TransformException;
+import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.TableId;
+import io.datis.api.sink.Sink;
+import io.datis.api.sink.SinkContext;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running pipeline: the Debezium async engine feeds batches of records to {@link #handleBatch}, which
+ * converts and transforms them and hands them to the sink without waiting; as the sink completes batches,
+ * offsets advance over the contiguous completed prefix, and only at transaction ends (Debezium 3.6.1 can
+ * skip, after a restart, changes that share an LSN with the last committed one; a transaction end is
+ * never mid-LSN). A semaphore bounds the events in flight, so a slow sink pauses capture.
+ */
+public final class DatisPipeline implements Pipeline {
+
+  private static final Logger log = LoggerFactory.getLogger(DatisPipeline.class);
+
+  /** How long {@code start()} waits for the engine to connect and begin polling. */
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+
+  private final PipelineSettings settings;
+  private final Sink sink;
+  private final RecordConverter converter;
+  private final TransformChain transforms;
+  private final CommitTracker<RecordChangeEvent<SourceRecord>> tracker = new CommitTracker<>();
+  private final Semaphore inFlight;
+  private final Object commitLock = new Object();
+  private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pendingCommit = new AtomicReference<>();
+  private final ExecutorService engineExecutor;
+  private final ExecutorService commitExecutor;
+  private final CountDownLatch pollingStarted = new CountDownLatch(1);
+  private final CompletableFuture<Void> termination = new CompletableFuture<>();
+  private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+  private final Object lifecycle = new Object();
+
+  private volatile @Nullable DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+  private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
+  /** Set once closing or failing: capture no more, deliver no more. */
+  private volatile boolean stopping;
+  private boolean shutdownStarted;
+
+  private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
+    this.settings = settings;
+    this.sink = settings.sink();
+    this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), oldRowColumns);
+    this.transforms = new TransformChain(settings.transforms());
+    this.inFlight = new Semaphore(settings.maxInFlightEvents());
+    this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
+    this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
+  }
+
+  /** Checks the database, opens the sink and starts the engine; returns once the engine is polling. */
+  public static Pipeline start(PipelineSettings settings) {
+    Map<TableId, Set<String>> oldRowColumns = new PostgresPreflight(settings).run();
+    DatisPipeline pipeline = new DatisPipeline(settings, oldRowColumns);
+    try {
+      pipeline.launch();
+    } catch (RuntimeException e) {
+      pipeline.shutdown(false);
+      throw e;
+    }
+    return pipeline;
+  }
+
+  private void launch() {
+    try {
+      sink.open(sinkContext());
+    } catch (Exception e) {
+      throw new SinkException(
+          "Sink " + sink.getClass().getName() + " failed to open: " + e.getMessage(), e);
+    }
+    DebeziumEngine<RecordChangeEvent<SourceRecord>> built =
+        DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+            .using(DebeziumConfiguration.of(settings))
+            .using(
+                new DebeziumEngine.ConnectorCallback() {
+                  @Override
+                  public void pollingStarted() {
+                    pollingStarted.countDown();
+                  }
+                })
+            .using((success, message, error) -> onEngineStopped(success, message, error))
+            .notifying(this::handleBatch)
+            .build();
+    engine = built;
+    engineExecutor.execute(built);
+    awaitPollingStarted();
+    log.info(
+        "Pipeline '{}' started: capturing {} from {}:{}/{} through slot '{}' and publication '{}', offsets in {}",
+        settings.name(),
+        settings.tables(),
+        settings.source().host(),
+        settings.source().port(),
+        settings.source().database(),
+        settings.slotName(),
+        settings.publicationName(),
+        settings.offsets());
+  }
+
+  private void awaitPollingStarted() {
+    try {
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      while (!pollingStarted.await(50, TimeUnit.MILLISECONDS)) {
+        Throwable failed = failure.get();
+        if (failed != null) {
+          throw failed instanceof RuntimeException ? (RuntimeException) failed : new SourceException(failed.getMessage(), failed);
+        }
+        if (System.nanoTime() > deadline) {
+          throw new SourceException(
+              "Pipeline '" + settings.name() + "' did not start within " + START_TIMEOUT.toSeconds() + " s");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SourceException("Interrupted while starting pipeline '" + settings.name() + "'", e);
+    }
+  }
+
+  /** Called by the engine's polling thread with each batch of records, in capture order. */
+  private void handleBatch(
+      List<RecordChangeEvent<SourceRecord>> records,
+      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter)
+      throws InterruptedException {
+    committer = recordCommitter;
+    if (stopping) {
+      return; // not marked, so not committed: delivered again by the next pipeline
+    }
+    List<ChangeEvent> events = new ArrayList<>(records.size());
+    // Transaction ends that arrive before this batch's first change close transactions of earlier
+    // batches: they get a segment of their own, so they commit as soon as those batches complete.
+    RecordChangeEvent<SourceRecord> leadingCommitPoint = null;
+    RecordChangeEvent<SourceRecord> commitPoint = null;
+    boolean seenChange = false;
+    for (RecordChangeEvent<SourceRecord> record : records) {
+      SourceRecord sourceRecord = record.record();
+      switch (converter.kindOf(sourceRecord)) {
+        case CHANGE:
+          seenChange = true;
+          ChangeEvent event;
+          try {
+            event = converter.toChangeEvent(sourceRecord);
+          } catch (RuntimeException e) {
+            fail(
+                new SourceException(
+                    "Cannot convert the change at offset "
+                        + sourceRecord.sourceOffset()
+                        + " of table topic '"
+                        + sourceRecord.topic()
+                        + "': "
+                        + e,
+                    e));
+            return;
+          }
+          if (RecordConverter.isCommitPointOnItsOwn(event)) {
+            commitPoint = record;
+          }
+          ChangeEvent transformed;
+          try {
+            transformed = transforms.apply(event);
+          } catch (TransformException e) {
+            fail(e);
+            return;
+          }
+          if (transformed != null) {
+            events.add(transformed);
+          }
+          break;
+        case TRANSACTION_END:
+          if (seenChange) {
+            commitPoint = record;
+          } else {
+            leadingCommitPoint = record;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    if (leadingCommitPoint != null) {
+      completed(tracker.append(leadingCommitPoint, 0));
+    }
+    if (events.isEmpty() && commitPoint == null) {
+      return;
+    }
+    int permits = events.size();
+    while (!inFlight.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
+      if (stopping) {
+        return;
+      }
+    }
+    CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment = tracker.append(commitPoint, permits);
+    if (events.isEmpty()) {
+      completed(segment);
+      return;
+    }
+    List<ChangeEvent> batch = Collections.unmodifiableList(events);
+    CompletionStage<Void> delivery;
+    try {
+      delivery = sink.deliver(batch);
+      if (delivery == null) {
+        throw new IllegalStateException("deliver(...) returned null instead of a CompletionStage");
+      }
+    } catch (RuntimeException e) {
+      delivery = CompletableFuture.failedFuture(e);
+    }
+    delivery.whenComplete(
+        (ignored, error) -> {
+          if (error == null) {
+            completed(segment);
+          } else {
+            inFlight.release(segment.events());
+            fail(deliveryFailure(batch, error));
+          }
+        });
+  }
+
+  private void completed(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
+    inFlight.release(segment.events());
+    synchronized (commitLock) {
+      RecordChangeEvent<SourceRecord> newest = tracker.complete(segment);
+      if (newest != null && pendingCommit.getAndSet(newest) == null) {
+        try {
+          commitExecutor.execute(this::commitPending);
+        } catch (RejectedExecutionException e) {
+          log.debug("Pipeline '{}' stopped; offsets are no longer committed", settings.name());
+        }
+      }
+    }
+  }
+
+  /** Commits the newest acknowledged transaction end; runs on the commit thread. */
+  private void commitPending() {
+    RecordChangeEvent<SourceRecord> point = pendingCommit.getAndSet(null);
+    DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
+    if (point == null || current == null) {
+      return;
+    }
+    try {
+      current.markProcessed(point);
+      current.markBatchFinished();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("Pipeline '{}' could not commit offsets; will retry with the next commit: {}", settings.name(), e.toString());
+    }
+  }
+
+  private SinkException deliveryFailure(List<ChangeEvent> batch, Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return new SinkException(
+        "Sink "
+            + sink.getClass().getName()
+            + " failed to deliver a batch of "
+            + batch.size()
+            + " events (from "
+            + batch.get(0).position()
+            + " to "
+            + batch.get(batch.size() - 1).position()
+            + "): "
+            + cause
+            + ". Nothing from this batch on was committed: it is delivered again when the pipeline restarts",
+        cause);
+  }
+
+  private void onEngineStopped(boolean success, String message, @Nullable Throwable error) {
+    if (stopping) {
+      return;
+    }
+    String reason = error != null && error.getMessage() != null ? error.getMessage() : message;
+    fail(new SourceException("Capture from PostgreSQL stopped unexpectedly: " + reason, error));
+  }
+
+  private void fail(DatisException cause) {
+    if (!failure.compareAndSet(null, cause)) {
+      return;
+    }
+    stopping = true;
+    log.error("Pipeline '{}' failed: {}", settings.name(), cause.getMessage());
+    Thread stopper = named("stop").newThread(() -> shutdown(false));
+    stopper.start();
+  }
+
+  @Override
+  public void close() {
+    shutdown(true);
+  }
+
+  /** Stops everything once; the first caller does the work, later callers wait for it. */
+  private void shutdown(boolean graceful) {
+    synchronized (lifecycle) {
+      if (shutdownStarted) {
+        if (graceful) {
+          termination.handle((v, e) -> null).join();
+        }
+        return;
+      }
+      shutdownStarted = true;
+    }
+    stopping = true;
+    if (graceful) {
+      awaitOutstandingBatches();
+    }
+    runOnCommitThread(this::commitPending);
+    commitExecutor.shutdown();
+    closeEngine();
+    closeSink();
+    Throwable failed = failure.get();
+    if (failed == null) {
+      log.info("Pipeline '{}' closed", settings.name());
+      termination.complete(null);
+    } else {
+      termination.completeExceptionally(failed);
+    }
+  }
+
+  private void awaitOutstandingBatches() {
+    try {
+      if (!tracker.awaitDrained(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn(
+            "Pipeline '{}' closed with {} batches still unacknowledged after {}; they stay uncommitted and are delivered again on restart",
+            settings.name(),
+            tracker.pendingBatches(),
+            settings.closeTimeout());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void runOnCommitThread(Runnable task) {
+    try {
+      commitExecutor.submit(task).get(30, TimeUnit.SECONDS);
+    } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+      log.warn("Pipeline '{}' could not commit its last offsets: {}", settings.name(), e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeEngine() {
+    DebeziumEngine<RecordChangeEvent<SourceRecord>> running = engine;
+    try {
+      if (running != null) {
+        running.close();
+      }
+      engineExecutor.shutdown();
+      if (!engineExecutor.awaitTermination(60, TimeUnit.SECONDS)) {
+        log.warn("Pipeline '{}': the Debezium engine did not stop within 60 s", settings.name());
+        engineExecutor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("Pipeline '{}': error while stopping the Debezium engine: {}", settings.name(), e.toString());
+    }
+  }
+
+  private void closeSink() {
+    try {
+      sink.close();
+    } catch (Exception e) {
+      log.warn("Pipeline '{}': sink {} failed to close: {}", settings.name(), sink.getClass().getName(), e.toString());
+    }
+  }
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return !stopping && !termination.isDone();
+  }
+
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    try {
+      termination.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> termination() {
+    return termination.minimalCompletionStage();
+  }
+
+  @Override
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure.get());
+  }
+
+  @Override
+  public String toString() {
+    return "Pipeline '" + settings.name() + "' " + (isRunning() ? "running" : "stopped");
+  }
+
+  private SinkContext sinkContext() {
+    String name = settings.name();
+    return () -> name;
+  }
+
+  private java.util.concurrent.ThreadFactory named(String role) {
+    String threadName = "datis-" + settings.name() + "-" + role;
+    return runnable -> {
+      Thread thread = new Thread(runnable, threadName);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,88 @@
+package io.datis.internal;
+
+import io.datis.SnapshotMode;
+import io.datis.api.event.TableId;
+import io.datis.postgres.PostgresSource;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The Debezium engine and PostgreSQL connector settings for one pipeline. Everything that Datis's
+ * guarantees depend on is fixed here: pgoutput, transaction metadata (to commit only at transaction
+ * boundaries), the value handling the converters expect, and Datis's own TOAST placeholder.
+ */
+final class DebeziumConfiguration {
+
+  private static final Pattern REGEX_SPECIAL = Pattern.compile("([\\\\.\\[\\]{}()*+?^$|])");
+
+  private DebeziumConfiguration() {}
+
+  /** The Kafka Connect topic prefix, which Debezium also uses as the logical server name. */
+  static String topicPrefix(PipelineSettings settings) {
+    return "datis_" + settings.name().replaceAll("[^A-Za-z0-9_]", "_");
+  }
+
+  static Properties of(PipelineSettings settings) {
+    PostgresSource source = settings.source();
+    Properties props = new Properties();
+    props.setProperty("name", settings.name());
+    props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    props.setProperty("topic.prefix", topicPrefix(settings));
+
+    props.setProperty("database.hostname", source.host());
+    props.setProperty("database.port", Integer.toString(source.port()));
+    props.setProperty("database.dbname", source.database());
+    props.setProperty("database.user", source.user());
+    props.setProperty("database.password", source.password());
+    for (Map.Entry<String, String> property : source.connectionProperties().entrySet()) {
+      props.setProperty("driver." + property.getKey(), property.getValue());
+    }
+
+    props.setProperty("plugin.name", "pgoutput");
+    props.setProperty("slot.name", settings.slotName());
+    props.setProperty("publication.name", settings.publicationName());
+    // Datis creates and updates the publication itself, before the slot, with clear errors.
+    props.setProperty("publication.autocreate.mode", "disabled");
+    props.setProperty("table.include.list", includeList(settings));
+    props.setProperty(
+        "snapshot.mode", settings.snapshotMode() == SnapshotMode.INITIAL ? "initial" : "no_data");
+    props.setProperty("skipped.operations", "none");
+    props.setProperty("tombstones.on.delete", "false");
+    props.setProperty("provide.transaction.metadata", "true");
+
+    props.setProperty("decimal.handling.mode", "precise");
+    props.setProperty("time.precision.mode", "adaptive_time_microseconds");
+    props.setProperty("interval.handling.mode", "string");
+    props.setProperty("binary.handling.mode", "bytes");
+    props.setProperty("hstore.handling.mode", "map");
+    props.setProperty("unavailable.value.placeholder", ToastPlaceholder.TEXT);
+
+    props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
+    props.setProperty("max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
+
+    Path offsetsFile = settings.offsets().file().orElse(null);
+    if (offsetsFile == null) {
+      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+    } else {
+      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+      props.setProperty("offset.storage.file.filename", offsetsFile.toAbsolutePath().toString());
+    }
+    // Datis decides when to commit (only acknowledged transactions); the engine flushes each time it asks.
+    props.setProperty("offset.flush.interval.ms", "0");
+    props.setProperty("offset.flush.timeout.ms", "10000");
+
+    settings.debeziumProperties().forEach(props::setProperty);
+    return props;
+  }
+
+  /** Debezium matches table names as regular expressions; quote them so that '.' means a dot. */
+  private static String includeList(PipelineSettings settings) {
+    return settings.tables().stream()
+        .map(TableId::toString)
+        .map(name -> REGEX_SPECIAL.matcher(name).replaceAll("\\\\$1"))
+        .collect(Collectors.joining(","));
+  }
+}

@@ -1,0 +1,41 @@
+package io.datis.internal;
+
+import io.datis.OffsetStore;
+import io.datis.SnapshotMode;
+import io.datis.api.event.TableId;
+import io.datis.api.sink.Sink;
+import io.datis.api.transform.Transform;
+import io.datis.postgres.PostgresSource;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The validated, immutable configuration of one pipeline. */
+public record PipelineSettings(
+    String name,
+    PostgresSource source,
+    List<TableId> tables,
+    List<Transform> transforms,
+    Sink sink,
+    OffsetStore offsets,
+    SnapshotMode snapshotMode,
+    int maxBatchSize,
+    int maxInFlightEvents,
+    Duration closeTimeout,
+    Map<String, String> debeziumProperties) {
+
+  /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
+  public String slotName() {
+    return source.slotName().orElseGet(this::derivedName);
+  }
+
+  /** The publication: the source's, or {@code datis_<name>}. */
+  public String publicationName() {
+    return source.publicationName().orElseGet(this::derivedName);
+  }
+
+  private String derivedName() {
+    return "datis_" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+  }
+}

