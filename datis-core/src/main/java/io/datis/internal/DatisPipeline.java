@@ -98,6 +98,8 @@ public final class DatisPipeline implements Pipeline {
   private void launch() {
     try {
       sink.open(sinkContext());
+    } catch (DatisException e) {
+      throw e; // already says what is wrong and how to fix it
     } catch (Exception e) {
       throw new SinkException(
           "Sink " + sink.getClass().getName() + " failed to open: " + e.getMessage(), e);
@@ -242,7 +244,12 @@ public final class DatisPipeline implements Pipeline {
             completed(segment);
           } else {
             inFlight.release(segment.events());
-            fail(deliveryFailure(batch, error));
+            if (stopping) {
+              // closing (or already failed): the batch just stays uncommitted and is delivered again
+              log.debug("Pipeline '{}': a batch failed while stopping: {}", settings.name(), error.toString());
+            } else {
+              fail(deliveryFailure(batch, error));
+            }
           }
         });
   }
@@ -435,7 +442,18 @@ public final class DatisPipeline implements Pipeline {
 
   private SinkContext sinkContext() {
     String name = settings.name();
-    return () -> name;
+    String database = settings.source().database();
+    return new SinkContext() {
+      @Override
+      public String pipelineName() {
+        return name;
+      }
+
+      @Override
+      public String database() {
+        return database;
+      }
+    };
   }
 
   private java.util.concurrent.ThreadFactory named(String role) {
