@@ -1,0 +1,398 @@
+package io.datis.pubsub;
+
+import com.google.api.gax.core.CredentialsProvider;
+import com.google.pubsub.v1.TopicName;
+import io.datis.api.event.ChangeEvent;
+import io.datis.api.sink.Sink;
+import io.datis.api.sink.SinkContext;
+import io.datis.pubsub.internal.EncodingContext;
+import io.datis.pubsub.internal.MessageEncoder;
+import io.datis.pubsub.internal.PubSubDelivery;
+import io.datis.pubsub.internal.PubSubLimits;
+import io.datis.pubsub.internal.PubSubSettings;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Publishes change events to Google Cloud Pub/Sub through the official Java client, losing nothing and
+ * keeping each row's changes in order.
+ *
+ * <pre>{@code
+ * PubSubSink sink = PubSubSink.builder("my-project", "orders-cdc").build();
+ * try (Pipeline pipeline = Datis.capture(pg).tables("public.orders").to(sink).start()) { ... }
+ * }</pre>
+ *
+ * <h2>Delivery</h2>
+ *
+ * A batch completes when Pub/Sub has acknowledged every message of it; many batches are in flight at once
+ * and the pipeline commits only the acknowledged prefix. Messages carry an ordering key (by default the
+ * table and primary key), so a subscription with message ordering receives each row's changes in commit
+ * order. Transient failures ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}, {@code RESOURCE_EXHAUSTED},
+ * {@code INTERNAL}, ...) are retried with exponential backoff for as long as they last; when the client
+ * pauses an ordering key after a failed publish, the sink resumes it and publishes the key's
+ * unacknowledged messages again, in order, without a restart. Failures that need a person ({@code
+ * NOT_FOUND}, {@code PERMISSION_DENIED}, ...) stop the pipeline with an error naming the topic and the
+ * fix. A message over Pub/Sub's limits (10 MB) stops the pipeline with a {@link
+ * MessageTooLargeException}, or goes to the {@linkplain Builder#deadLetterTopic dead-letter topic}.
+ *
+ * <h2>Defaults</h2>
+ *
+ * All defaults are the constants of {@link Builder}: format {@link MessageFormat#datisJson()}, ordering
+ * keys {@link OrderingKeys#tableAndPrimaryKey()}, batches of up to {@value Builder#DEFAULT_BATCH_MESSAGES}
+ * messages, {@value Builder#DEFAULT_BATCH_BYTES} bytes or {@value Builder#DEFAULT_BATCH_DELAY_MILLIS} ms,
+ * at most {@value Builder#DEFAULT_MAX_OUTSTANDING_MESSAGES} messages or {@value
+ * Builder#DEFAULT_MAX_OUTSTANDING_BYTES} bytes outstanding (publishing blocks beyond, which pauses
+ * capture), Application Default Credentials, and the emulator when {@code PUBSUB_EMULATOR_HOST} is set.
+ */
+public final class PubSubSink implements Sink {
+
+  private final PubSubSettings settings;
+  private final MessageFormat format;
+  private final OrderingKeys orderingKeys;
+  private @Nullable PubSubDelivery delivery;
+
+  private PubSubSink(Builder builder) {
+    this.settings = builder.settings();
+    MessageFormat withAttributes = builder.format.withAttributes(builder.attributes);
+    this.format =
+        builder.attributeFunction == null ? withAttributes : withAttributes.withAttributes(builder.attributeFunction);
+    this.orderingKeys = builder.orderingKeys;
+  }
+
+  /** A sink publishing to {@code projects/<projectId>/topics/<topic>}. */
+  public static Builder builder(String projectId, String topic) {
+    Objects.requireNonNull(projectId, "projectId");
+    Objects.requireNonNull(topic, "topic");
+    if (projectId.isBlank() || projectId.contains("/")) {
+      throw new IllegalArgumentException("Invalid Google Cloud project id '" + projectId + "'");
+    }
+    if (topic.isBlank() || topic.contains("/")) {
+      throw new IllegalArgumentException("Invalid Pub/Sub topic id '" + topic + "': give the id, e.g. 'orders-cdc'");
+    }
+    return new Builder(TopicName.of(projectId, topic));
+  }
+
+  /** A sink publishing to the given topic. */
+  public static Builder builder(TopicName topic) {
+    return new Builder(Objects.requireNonNull(topic, "topic"));
+  }
+
+  /** Connects and checks the topic (creating it if configured); fails with the fix if it cannot be used. */
+  @Override
+  public void open(SinkContext context) {
+    if (delivery != null) {
+      throw new IllegalStateException("PubSubSink is already open; a sink serves one pipeline at a time");
+    }
+    EncodingContext encoding = EncodingContext.of(context.pipelineName(), context.database());
+    MessageEncoder encoder = format.encoder();
+    OrderingKeys keys = orderingKeys;
+    delivery =
+        new PubSubDelivery(
+            settings,
+            keys.isEnabled(),
+            event -> encoder.encode(event, keys.keyFor(event), encoding),
+            PubSubLimits::violations);
+  }
+
+  @Override
+  public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
+    PubSubDelivery open = delivery;
+    if (open == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("PubSubSink is not open"));
+    }
+    return open.deliver(batch);
+  }
+
+  /** Flushes, waits up to the close timeout for outstanding publishes, and shuts the publishers down. */
+  @Override
+  public void close() {
+    PubSubDelivery open = delivery;
+    delivery = null;
+    if (open != null) {
+      open.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PubSubSink{" + settings.topic() + " via " + settings.describeEndpoint() + "}";
+  }
+
+  /** Builds a {@link PubSubSink}. Each setter checks its argument; every option has a documented default. */
+  public static final class Builder {
+
+    /** Default most messages per publish request: {@value}. */
+    public static final long DEFAULT_BATCH_MESSAGES = 1_000;
+    /** Default most bytes per publish request: {@value}. */
+    public static final long DEFAULT_BATCH_BYTES = 5_000_000;
+    /** Default longest wait to fill a publish request, in ms: {@value}. */
+    public static final long DEFAULT_BATCH_DELAY_MILLIS = 10;
+    /** Default most messages published but not acknowledged: {@value}. */
+    public static final long DEFAULT_MAX_OUTSTANDING_MESSAGES = 20_000;
+    /** Default most bytes published but not acknowledged: {@value}. */
+    public static final long DEFAULT_MAX_OUTSTANDING_BYTES = 200_000_000;
+    /** Default time the client retries one publish before Datis resumes and republishes, in s: {@value}. */
+    public static final long DEFAULT_PUBLISH_TIMEOUT_SECONDS = 60;
+    /** Default first retry delay after a failed publish, in ms: {@value}. */
+    public static final long DEFAULT_RETRY_INITIAL_BACKOFF_MILLIS = 100;
+    /** Default longest retry delay, in s: {@value}. */
+    public static final long DEFAULT_RETRY_MAX_BACKOFF_SECONDS = 30;
+    /** Default time to wait for Pub/Sub when checking the topic at start, in s: {@value}. */
+    public static final long DEFAULT_START_TIMEOUT_SECONDS = 15;
+    /** Default time {@code close()} waits for outstanding publishes, in s: {@value}. */
+    public static final long DEFAULT_CLOSE_TIMEOUT_SECONDS = 30;
+
+    private final TopicName topic;
+    private @Nullable Function<ChangeEvent, String> router;
+    private MessageFormat format = MessageFormat.datisJson();
+    private OrderingKeys orderingKeys = OrderingKeys.tableAndPrimaryKey();
+    private final Map<String, String> attributes = new LinkedHashMap<>();
+    private @Nullable Function<ChangeEvent, Map<String, String>> attributeFunction;
+    private long batchMaxMessages = DEFAULT_BATCH_MESSAGES;
+    private long batchMaxBytes = DEFAULT_BATCH_BYTES;
+    private Duration batchMaxDelay = Duration.ofMillis(DEFAULT_BATCH_DELAY_MILLIS);
+    private long maxOutstandingMessages = DEFAULT_MAX_OUTSTANDING_MESSAGES;
+    private long maxOutstandingBytes = DEFAULT_MAX_OUTSTANDING_BYTES;
+    private boolean compression;
+    private Duration publishTimeout = Duration.ofSeconds(DEFAULT_PUBLISH_TIMEOUT_SECONDS);
+    private Duration retryInitialBackoff = Duration.ofMillis(DEFAULT_RETRY_INITIAL_BACKOFF_MILLIS);
+    private Duration retryMaxBackoff = Duration.ofSeconds(DEFAULT_RETRY_MAX_BACKOFF_SECONDS);
+    private @Nullable String endpoint;
+    private @Nullable String emulatorHost = emptyToNull(System.getenv("PUBSUB_EMULATOR_HOST"));
+    private @Nullable CredentialsProvider credentials;
+    private boolean createTopicIfMissing;
+    private @Nullable TopicName deadLetterTopic;
+    private Duration startTimeout = Duration.ofSeconds(DEFAULT_START_TIMEOUT_SECONDS);
+    private Duration closeTimeout = Duration.ofSeconds(DEFAULT_CLOSE_TIMEOUT_SECONDS);
+
+    private Builder(TopicName topic) {
+      this.topic = topic;
+    }
+
+    /**
+     * Chooses the topic per event (a topic id in the sink's project, or a full {@code
+     * projects/p/topics/t} name), for example one topic per table. A destination set by a transform
+     * ({@link ChangeEvent#destination()}) takes precedence; events for which neither gives a topic go to
+     * the sink's topic. Routed topics are not checked at start: a missing one fails the pipeline when
+     * first used.
+     */
+    public Builder route(Function<ChangeEvent, String> topicForEvent) {
+      this.router = Objects.requireNonNull(topicForEvent, "topicForEvent");
+      return this;
+    }
+
+    /** The message format. Default {@link MessageFormat#datisJson()}. */
+    public Builder format(MessageFormat format) {
+      this.format = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /** How ordering keys are chosen. Default {@link OrderingKeys#tableAndPrimaryKey()}. */
+    public Builder orderingKeys(OrderingKeys orderingKeys) {
+      this.orderingKeys = Objects.requireNonNull(orderingKeys, "orderingKeys");
+      return this;
+    }
+
+    /** Adds an attribute to every message. Names starting with {@code datis-} or {@code ce-} are reserved. */
+    public Builder attribute(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (name.startsWith("datis-") || name.startsWith("ce-") || name.startsWith("goog")) {
+        throw new IllegalArgumentException("Attribute name '" + name + "' is reserved (datis-, ce-, goog)");
+      }
+      attributes.put(name, value);
+      return this;
+    }
+
+    /** Adds attributes computed from each event (reserved names are ignored, with a warning). */
+    public Builder attributes(Function<ChangeEvent, Map<String, String>> attributesForEvent) {
+      this.attributeFunction = Objects.requireNonNull(attributesForEvent, "attributesForEvent");
+      return this;
+    }
+
+    /**
+     * Publish-request batching: a request is sent when it holds {@code maxMessages} messages or {@code
+     * maxBytes} bytes, or {@code maxDelay} after its first message. Defaults 1,000 messages, 5 MB, 10 ms:
+     * large enough for CDC bursts, short enough for low latency.
+     */
+    public Builder batching(long maxMessages, long maxBytes, Duration maxDelay) {
+      if (maxMessages < 1 || maxMessages > 1000) {
+        throw new IllegalArgumentException("maxMessages must be 1 to 1,000 (Pub/Sub's limit), but was " + maxMessages);
+      }
+      if (maxBytes < 1 || maxBytes > 10_000_000) {
+        throw new IllegalArgumentException("maxBytes must be 1 to 10,000,000 (Pub/Sub's limit), but was " + maxBytes);
+      }
+      Objects.requireNonNull(maxDelay, "maxDelay");
+      if (maxDelay.isNegative()) {
+        throw new IllegalArgumentException("maxDelay must not be negative");
+      }
+      this.batchMaxMessages = maxMessages;
+      this.batchMaxBytes = maxBytes;
+      this.batchMaxDelay = maxDelay;
+      return this;
+    }
+
+    /**
+     * Bounds the messages and bytes published but not yet acknowledged; beyond them publishing blocks,
+     * which pauses capture instead of growing memory. Defaults 20,000 messages, 200 MB.
+     */
+    public Builder flowControl(long maxOutstandingMessages, long maxOutstandingBytes) {
+      if (maxOutstandingMessages < 1 || maxOutstandingBytes < 10_000_000) {
+        throw new IllegalArgumentException(
+            "flow control needs at least 1 message and 10,000,000 bytes (one maximal message), but was "
+                + maxOutstandingMessages + " messages, " + maxOutstandingBytes + " bytes");
+      }
+      this.maxOutstandingMessages = maxOutstandingMessages;
+      this.maxOutstandingBytes = maxOutstandingBytes;
+      return this;
+    }
+
+    /** Compresses publish requests with gzip (useful for large rows on slow links). Default off. */
+    public Builder compression(boolean enabled) {
+      this.compression = enabled;
+      return this;
+    }
+
+    /**
+     * How long the client retries one publish before giving up on it (Datis then resumes the ordering
+     * key and publishes again after a backoff). At least 10 s, the client's minimum. Default 60 s.
+     */
+    public Builder publishTimeout(Duration timeout) {
+      positive(timeout, "publishTimeout");
+      if (timeout.compareTo(Duration.ofSeconds(10)) < 0) {
+        throw new IllegalArgumentException(
+            "publishTimeout must be at least 10 s (the Pub/Sub client's minimum), but was " + timeout);
+      }
+      this.publishTimeout = timeout;
+      return this;
+    }
+
+    /** The backoff between republishing after a failure: doubling from {@code initial} up to {@code max}. */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      positive(initial, "initial");
+      positive(max, "max");
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("max backoff must not be below the initial backoff");
+      }
+      this.retryInitialBackoff = initial;
+      this.retryMaxBackoff = max;
+      return this;
+    }
+
+    /** A Pub/Sub endpoint, e.g. {@code us-east1-pubsub.googleapis.com:443}. */
+    public Builder endpoint(String endpoint) {
+      this.endpoint = requireNotBlank(endpoint, "endpoint");
+      this.emulatorHost = null;
+      return this;
+    }
+
+    /** A regional endpoint: {@code <region>-pubsub.googleapis.com:443}, which keeps messages in that region. */
+    public Builder region(String region) {
+      return endpoint(requireNotBlank(region, "region") + "-pubsub.googleapis.com:443");
+    }
+
+    /**
+     * An emulator (or the testkit's {@code LocalPubSub}) at {@code host:port}: plaintext, no credentials.
+     * Used automatically when the {@code PUBSUB_EMULATOR_HOST} environment variable is set.
+     */
+    public Builder emulator(String hostPort) {
+      this.emulatorHost = requireNotBlank(hostPort, "hostPort");
+      this.endpoint = null;
+      return this;
+    }
+
+    /** Explicit credentials instead of Application Default Credentials. */
+    public Builder credentials(CredentialsProvider credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /** Creates the topic at start if it does not exist, for development. Default off: a missing topic is an error. */
+    public Builder createTopicIfMissing(boolean create) {
+      this.createTopicIfMissing = create;
+      return this;
+    }
+
+    /**
+     * Diverts events whose message breaks Pub/Sub's limits to this topic (id in the sink's project, or a
+     * full name) instead of stopping the pipeline. The dead-letter message describes the event (table,
+     * operation, key columns, position, error) without its row, with attribute {@code
+     * datis-error=message-too-large}.
+     */
+    public Builder deadLetterTopic(String topic) {
+      requireNotBlank(topic, "topic");
+      this.deadLetterTopic = topic.startsWith("projects/") ? TopicName.parse(topic) : TopicName.of(this.topic.getProject(), topic);
+      return this;
+    }
+
+    /** How long to wait for Pub/Sub when checking the topic at start. Default 15 s. */
+    public Builder startTimeout(Duration timeout) {
+      this.startTimeout = positive(timeout, "startTimeout");
+      return this;
+    }
+
+    /** How long {@code close()} waits for outstanding publishes. Default 30 s. */
+    public Builder closeTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "closeTimeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("closeTimeout must not be negative");
+      }
+      this.closeTimeout = timeout;
+      return this;
+    }
+
+    /** Builds the sink. Nothing connects until the pipeline opens it. */
+    public PubSubSink build() {
+      return new PubSubSink(this);
+    }
+
+    private PubSubSettings settings() {
+      return new PubSubSettings(
+          topic,
+          router,
+          batchMaxMessages,
+          batchMaxBytes,
+          batchMaxDelay,
+          maxOutstandingMessages,
+          maxOutstandingBytes,
+          compression,
+          publishTimeout,
+          retryInitialBackoff,
+          retryMaxBackoff,
+          endpoint,
+          emulatorHost,
+          credentials,
+          createTopicIfMissing,
+          deadLetterTopic,
+          startTimeout,
+          closeTimeout);
+    }
+
+    private static Duration positive(Duration duration, String name) {
+      Objects.requireNonNull(duration, name);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, but was " + duration);
+      }
+      return duration;
+    }
+
+    private static String requireNotBlank(String value, String name) {
+      Objects.requireNonNull(value, name);
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(name + " must not be blank");
+      }
+      return value;
+    }
+
+    private static @Nullable String emptyToNull(@Nullable String value) {
+      return value == null || value.isBlank() ? null : value;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.datis.pubsub.internal;
+
+/**
+ * The Pub/Sub attribute names Datis sets. The {@code datis-*} ones are on every message, whatever
+ * the format; the {@code ce-*} ones only in the CloudEvents binary format, and {@code content-type}
+ * in both CloudEvents formats. User attributes can use none of them, nor any other name starting
+ * with {@code datis-} or {@code ce-}.
+ */
+public final class AttributeNames {
+
+  /** The table, {@code schema.table}. */
+  public static final String TABLE = "datis-table";
+
+  /**
+   * The operation: {@code INSERT}, {@code UPDATE}, {@code DELETE}, {@code TRUNCATE}, {@code
+   * SNAPSHOT_READ}.
+   */
+  public static final String OPERATION = "datis-operation";
+
+  /** The LSN in PostgreSQL's notation, e.g. {@code 0/16B3748}. */
+  public static final String LSN = "datis-lsn";
+
+  /** The transaction id, in decimal (0 for snapshot reads). */
+  public static final String TRANSACTION_ID = "datis-txid";
+
+  /** The change's sequence within its transaction, in decimal. */
+  public static final String SEQUENCE = "datis-sequence";
+
+  /** The commit time, ISO-8601 in UTC, e.g. {@code 2026-01-02T03:04:05.123456Z}. */
+  public static final String COMMIT_TIME = "datis-commit-time";
+
+  /** The event id (see {@link EventIds}). */
+  public static final String EVENT_ID = "datis-event-id";
+
+  /** CloudEvents binary mode: the spec version, {@code 1.0}. */
+  public static final String CE_SPECVERSION = "ce-specversion";
+
+  /** CloudEvents binary mode: the event id. */
+  public static final String CE_ID = "ce-id";
+
+  /** CloudEvents binary mode: {@code /datis/{pipeline}/{database}}. */
+  public static final String CE_SOURCE = "ce-source";
+
+  /** CloudEvents binary mode: {@code io.datis.change.{operation}}. */
+  public static final String CE_TYPE = "ce-type";
+
+  /** CloudEvents binary mode: {@code schema.table}. */
+  public static final String CE_SUBJECT = "ce-subject";
+
+  /** CloudEvents binary mode: the commit time. */
+  public static final String CE_TIME = "ce-time";
+
+  /**
+   * CloudEvents: in binary mode the data's content type, {@code application/json}; in structured
+   * mode the event format, {@code application/cloudevents+json; charset=UTF-8}.
+   */
+  public static final String CONTENT_TYPE = "content-type";
+
+  private static final String DATIS_PREFIX = "datis-";
+  private static final String CLOUD_EVENTS_PREFIX = "ce-";
+
+  private AttributeNames() {}
+
+  /** Whether user attributes may not use this name. */
+  public static boolean isReserved(String name) {
+    return name.startsWith(DATIS_PREFIX)
+        || name.startsWith(CLOUD_EVENTS_PREFIX)
+        || name.equals(CONTENT_TYPE);
+  }
+}
