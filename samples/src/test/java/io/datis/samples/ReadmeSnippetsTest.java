@@ -7,19 +7,30 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The README shows code that compiles: its quickstart snippet is the marked region of Quickstart.java. */
+/** The README shows code that compiles: each of its Java snippets is a marked region of a sample. */
 class ReadmeSnippetsTest {
 
   @Test
   void readmeQuickstartSnippetIsTheCompiledSample() throws Exception {
-    String source =
-        Files.readString(Path.of("src/main/java/io/datis/samples/quickstart/Quickstart.java"));
-    String marker = "// [quickstart]\n";
-    int start = source.indexOf(marker) + marker.length();
-    int end = source.indexOf(marker, start);
+    assertReadmeShows("quickstart/Quickstart.java", "quickstart");
+  }
+
+  @Test
+  void readmePubSubSnippetIsTheCompiledSample() throws Exception {
+    assertReadmeShows("pubsub/PubSubQuickstart.java", "pubsub");
+  }
+
+  private static void assertReadmeShows(String sample, String marker) throws Exception {
+    String source = Files.readString(Path.of("src/main/java/io/datis/samples/" + sample));
+    String line = "// [" + marker + "]\n";
+    int start = source.indexOf(line);
+    assertThat(start).as("marker %s in %s", line.strip(), sample).isNotNegative();
+    int end = source.indexOf(line, start + line.length());
+    String region = source.substring(start + line.length(), source.lastIndexOf('\n', end) + 1);
+    int indent = region.length() - region.stripLeading().length();
     String snippet =
-        source.substring(start, end).lines()
-            .map(line -> line.length() >= 6 ? line.substring(6) : line.strip())
+        region.lines()
+            .map(text -> text.length() >= indent ? text.substring(indent) : text.strip())
             .collect(Collectors.joining("\n"))
             .strip();
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * The quickstart: starts an embedded PostgreSQL, captures changes of one table into a sink that prints
  * them, makes a few changes, and exits once all of them arrived.
  *
- * <p>Run it with {@code mvn -q -pl samples -am package exec:java -DskipTests}.
+ * <p>Run it with {@code mvn -q -pl samples -am package -DskipTests -Pprinting-quickstart}.
  */
 public final class Quickstart {
 
