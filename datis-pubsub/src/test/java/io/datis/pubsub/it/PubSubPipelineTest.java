@@ -63,51 +63,20 @@ class PubSubPipelineTest {
         .start();
   }
 
-  /** Creates tables t_a, t_b, t_c (prefixed) holding 500 keys between them. */
-  private static List<String> createHotKeyTables(String prefix) {
-    List<String> tables = List.of("public." + prefix + "_a", "public." + prefix + "_b", "public." + prefix + "_c");
-    for (String table : tables) {
-      pg.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, version int NOT NULL, payload text)");
-    }
-    return tables;
-  }
-
-  /** 500 inserts, then {@code rounds} transactions per table that update every row: 500 × (rounds + 1) changes. */
-  private static void writeHotKeyWorkload(List<String> tables, int rounds) {
-    pg.execute(
-        "INSERT INTO " + tables.get(0) + " SELECT g, 0, md5(g::text) FROM generate_series(1, 167) g",
-        "INSERT INTO " + tables.get(1) + " SELECT g, 0, md5(g::text) FROM generate_series(1, 167) g",
-        "INSERT INTO " + tables.get(2) + " SELECT g, 0, md5(g::text) FROM generate_series(1, 166) g");
-    for (int round = 1; round <= rounds; round++) {
-      for (String table : tables) {
-        pg.execute("UPDATE " + table + " SET version = " + round);
-      }
-    }
-  }
-
   @Test
   void deliversTwentyThousandChangesOverThreeTablesWithPerKeyOrder() throws Exception {
     String topic = "hot-" + NAMES.incrementAndGet();
     pubsub.createTopic(PROJECT, topic);
-    List<String> tables = createHotKeyTables("hot");
+    List<String> tables = HotKeys.createTables(pg, "hot");
     try (Subscription subscription = Subscription.ordered(pubsub, PROJECT, topic, topic + "-sub");
         Pipeline pipeline = start("hot-keys", sink(topic).build(), tables.toArray(String[]::new))) {
-      writeHotKeyWorkload(tables, 39);
+      HotKeys.write(pg, tables, 39);
 
-      List<PubsubMessage> received = subscription.await(m -> distinctEvents(m) >= 20_000, TIMEOUT);
+      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 20_000, TIMEOUT);
 
-      assertThat(distinctEvents(received)).isEqualTo(20_000);
-      assertPerKeyOrder(received);
-      // Every row went through versions 0..39, each at least once.
-      Map<String, Set<Integer>> versions = new HashMap<>();
-      for (PubsubMessage message : received) {
-        JsonNode envelope = JSON.readTree(message.getData().toByteArray());
-        versions
-            .computeIfAbsent(message.getOrderingKey(), k -> new HashSet<>())
-            .add(envelope.get("after").get("version").asInt());
-      }
-      assertThat(versions).hasSize(500);
-      assertThat(versions.values()).allSatisfy(v -> assertThat(v).hasSize(40));
+      assertThat(HotKeys.distinctEvents(received)).isEqualTo(20_000);
+      HotKeys.assertPerKeyOrder(received);
+      HotKeys.assertEveryVersionArrived(received, 39);
       assertThat(pipeline.isRunning()).isTrue();
     }
   }
@@ -189,15 +158,15 @@ class PubSubPipelineTest {
   void fiveSecondsOfUnavailableLoseAndReorderNothingAndThePipelineStaysUp() throws Exception {
     String topic = "outage-" + NAMES.incrementAndGet();
     pubsub.createTopic(PROJECT, topic);
-    List<String> tables = createHotKeyTables("outage");
+    List<String> tables = HotKeys.createTables(pg, "outage");
     try (Subscription subscription = Subscription.ordered(pubsub, PROJECT, topic, topic + "-sub");
         Pipeline pipeline =
             start(
                 "outage",
                 sink(topic).publishTimeout(Duration.ofSeconds(10)).retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build(),
                 tables.toArray(String[]::new))) {
-      writeHotKeyWorkload(tables, 4);
-      subscription.await(m -> distinctEvents(m) >= 500, TIMEOUT);
+      HotKeys.write(pg, tables, 4);
+      subscription.await(m -> HotKeys.distinctEvents(m) >= 500, TIMEOUT);
       pubsub.failPublishesFor(Duration.ofSeconds(5), Status.Code.UNAVAILABLE);
       for (int round = 5; round <= 9; round++) {
         for (String table : tables) {
@@ -205,11 +174,11 @@ class PubSubPipelineTest {
         }
       }
 
-      List<PubsubMessage> received = subscription.await(m -> distinctEvents(m) >= 5_000, TIMEOUT);
+      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 5_000, TIMEOUT);
 
       assertThat(pubsub.failedPublishRequests()).isPositive();
-      assertThat(distinctEvents(received)).isEqualTo(5_000);
-      assertPerKeyOrder(received);
+      assertThat(HotKeys.distinctEvents(received)).isEqualTo(5_000);
+      HotKeys.assertPerKeyOrder(received);
       assertThat(pipeline.isRunning()).isTrue();
     }
   }
@@ -236,10 +205,10 @@ class PubSubPipelineTest {
       assertThat(pipeline.isRunning()).isTrue();
       pubsub.acceptOrderingKey("public.counters:[3]");
 
-      List<PubsubMessage> received = subscription.await(m -> distinctEvents(m) >= 200, TIMEOUT);
+      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 200, TIMEOUT);
 
-      assertThat(distinctEvents(received)).isEqualTo(200);
-      assertPerKeyOrder(received);
+      assertThat(HotKeys.distinctEvents(received)).isEqualTo(200);
+      HotKeys.assertPerKeyOrder(received);
       List<Integer> keyThree = new ArrayList<>();
       for (PubsubMessage message : received) {
         if (message.getOrderingKey().equals("public.counters:[3]")) {
@@ -289,11 +258,11 @@ class PubSubPipelineTest {
             .start()) {
       // Delivery is in commit order: once this later row is published, the uncommitted tail before it was too.
       pg.execute("INSERT INTO tickets VALUES (1000, 'marker')");
-      await().atMost(TIMEOUT).until(() -> distinctEvents(pubsub.publishedMessages(PROJECT, topic)) >= 201);
+      await().atMost(TIMEOUT).until(() -> HotKeys.distinctEvents(pubsub.publishedMessages(PROJECT, topic)) >= 201);
     }
 
     List<PubsubMessage> published = pubsub.publishedMessages(PROJECT, topic);
-    assertThat(distinctEvents(published)).isEqualTo(201);
+    assertThat(HotKeys.distinctEvents(published)).isEqualTo(201);
     assertThat(published.size())
         .as("the unacknowledged tail of the first run was published again")
         .isGreaterThan(publishedBeforeRestart + 1);
@@ -405,28 +374,4 @@ class PubSubPipelineTest {
         .hasMessageEndingWith(". Fix: check the endpoint (or PUBSUB_EMULATOR_HOST), the network and any proxy");
   }
 
-  /** The number of distinct changes (by event id) among the messages. */
-  private static long distinctEvents(List<PubsubMessage> messages) {
-    return messages.stream().map(m -> m.getAttributesMap().get("datis-event-id")).distinct().count();
-  }
-
-  /** Per ordering key, first deliveries come in commit order (LSN, then sequence). */
-  private static void assertPerKeyOrder(List<PubsubMessage> messages) {
-    Map<String, long[]> last = new HashMap<>();
-    Set<String> seen = new HashSet<>();
-    for (PubsubMessage message : messages) {
-      Map<String, String> a = message.getAttributesMap();
-      if (!seen.add(a.get("datis-event-id"))) {
-        continue;
-      }
-      long[] position = {Position.parseLsn(a.get("datis-lsn")), Long.parseLong(a.get("datis-sequence"))};
-      long[] previous = last.put(message.getOrderingKey(), position);
-      if (previous != null) {
-        boolean inOrder = previous[0] < position[0] || (previous[0] == position[0] && previous[1] < position[1]);
-        assertThat(inOrder)
-            .as("key %s: %s/%s after %s/%s", message.getOrderingKey(), position[0], position[1], previous[0], previous[1])
-            .isTrue();
-      }
-    }
-  }
 }

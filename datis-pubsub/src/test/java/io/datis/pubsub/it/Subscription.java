@@ -24,9 +24,8 @@ final class Subscription implements AutoCloseable {
   private final Subscriber subscriber;
   private final List<PubsubMessage> received = new ArrayList<>();
 
-  private Subscription(LocalPubSub pubsub, String project, String subscription) {
-    channel =
-        ManagedChannelBuilder.forTarget(pubsub.hostPort()).usePlaintext().maxInboundMessageSize(20 << 20).build();
+  private Subscription(String hostPort, String project, String subscription) {
+    channel = ManagedChannelBuilder.forTarget(hostPort).usePlaintext().maxInboundMessageSize(20 << 20).build();
     subscriber =
         Subscriber.newBuilder(
                 ProjectSubscriptionName.of(project, subscription),
@@ -46,7 +45,12 @@ final class Subscription implements AutoCloseable {
   /** Creates an ordered subscription on the topic and starts receiving. */
   static Subscription ordered(LocalPubSub pubsub, String project, String topic, String subscription) {
     pubsub.createSubscription(project, subscription, topic, true);
-    return new Subscription(pubsub, project, subscription);
+    return new Subscription(pubsub.hostPort(), project, subscription);
+  }
+
+  /** Starts receiving from an existing subscription of the server at {@code hostPort}. */
+  static Subscription existing(String hostPort, String project, String subscription) {
+    return new Subscription(hostPort, project, subscription);
   }
 
   List<PubsubMessage> messages() {
