@@ -160,11 +160,50 @@ public final class DatisPipeline implements Pipeline {
     if (stopping) {
       return; // not marked, so not committed: delivered again by the next pipeline
     }
-    List<ChangeEvent> events = new ArrayList<>(records.size());
-    // Transaction ends that arrive before this batch's first change close transactions of earlier
-    // batches: they get a segment of their own, so they commit as soon as those batches complete.
-    RecordChangeEvent<SourceRecord> leadingCommitPoint = null;
-    RecordChangeEvent<SourceRecord> commitPoint = null;
+    PreparedBatch prepared = prepare(records);
+    if (prepared == null) {
+      return; // failed: nothing from this batch on is committed
+    }
+    if (prepared.leadingCommitPoint != null) {
+      completed(tracker.append(prepared.leadingCommitPoint, 0));
+    }
+    List<ChangeEvent> events = prepared.events;
+    if (events.isEmpty() && prepared.commitPoint == null) {
+      return;
+    }
+    while (!inFlight.tryAcquire(events.size(), 100, TimeUnit.MILLISECONDS)) {
+      if (stopping) {
+        return;
+      }
+    }
+    CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment =
+        tracker.append(prepared.commitPoint, events.size());
+    if (events.isEmpty()) {
+      completed(segment);
+    } else {
+      deliver(Collections.unmodifiableList(events), segment);
+    }
+  }
+
+  /** A batch converted and transformed, with the places where its offsets may be committed. */
+  private static final class PreparedBatch {
+    final List<ChangeEvent> events;
+    /**
+     * The last transaction end before the batch's first change: it closes a transaction of earlier
+     * batches, so it gets a segment of its own and commits as soon as those batches complete.
+     */
+    @Nullable RecordChangeEvent<SourceRecord> leadingCommitPoint;
+    /** The last commit point after the batch's first change, committed once the batch completes. */
+    @Nullable RecordChangeEvent<SourceRecord> commitPoint;
+
+    PreparedBatch(int capacity) {
+      this.events = new ArrayList<>(capacity);
+    }
+  }
+
+  /** Converts and transforms a batch; {@code null} if that failed (the pipeline is then failing). */
+  private @Nullable PreparedBatch prepare(List<RecordChangeEvent<SourceRecord>> records) {
+    PreparedBatch prepared = new PreparedBatch(records.size());
     boolean seenChange = false;
     for (RecordChangeEvent<SourceRecord> record : records) {
       SourceRecord sourceRecord = record.record();
@@ -174,61 +213,49 @@ public final class DatisPipeline implements Pipeline {
           ChangeEvent event;
           try {
             event = converter.toChangeEvent(sourceRecord);
-          } catch (RuntimeException e) {
-            fail(
-                new SourceException(
-                    "Cannot convert the change at offset "
-                        + sourceRecord.sourceOffset()
-                        + " of table topic '"
-                        + sourceRecord.topic()
-                        + "': "
-                        + e,
-                    e));
-            return;
-          }
-          if (RecordConverter.isCommitPointOnItsOwn(event)) {
-            commitPoint = record;
-          }
-          ChangeEvent transformed;
-          try {
-            transformed = transforms.apply(event);
+            if (RecordConverter.isCommitPointOnItsOwn(event)) {
+              prepared.commitPoint = record;
+            }
+            event = transforms.apply(event);
           } catch (TransformException e) {
             fail(e);
-            return;
+            return null;
+          } catch (RuntimeException e) {
+            fail(conversionFailure(sourceRecord, e));
+            return null;
           }
-          if (transformed != null) {
-            events.add(transformed);
+          if (event != null) {
+            prepared.events.add(event);
           }
           break;
         case TRANSACTION_END:
           if (seenChange) {
-            commitPoint = record;
+            prepared.commitPoint = record;
           } else {
-            leadingCommitPoint = record;
+            prepared.leadingCommitPoint = record;
           }
           break;
         default:
           break;
       }
     }
-    if (leadingCommitPoint != null) {
-      completed(tracker.append(leadingCommitPoint, 0));
-    }
-    if (events.isEmpty() && commitPoint == null) {
-      return;
-    }
-    int permits = events.size();
-    while (!inFlight.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
-      if (stopping) {
-        return;
-      }
-    }
-    CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment = tracker.append(commitPoint, permits);
-    if (events.isEmpty()) {
-      completed(segment);
-      return;
-    }
-    List<ChangeEvent> batch = Collections.unmodifiableList(events);
+    return prepared;
+  }
+
+  private SourceException conversionFailure(SourceRecord record, RuntimeException e) {
+    // The offset says where; the exception's message could quote a row value, so only its type is named.
+    return new SourceException(
+        "Cannot convert the change of "
+            + record.topic()
+            + " at offset "
+            + record.sourceOffset()
+            + ": "
+            + e.getClass().getName()
+            + " (the cause holds its message). Please report this with the column types of the table",
+        e);
+  }
+
+  private void deliver(List<ChangeEvent> batch, CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
     CompletionStage<Void> delivery;
     try {
       delivery = sink.deliver(batch);

@@ -109,26 +109,22 @@ public final class InMemorySink implements Sink {
 
   /** Acknowledges {@code batches} more batches, then fails every later batch (until {@link #reset()}). */
   public InMemorySink failAfter(int batches) {
-    synchronized (lock) {
-      script.clear();
-      requireNotNegative(batches);
-      for (int i = 0; i < batches; i++) {
-        script.add(Behaviour.ACCEPT);
-      }
-      afterScript = Behaviour.FAIL;
-    }
-    return this;
+    return acceptThen(batches, Behaviour.FAIL);
   }
 
   /** Acknowledges {@code batches} more batches, then holds every later batch unacknowledged. */
   public InMemorySink stallAfter(int batches) {
+    return acceptThen(batches, Behaviour.STALL);
+  }
+
+  private InMemorySink acceptThen(int batches, Behaviour then) {
+    requireNotNegative(batches);
     synchronized (lock) {
       script.clear();
-      requireNotNegative(batches);
       for (int i = 0; i < batches; i++) {
         script.add(Behaviour.ACCEPT);
       }
-      afterScript = Behaviour.STALL;
+      afterScript = then;
     }
     return this;
   }
