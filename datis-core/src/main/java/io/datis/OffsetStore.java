@@ -1,5 +1,7 @@
 package io.datis;
 
+import io.datis.api.event.TableId;
+import io.datis.postgres.PostgresSource;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,26 +13,34 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * Datis.capture(pg).offsets(OffsetStore.file(Path.of("/var/lib/myservice/orders.offsets")))
+ * Datis.capture(pg).offsets(OffsetStore.postgres())   // a table in the captured database
  * }</pre>
  */
 public final class OffsetStore {
 
-  private final @Nullable Path file;
+  /** The table {@link #postgres()} uses. */
+  public static final String DEFAULT_TABLE = "public.datis_offsets";
 
-  private OffsetStore(@Nullable Path file) {
+  private final @Nullable Path file;
+  private final @Nullable TableId table;
+  private final @Nullable PostgresSource database;
+
+  private OffsetStore(@Nullable Path file, @Nullable TableId table, @Nullable PostgresSource database) {
     this.file = file;
+    this.table = table;
+    this.database = database;
   }
 
   /**
-   * Offsets in a local file, written atomically after each commit. The parent directory is created if
-   * needed. Survives restarts of the process, as long as the file does.
+   * Offsets in a local file, written after each commit. The parent directory is created if needed.
+   * Survives restarts of the process, as long as the file does.
    */
   public static OffsetStore file(Path file) {
     Objects.requireNonNull(file, "file");
     if (file.getFileName() == null) {
       throw new IllegalArgumentException("The offset file needs a file name, not a root directory: " + file);
     }
-    return new OffsetStore(file);
+    return new OffsetStore(file, null, null);
   }
 
   /**
@@ -38,7 +48,27 @@ public final class OffsetStore {
    * slot's position and, with {@link SnapshotMode#INITIAL}, snapshots again. For tests and demos.
    */
   public static OffsetStore inMemory() {
-    return new OffsetStore(null);
+    return new OffsetStore(null, null, null);
+  }
+
+  /**
+   * Offsets in the table {@value #DEFAULT_TABLE} of the captured database, for containers without a
+   * persistent disk. The table is created if missing (the user needs the CREATE privilege on the schema,
+   * or create it beforehand: see {@link #postgres(String)}); each commit writes in one transaction.
+   */
+  public static OffsetStore postgres() {
+    return postgres(DEFAULT_TABLE);
+  }
+
+  /** Offsets in the given table ({@code schema.table}) of the captured database. */
+  public static OffsetStore postgres(String table) {
+    return new OffsetStore(null, TableId.parse(Objects.requireNonNull(table, "table")), null);
+  }
+
+  /** Offsets in the given table ({@code schema.table}) of another PostgreSQL database. */
+  public static OffsetStore postgres(PostgresSource database, String table) {
+    Objects.requireNonNull(database, "database");
+    return new OffsetStore(null, TableId.parse(Objects.requireNonNull(table, "table")), database);
   }
 
   /** The offsets file, for a file store. */
@@ -46,8 +76,27 @@ public final class OffsetStore {
     return Optional.ofNullable(file);
   }
 
+  /** The offsets table, for a PostgreSQL store. */
+  public Optional<TableId> table() {
+    return Optional.ofNullable(table);
+  }
+
+  /**
+   * The database holding the offsets table, when it is not the captured one; empty for the captured
+   * database (and for other stores).
+   */
+  public Optional<PostgresSource> database() {
+    return Optional.ofNullable(database);
+  }
+
   @Override
   public String toString() {
-    return file == null ? "OffsetStore.inMemory()" : "OffsetStore.file(" + file + ")";
+    if (file != null) {
+      return "OffsetStore.file(" + file + ")";
+    }
+    if (table != null) {
+      return "OffsetStore.postgres(" + (database == null ? "" : database.jdbcUrl() + ", ") + table + ")";
+    }
+    return "OffsetStore.inMemory()";
   }
 }

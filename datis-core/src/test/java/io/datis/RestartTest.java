@@ -119,6 +119,30 @@ class RestartTest {
     assertThat(ids(sink.events())).isEqualTo(range(1, 10_000));
   }
 
+  @Test
+  void offsetsKeptInAPostgresTableLetANewPipelineResumeWithoutRedelivery() {
+    pg.execute("CREATE TABLE public.events_pg (id int PRIMARY KEY, payload text)");
+    InMemorySink firstSink = new InMemorySink();
+    try (Pipeline first = pipeline("restart-pg", "public.events_pg", firstSink).offsets(OffsetStore.postgres()).start()) {
+      insertOneRowPerTransaction("public.events_pg", 1, 50);
+      firstSink.awaitEvents(50, TIMEOUT);
+    }
+    assertThat(
+            pg.query(
+                "SELECT convert_from(offset_value, 'UTF8') FROM public.datis_offsets WHERE pipeline = 'restart-pg'",
+                row -> row.getString(1)))
+        .singleElement()
+        .asString()
+        .contains("\"lsn_commit\"");
+
+    InMemorySink secondSink = new InMemorySink();
+    try (Pipeline second = pipeline("restart-pg", "public.events_pg", secondSink).offsets(OffsetStore.postgres()).start()) {
+      insertOneRowPerTransaction("public.events_pg", 51, 60);
+      secondSink.awaitEvents(10, TIMEOUT);
+    }
+    assertThat(ids(secondSink.events())).isEqualTo(range(51, 60));
+  }
+
   private static void insertOneRowPerTransaction(String table, int from, int to) {
     String[] statements =
         IntStream.rangeClosed(from, to)

@@ -1,5 +1,6 @@
 package io.datis.internal;
 
+import io.datis.OffsetStore;
 import io.datis.SnapshotMode;
 import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
@@ -63,19 +64,33 @@ final class DebeziumConfiguration {
     props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
     props.setProperty("max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
 
-    Path offsetsFile = settings.offsets().file().orElse(null);
-    if (offsetsFile == null) {
-      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
-    } else {
-      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-      props.setProperty("offset.storage.file.filename", offsetsFile.toAbsolutePath().toString());
-    }
+    offsetStorage(settings, props);
     // Datis decides when to commit (only acknowledged transactions); the engine flushes each time it asks.
     props.setProperty("offset.flush.interval.ms", "0");
     props.setProperty("offset.flush.timeout.ms", "10000");
 
     settings.debeziumProperties().forEach(props::setProperty);
     return props;
+  }
+
+  private static void offsetStorage(PipelineSettings settings, Properties props) {
+    OffsetStore offsets = settings.offsets();
+    Path file = offsets.file().orElse(null);
+    TableId table = offsets.table().orElse(null);
+    if (file != null) {
+      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+      props.setProperty("offset.storage.file.filename", file.toAbsolutePath().toString());
+    } else if (table != null) {
+      PostgresSource database = offsets.database().orElse(settings.source());
+      props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
+      props.setProperty(PostgresOffsetBackingStore.URL, database.jdbcUrl());
+      props.setProperty(PostgresOffsetBackingStore.USER, database.user());
+      props.setProperty(PostgresOffsetBackingStore.PASSWORD, database.password());
+      props.setProperty(PostgresOffsetBackingStore.TABLE, SqlIdentifiers.quote(table));
+      props.setProperty(PostgresOffsetBackingStore.PIPELINE, settings.name());
+    } else {
+      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+    }
   }
 
   /** Debezium matches table names as regular expressions; quote them so that '.' means a dot. */

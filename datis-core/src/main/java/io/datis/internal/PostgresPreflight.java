@@ -247,14 +247,14 @@ final class PostgresPreflight {
   private void ensurePublication(Connection connection) {
     String publication = settings.publicationName();
     Set<TableId> wanted = new LinkedHashSet<>(settings.tables());
-    String tableList = wanted.stream().map(PostgresPreflight::quoted).collect(Collectors.joining(", "));
+    String tableList = wanted.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
     String sql = null;
     try {
       Boolean allTables = publicationAllTables(connection, publication);
       if (allTables == null) {
-        sql = "CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + tableList;
+        sql = "CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + tableList;
       } else if (!allTables && !wanted.equals(publishedTables(connection, publication))) {
-        sql = "ALTER PUBLICATION " + quote(publication) + " SET TABLE " + tableList;
+        sql = "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + tableList;
       }
       if (sql != null) {
         try (Statement statement = connection.createStatement()) {
@@ -271,7 +271,7 @@ final class PostgresPreflight {
               + ": "
               + e.getMessage()
               + ". Fix: as the owner of the tables run "
-              + (sql != null ? sql : "CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + tableList)
+              + (sql != null ? sql : "CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + tableList)
               + ";",
           e);
     }
@@ -347,11 +347,4 @@ final class PostgresPreflight {
     }
   }
 
-  private static String quoted(TableId table) {
-    return quote(table.schema()) + "." + quote(table.table());
-  }
-
-  private static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
-  }
 }
