@@ -53,6 +53,9 @@ final class DebeziumConfiguration {
     props.setProperty("skipped.operations", "none");
     props.setProperty("tombstones.on.delete", "false");
     props.setProperty("provide.transaction.metadata", "true");
+    // Lets the driver confirm server keepalive positions, but only once everything received has been
+    // committed: the slot then advances while the captured tables are idle and other tables write WAL.
+    props.setProperty("lsn.flush.mode", "connector_and_driver");
 
     props.setProperty("decimal.handling.mode", "precise");
     props.setProperty("time.precision.mode", "adaptive_time_microseconds");
