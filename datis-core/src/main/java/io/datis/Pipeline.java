@@ -31,6 +31,9 @@ public interface Pipeline extends AutoCloseable {
   /** Completes when the pipeline stops: normally after {@link #close()}, exceptionally with the failure. */
   CompletionStage<Void> termination();
 
+  /** How the pipeline is doing: UP, DEGRADED (with reasons, e.g. the sink retrying) or DOWN. */
+  Health health();
+
   /** The failure that stopped the pipeline, if one did. */
   Optional<Throwable> failure();
 

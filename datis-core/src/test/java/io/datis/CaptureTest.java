@@ -157,6 +157,13 @@ class CaptureTest {
 
       ChangeEvent event = sink.awaitEvents(1, TIMEOUT).get(0);
 
+      org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> pipeline.health().lastCommittedLsn().isPresent());
+      Health health = pipeline.health();
+      assertThat(health.status()).isEqualTo(Health.Status.UP);
+      assertThat(health.reasons()).isEmpty();
+      assertThat(health.lastEventTime()).isPresent();
+      assertThat(io.datis.api.event.Position.parseLsn(health.lastCommittedLsn().orElseThrow()))
+          .isGreaterThanOrEqualTo(event.position().lsn());
       assertThat(event.position().transactionId()).isEqualTo(txId);
       assertThat(event.position().lsn()).isBetween(lsnBefore, lsnAfter);
       assertThat(event.position().lsnText()).matches("[0-9A-F]+/[0-9A-F]+");

@@ -128,6 +128,8 @@ class TransformPipelineTest {
     assertThat(pipeline.awaitTermination(TIMEOUT)).isTrue();
 
     assertThat(pipeline.isRunning()).isFalse();
+    assertThat(pipeline.health().status()).isEqualTo(Health.Status.DOWN);
+    assertThat(pipeline.health().reasons()).singleElement().asString().startsWith("failed: Transform #2 'explode' failed");
     assertThat(sink.events()).isEmpty();
     TransformException failure = (TransformException) pipeline.failure().orElseThrow();
     assertThat(failure.transformName()).isEqualTo("explode");

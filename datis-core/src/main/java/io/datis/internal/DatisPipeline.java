@@ -1,11 +1,13 @@
 package io.datis.internal;
 
+import io.datis.Health;
 import io.datis.Pipeline;
 import io.datis.api.DatisException;
 import io.datis.api.SinkException;
 import io.datis.api.SourceException;
 import io.datis.api.TransformException;
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import io.datis.api.sink.SinkContext;
@@ -14,6 +16,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -70,6 +73,10 @@ public final class DatisPipeline implements Pipeline {
   private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
   /** Set once closing or failing: capture no more, deliver no more. */
   private volatile boolean stopping;
+  private volatile @Nullable Instant lastEventTime;
+  private volatile @Nullable Long lastCommittedLsn;
+  private volatile @Nullable String sinkTrouble;
+  private volatile @Nullable Instant sinkTroubleSince;
   private boolean shutdownStarted;
 
   private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
@@ -227,6 +234,7 @@ public final class DatisPipeline implements Pipeline {
           if (event != null) {
             prepared.events.add(event);
           }
+          lastEventTime = Instant.now();
           break;
         case TRANSACTION_END:
           if (seenChange) {
@@ -305,11 +313,41 @@ public final class DatisPipeline implements Pipeline {
     try {
       current.markProcessed(point);
       current.markBatchFinished();
+      lastCommittedLsn = committedLsn(point.record());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       log.warn("Pipeline '{}' could not commit offsets; will retry with the next commit: {}", settings.name(), e.toString());
     }
+  }
+
+  private static @Nullable Long committedLsn(SourceRecord record) {
+    Object lsn = record.sourceOffset().get("lsn_commit");
+    if (lsn == null) {
+      lsn = record.sourceOffset().get("lsn");
+    }
+    return lsn instanceof Long ? (Long) lsn : null;
+  }
+
+  @Override
+  public Health health() {
+    Throwable failed = failure.get();
+    Long committed = lastCommittedLsn;
+    String committedText = committed == null ? null : Position.formatLsn(committed);
+    if (failed != null) {
+      return new Health(Health.Status.DOWN, List.of("failed: " + failed.getMessage()), lastEventTime, committedText);
+    }
+    if (stopping || termination.isDone()) {
+      return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText);
+    }
+    String trouble = sinkTrouble;
+    Instant since = sinkTroubleSince;
+    if (trouble != null && since != null) {
+      long seconds = Duration.between(since, Instant.now()).toSeconds();
+      return new Health(
+          Health.Status.DEGRADED, List.of("sink retrying for " + seconds + " s: " + trouble), lastEventTime, committedText);
+    }
+    return new Health(Health.Status.UP, List.of(), lastEventTime, committedText);
   }
 
   private SinkException deliveryFailure(List<ChangeEvent> batch, Throwable error) {
@@ -479,6 +517,20 @@ public final class DatisPipeline implements Pipeline {
       @Override
       public String database() {
         return database;
+      }
+
+      @Override
+      public void retrying(String reason) {
+        if (sinkTroubleSince == null) {
+          sinkTroubleSince = Instant.now();
+        }
+        sinkTrouble = reason;
+      }
+
+      @Override
+      public void recovered() {
+        sinkTrouble = null;
+        sinkTroubleSince = null;
       }
     };
   }

@@ -96,6 +96,7 @@ public final class PubSubSink implements Sink {
     delivery =
         new PubSubDelivery(
             settings,
+            context,
             keys.isEnabled(),
             event -> encoder.encode(event, keys.keyFor(event), encoding),
             PubSubLimits::violations);

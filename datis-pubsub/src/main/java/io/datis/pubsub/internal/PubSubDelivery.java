@@ -11,6 +11,7 @@ import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.SinkException;
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.MessageTooLargeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,6 +60,9 @@ public final class PubSubDelivery {
   private final java.util.Set<PublishLane> unorderedLanes = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean retryWarned = new AtomicBoolean();
   private final Backoff backoff;
+  private final SinkContext context;
+  /** Lanes whose messages are being retried, by topic and ordering key; the sink is DEGRADED meanwhile. */
+  private final java.util.Set<String> retryingLanes = ConcurrentHashMap.newKeySet();
   private int publishesSinceSweep;
 
   /**
@@ -69,10 +73,12 @@ public final class PubSubDelivery {
    */
   public PubSubDelivery(
       PubSubSettings settings,
+      SinkContext context,
       boolean ordering,
       Function<ChangeEvent, PubsubMessage> encoder,
       BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations) {
     this.settings = settings;
+    this.context = context;
     this.ordering = ordering;
     this.encoder = encoder;
     this.limitViolations = limitViolations;
@@ -278,11 +284,16 @@ public final class PubSubDelivery {
             } else {
               log.debug(text, args);
             }
+            retryingLanes.add(topic + "|" + key);
+            context.retrying("publishing to " + topic + " failed: " + PubSubErrors.describe(cause));
           }
 
           @Override
           public void recovered(String key) {
-            log.debug("Republishing unacknowledged messages to {} (ordering key '{}')", topic, key);
+            log.debug("Publishing to {} (ordering key '{}') succeeds again", topic, key);
+            if (retryingLanes.remove(topic + "|" + key) && retryingLanes.isEmpty()) {
+              context.recovered();
+            }
           }
         });
   }

@@ -11,16 +11,22 @@ import org.jspecify.annotations.Nullable;
 /** Sorts Pub/Sub failures into those worth retrying (an outage) and those that need a person. */
 final class PubSubErrors {
 
-  /** Transient conditions: the service or network is busy or down, not the request wrong. */
-  private static final Set<StatusCode.Code> RETRYABLE =
+  /**
+   * Failures that retrying cannot cure: the topic, the permissions or the request are wrong, and a person
+   * must act. Every other status (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL,
+   * FAILED_PRECONDITION, ...) is treated as transient. For ordered messages the client itself retries the
+   * usual transient codes without limit; it pauses a key on the others, which Datis then resumes.
+   */
+  private static final Set<StatusCode.Code> NEEDS_A_PERSON =
       EnumSet.of(
-          StatusCode.Code.UNAVAILABLE,
-          StatusCode.Code.DEADLINE_EXCEEDED,
-          StatusCode.Code.RESOURCE_EXHAUSTED,
-          StatusCode.Code.INTERNAL,
-          StatusCode.Code.ABORTED,
-          StatusCode.Code.CANCELLED,
-          StatusCode.Code.UNKNOWN);
+          StatusCode.Code.NOT_FOUND,
+          StatusCode.Code.PERMISSION_DENIED,
+          StatusCode.Code.UNAUTHENTICATED,
+          StatusCode.Code.INVALID_ARGUMENT,
+          StatusCode.Code.UNIMPLEMENTED,
+          StatusCode.Code.ALREADY_EXISTS,
+          StatusCode.Code.OUT_OF_RANGE,
+          StatusCode.Code.DATA_LOSS);
 
   private PubSubErrors() {}
 
@@ -52,7 +58,7 @@ final class PubSubErrors {
    */
   static boolean isRetryable(Throwable error) {
     StatusCode.Code code = code(error);
-    return code == null || RETRYABLE.contains(code);
+    return code == null || !NEEDS_A_PERSON.contains(code);
   }
 
   /** A one-line description: the status code and the service's message. */

@@ -61,6 +61,7 @@ final class PublishLane {
   interface RetryListener {
     void retrying(String orderingKey, Throwable cause, long delayMillis, int attempt);
 
+    /** A message was acknowledged again after failures. */
     void recovered(String orderingKey);
   }
 
@@ -140,15 +141,20 @@ final class PublishLane {
 
   private void acknowledged(Outgoing outgoing, String messageId) {
     boolean recover;
+    boolean recovered = false;
     synchronized (this) {
       inFlight--;
       outstanding.remove(outgoing);
       if (!failed) {
+        recovered = failedAttempts > 0;
         failedAttempts = 0;
       }
       recover = failed && inFlight == 0 && fatal == null;
     }
     outgoing.acknowledged.complete(messageId);
+    if (recovered) {
+      listener.recovered(orderingKey);
+    }
     if (recover) {
       scheduleRecovery();
     }
@@ -219,7 +225,6 @@ final class PublishLane {
       }
       draining = true;
     }
-    listener.recovered(orderingKey);
     drain();
   }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.pubsub.v1.PubsubMessage;
 import io.datis.Datis;
+import io.datis.Health;
 import io.datis.OffsetStore;
 import io.datis.Pipeline;
 import io.datis.SnapshotMode;
@@ -195,14 +196,19 @@ class PubSubPipelineTest {
                 "paused",
                 sink(topic).publishTimeout(Duration.ofSeconds(10)).retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).build(),
                 "public.counters")) {
-      // Longer than the client's 10 s publish timeout: the client gives up and pauses the key.
-      pubsub.rejectOrderingKey("public.counters:[3]", Status.Code.UNAVAILABLE);
+      // The client does not retry FAILED_PRECONDITION: it fails the publish and pauses the key.
+      pubsub.rejectOrderingKey("public.counters:[3]", Status.Code.FAILED_PRECONDITION);
       for (int i = 1; i <= 10; i++) {
         pg.execute("UPDATE counters SET n = " + i);
       }
-      Thread.sleep(13_000);
-      assertThat(pubsub.failedPublishRequests()).isGreaterThan(5);
+      await().atMost(TIMEOUT).until(() -> pubsub.failedPublishRequests() >= 3);
       assertThat(pipeline.isRunning()).isTrue();
+      await().atMost(TIMEOUT).until(() -> pipeline.health().status() == Health.Status.DEGRADED);
+      assertThat(pipeline.health().reasons())
+          .singleElement()
+          .asString()
+          .startsWith("sink retrying for ")
+          .contains("publishing to projects/datis-test/topics/" + topic + " failed: FAILED_PRECONDITION");
       pubsub.acceptOrderingKey("public.counters:[3]");
 
       List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 200, TIMEOUT);
@@ -216,7 +222,7 @@ class PubSubPipelineTest {
         }
       }
       assertThat(keyThree).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
-      assertThat(pipeline.isRunning()).isTrue();
+      await().atMost(TIMEOUT).until(() -> pipeline.health().status() == Health.Status.UP);
     }
   }
 

@@ -1,0 +1,78 @@
+package io.datis;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A pipeline's health, shaped for a readiness/liveness probe or an HTTP health endpoint:
+ *
+ * <pre>{@code
+ * Health health = pipeline.health();
+ * int httpStatus = health.status() == Health.Status.DOWN ? 503 : 200;
+ * String body = health.toString(); // e.g. "DEGRADED (sink retrying for 12 s: UNAVAILABLE ...)"
+ * }</pre>
+ */
+public final class Health {
+
+  /** The overall verdict. */
+  public enum Status {
+    /** Capturing and delivering normally. */
+    UP,
+    /** Running, but something is retrying; no data is lost meanwhile (capture pauses when needed). */
+    DEGRADED,
+    /** Stopped: closed, or failed (see the reasons). */
+    DOWN
+  }
+
+  private final Status status;
+  private final List<String> reasons;
+  private final @Nullable Instant lastEventTime;
+  private final @Nullable String lastCommittedLsn;
+
+  /** Creates a health report; used by the pipeline. */
+  public Health(Status status, List<String> reasons, @Nullable Instant lastEventTime, @Nullable String lastCommittedLsn) {
+    this.status = Objects.requireNonNull(status, "status");
+    this.reasons = List.copyOf(reasons);
+    this.lastEventTime = lastEventTime;
+    this.lastCommittedLsn = lastCommittedLsn;
+  }
+
+  /** UP, DEGRADED or DOWN. */
+  public Status status() {
+    return status;
+  }
+
+  /** Why the status is not UP, one sentence each; empty when UP. */
+  public List<String> reasons() {
+    return reasons;
+  }
+
+  /** When the pipeline last captured a change, if it has. */
+  public Optional<Instant> lastEventTime() {
+    return Optional.ofNullable(lastEventTime);
+  }
+
+  /** The LSN up to which delivery has been committed, in PostgreSQL's notation, if anything was. */
+  public Optional<String> lastCommittedLsn() {
+    return Optional.ofNullable(lastCommittedLsn);
+  }
+
+  /** For example {@code UP, last event 2026-11-26T17:00:00Z, committed up to 0/16B3748}. */
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder(status.name());
+    if (!reasons.isEmpty()) {
+      text.append(" (").append(String.join("; ", reasons)).append(')');
+    }
+    if (lastEventTime != null) {
+      text.append(", last event ").append(lastEventTime);
+    }
+    if (lastCommittedLsn != null) {
+      text.append(", committed up to ").append(lastCommittedLsn);
+    }
+    return text.toString();
+  }
+}
