@@ -64,6 +64,9 @@ final class DebeziumConfiguration {
     props.setProperty("hstore.handling.mode", "map");
     props.setProperty("unavailable.value.placeholder", ToastPlaceholder.TEXT);
 
+    // Debezium waits up to this long for changes when its queue is empty: the default 500 ms would be
+    // most of the commit-to-delivery latency of a quiet database.
+    props.setProperty("poll.interval.ms", "50");
     props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
     props.setProperty("max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
 

@@ -1,19 +1,18 @@
 package io.datis.internal;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import io.datis.api.event.Row;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.jspecify.annotations.Nullable;
 
-/** Converts a row struct of one schema to an ordered, unmodifiable map, with one converter per column. */
+/** Converts a row struct of one schema to a {@link Row}, with one converter per column. */
 final class RowConverter {
 
   private final Field[] fields;
   private final ValueConverter[] converters;
+  private final Row.Columns columns;
 
   RowConverter(Schema rowSchema) {
     List<Field> schemaFields = rowSchema.fields();
@@ -22,14 +21,15 @@ final class RowConverter {
     for (int i = 0; i < fields.length; i++) {
       converters[i] = ValueConverter.forSchema(fields[i].schema());
     }
+    this.columns = Row.Columns.of(schemaFields.stream().map(Field::name).toList());
   }
 
-  Map<String, @Nullable Object> convert(Struct row) {
-    Map<String, @Nullable Object> values = new LinkedHashMap<>((int) (fields.length / 0.75f) + 1);
+  Row convert(Struct row) {
+    @Nullable Object[] values = new Object[fields.length];
     for (int i = 0; i < fields.length; i++) {
       Object raw = row.get(fields[i]);
-      values.put(fields[i].name(), raw == null ? null : converters[i].convert(raw));
+      values[i] = raw == null ? null : converters[i].convert(raw);
     }
-    return Collections.unmodifiableMap(values);
+    return columns.row(values);
   }
 }

@@ -196,13 +196,13 @@ public final class ChangeEvent {
       return this;
     }
 
-    /** The row before the change, or {@code null} for none. The map is copied, keeping its order. */
+    /** The row before the change, or {@code null} for none. Copied (unless a {@link Row}), keeping its order. */
     public Builder before(@Nullable Map<String, ? extends @Nullable Object> before) {
       this.before = copyRow(before);
       return this;
     }
 
-    /** The row after the change, or {@code null} for none. The map is copied, keeping its order. */
+    /** The row after the change, or {@code null} for none. Copied (unless a {@link Row}), keeping its order. */
     public Builder after(@Nullable Map<String, ? extends @Nullable Object> after) {
       this.after = copyRow(after);
       return this;
@@ -279,10 +279,7 @@ public final class ChangeEvent {
 
     private static @Nullable Map<String, @Nullable Object> copyRow(
         @Nullable Map<String, ? extends @Nullable Object> row) {
-      if (row == null) {
-        return null;
-      }
-      return Collections.unmodifiableMap(new LinkedHashMap<String, @Nullable Object>(row));
+      return row == null ? null : Row.copyOf(row);
     }
   }
 }
