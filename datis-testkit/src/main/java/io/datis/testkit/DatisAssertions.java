@@ -1,0 +1,85 @@
+package io.datis.testkit;
+
+import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.TableId;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The entry point of Datis' <a href="https://assertj.github.io/doc/">AssertJ</a> assertions on
+ * change events and {@link InMemorySink}s.
+ *
+ * <pre>{@code
+ * import static io.datis.api.event.Operation.*;
+ * import static io.datis.testkit.DatisAssertions.assertThat;
+ *
+ * List<ChangeEvent> orders = DatisAssertions.awaitEventsFor(sink, "public.orders", 2, ofSeconds(10));
+ * assertThat(sink).receivedFor("public.orders").containsOperationsInOrder(INSERT, UPDATE);
+ * assertThat(sink).hasNoEventsFor("public.audit");
+ * assertThat(orders.get(1)).isUpdateOf("id", 10).hasAfterColumn("status", "paid");
+ * }</pre>
+ *
+ * <p>It can be imported statically next to AssertJ's {@code Assertions.assertThat}: the argument
+ * types tell them apart. Failure messages show events as {@code UPDATE public.orders key {id=10} at
+ * lsn 0/1A0 tx 26 #1}, with the values of the asserted columns only.
+ */
+public final class DatisAssertions {
+
+  private DatisAssertions() {}
+
+  /** Assertions on one event. */
+  public static ChangeEventAssert assertThat(@Nullable ChangeEvent event) {
+    return new ChangeEventAssert(event);
+  }
+
+  /** Assertions on what an in-memory sink acknowledged. */
+  public static InMemorySinkAssert assertThat(@Nullable InMemorySink sink) {
+    return new InMemorySinkAssert(sink);
+  }
+
+  /**
+   * Assertions on a list of events in delivery order (named so as not to clash with AssertJ's
+   * {@code assertThat(List)}).
+   */
+  public static ChangeEventListAssert assertThatEvents(List<ChangeEvent> events) {
+    return new ChangeEventListAssert(Objects.requireNonNull(events, "events"), "events");
+  }
+
+  /**
+   * Waits until {@code sink} has acknowledged at least {@code count} events for {@code table}
+   * ({@code schema.table}) and returns all of them, in delivery order.
+   *
+   * @throws AssertionError if fewer arrived within the timeout, listing those that did
+   */
+  public static List<ChangeEvent> awaitEventsFor(
+      InMemorySink sink, String table, int count, Duration timeout) {
+    Objects.requireNonNull(sink, "sink");
+    TableId id = TableId.parse(Objects.requireNonNull(table, "table"));
+    Objects.requireNonNull(timeout, "timeout");
+    try {
+      List<ChangeEvent> events =
+          sink.awaitEvents(all -> InMemorySinkAssert.eventsFor(all, id).size() >= count, timeout);
+      return InMemorySinkAssert.eventsFor(events, id);
+    } catch (AssertionError timedOut) {
+      List<ChangeEvent> all = sink.events();
+      List<ChangeEvent> received = InMemorySinkAssert.eventsFor(all, id);
+      throw new AssertionError(
+          "InMemorySink did not receive "
+              + count
+              + " events for "
+              + id
+              + " within "
+              + timeout
+              + ": it has "
+              + received.size()
+              + " for "
+              + id
+              + " and "
+              + (all.size() - received.size())
+              + " for other tables"
+              + (received.isEmpty() ? "" : ":" + ChangeEventAssert.describe(received)));
+    }
+  }
+}
