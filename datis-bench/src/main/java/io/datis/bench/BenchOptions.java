@@ -1,0 +1,142 @@
+package io.datis.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The command line of {@link Bench}. */
+final class BenchOptions {
+
+  static final String USAGE =
+      String.join(
+          "\n",
+          "Usage: java -jar datis-bench/target/datis-bench.jar [options]",
+          "  --mode drain|latency   drain: pre-loaded rows, events/s (default); latency: steady"
+              + " inserts",
+          "  --rows N               drain: rows pre-loaded (default 200000)",
+          "  --row-bytes N          payload bytes per row (default 100)",
+          "  --tx-size N            drain: rows per loading transaction (default 1000)",
+          "  --runs N               drain: runs per scenario, median reported (default 3)",
+          "  --scenarios 1,2,3,4,5  which scenarios (default all; latency mode runs 3 and 4)",
+          "  --rate N               latency: rows inserted per second (default 5000)",
+          "  --duration S           latency: seconds of inserts (default 30)",
+          "  --latency-tx-rows N    latency: rows per inserted transaction (default 10)",
+          "  --xmx SIZE             heap of each scenario JVM (default 2g)",
+          "  --timeout S            most seconds one scenario may take (default 900)",
+          "  --jfr                  record each scenario JVM with Java Flight Recorder"
+              + " (target/bench-results)");
+
+  String mode = "drain";
+  int rows = 200_000;
+  int rowBytes = 100;
+  int txSize = 1_000;
+  int runs = 3;
+  Set<String> scenarios = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5"));
+  int rate = 5_000;
+  int durationSeconds = 30;
+  int latencyTxRows = 10;
+  String xmx = "2g";
+  int timeoutSeconds = 900;
+  boolean jfr;
+
+  static BenchOptions parse(String[] args) {
+    BenchOptions options = new BenchOptions();
+    List<String> list = new ArrayList<>();
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 0) {
+        list.add(arg.substring(0, equals));
+        list.add(arg.substring(equals + 1));
+      } else {
+        list.add(arg);
+      }
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String flag = list.get(i);
+      if (flag.equals("--jfr")) {
+        options.jfr = true;
+        continue;
+      }
+      if (flag.equals("--help") || flag.equals("-h")) {
+        throw new IllegalArgumentException("");
+      }
+      if (i + 1 >= list.size()) {
+        throw new IllegalArgumentException(flag + " needs a value");
+      }
+      String value = list.get(++i);
+      switch (flag) {
+        case "--mode":
+          if (!value.equals("drain") && !value.equals("latency")) {
+            throw new IllegalArgumentException(
+                "--mode must be drain or latency, not '" + value + "'");
+          }
+          options.mode = value;
+          break;
+        case "--rows":
+          options.rows = positive(flag, value);
+          break;
+        case "--row-bytes":
+          options.rowBytes = positive(flag, value);
+          break;
+        case "--tx-size":
+          options.txSize = positive(flag, value);
+          break;
+        case "--runs":
+          options.runs = positive(flag, value);
+          break;
+        case "--scenarios":
+          options.scenarios = scenarios(value);
+          break;
+        case "--rate":
+          options.rate = positive(flag, value);
+          break;
+        case "--duration":
+          options.durationSeconds = positive(flag, value);
+          break;
+        case "--latency-tx-rows":
+          options.latencyTxRows = positive(flag, value);
+          break;
+        case "--xmx":
+          if (!value.matches("[0-9]+[kKmMgG]?")) {
+            throw new IllegalArgumentException(
+                "--xmx takes a heap size such as 2g, not '" + value + "'");
+          }
+          options.xmx = value;
+          break;
+        case "--timeout":
+          options.timeoutSeconds = positive(flag, value);
+          break;
+        default:
+          throw new IllegalArgumentException("Unknown option " + flag);
+      }
+    }
+    return options;
+  }
+
+  private static Set<String> scenarios(String value) {
+    Set<String> chosen = new LinkedHashSet<>();
+    for (String part : value.split(",")) {
+      String group = part.strip();
+      if (!group.matches("[1-5]")) {
+        throw new IllegalArgumentException(
+            "--scenarios takes numbers from 1 to 5 separated by commas, not '" + value + "'");
+      }
+      chosen.add(group);
+    }
+    return chosen;
+  }
+
+  private static int positive(String flag, String value) {
+    try {
+      int parsed = Integer.parseInt(value.replace("_", ""));
+      if (parsed > 0) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        flag + " takes a positive whole number, not '" + value + "'");
+  }
+}
