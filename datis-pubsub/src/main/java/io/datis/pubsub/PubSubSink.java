@@ -136,7 +136,7 @@ public final class PubSubSink implements Sink {
     /** Default longest wait to fill a publish request, in ms: {@value}. */
     public static final long DEFAULT_BATCH_DELAY_MILLIS = 10;
     /** Default most messages published but not acknowledged: {@value}. */
-    public static final long DEFAULT_MAX_OUTSTANDING_MESSAGES = 20_000;
+    public static final long DEFAULT_MAX_OUTSTANDING_MESSAGES = 5_000;
     /** Default most bytes published but not acknowledged: {@value}. */
     public static final long DEFAULT_MAX_OUTSTANDING_BYTES = 200_000_000;
     /** Default time the client retries one publish before Datis resumes and republishes, in s: {@value}. */
@@ -242,7 +242,9 @@ public final class PubSubSink implements Sink {
 
     /**
      * Bounds the messages and bytes published but not yet acknowledged; beyond them publishing blocks,
-     * which pauses capture instead of growing memory. Defaults 20,000 messages, 200 MB.
+     * which pauses capture instead of growing memory. Defaults 5,000 messages, 200 MB: with one ordering
+     * key per row the client sends one message per request, and more requests in flight cost more than
+     * they bring (measured in datis-bench); raise it for a distant region with few keys.
      */
     public Builder flowControl(long maxOutstandingMessages, long maxOutstandingBytes) {
       if (maxOutstandingMessages < 1 || maxOutstandingBytes < 10_000_000) {
