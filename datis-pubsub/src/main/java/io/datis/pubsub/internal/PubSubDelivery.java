@@ -14,7 +14,6 @@ import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.MessageTooLargeException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,7 +164,7 @@ public final class PubSubDelivery {
         if (settings.deadLetterTopic() == null) {
           return CompletableFuture.failedFuture(tooLarge(event, violations));
         }
-        message = deadLetter(event, message, topic, violations);
+        message = DeadLetterMessage.describe(event, message, topic, violations);
         topic = settings.deadLetterTopic();
       }
       topics.add(topic);
@@ -186,52 +185,6 @@ public final class PubSubDelivery {
         event.table(),
         event.keyColumns(),
         event.position());
-  }
-
-  /** A small message describing an event that cannot be published, for the dead-letter topic. */
-  private static PubsubMessage deadLetter(
-      ChangeEvent event, PubsubMessage original, TopicName intended, List<String> violations) {
-    StringBuilder json = new StringBuilder("{\"error\":");
-    quote(json, String.join("; ", violations));
-    json.append(",\"table\":");
-    quote(json, event.table().toString());
-    json.append(",\"operation\":");
-    quote(json, event.operation().name());
-    json.append(",\"keyColumns\":[");
-    for (int i = 0; i < event.keyColumns().size(); i++) {
-      json.append(i == 0 ? "" : ",");
-      quote(json, event.keyColumns().get(i));
-    }
-    json.append("],\"lsn\":");
-    quote(json, event.position().lsnText());
-    json.append(",\"txId\":").append(event.position().transactionId());
-    json.append(",\"sequence\":").append(event.position().sequence()).append('}');
-    PubsubMessage.Builder message =
-        PubsubMessage.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(json.toString(), StandardCharsets.UTF_8));
-    original.getAttributesMap().forEach(
-        (key, value) -> {
-          if (key.startsWith("datis-")) {
-            message.putAttributes(key, value);
-          }
-        });
-    message.putAttributes("datis-error", "message-too-large");
-    message.putAttributes("datis-original-topic", intended.toString());
-    return message.build();
-  }
-
-  private static void quote(StringBuilder json, String text) {
-    json.append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
-        json.append('\\').append(c);
-      } else if (c < 0x20) {
-        json.append(String.format("\\u%04x", (int) c));
-      } else {
-        json.append(c);
-      }
-    }
-    json.append('"');
   }
 
   private TopicName topicFor(ChangeEvent event) {
