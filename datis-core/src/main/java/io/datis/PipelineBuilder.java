@@ -7,6 +7,7 @@ import io.datis.api.transform.Transform;
 import io.datis.internal.DatisPipeline;
 import io.datis.internal.PipelineSettings;
 import io.datis.postgres.PostgresSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ public final class PipelineBuilder {
   private int maxInFlightEvents = 20_000;
   private Duration closeTimeout = Duration.ofSeconds(30);
   private final Map<String, String> debeziumProperties = new LinkedHashMap<>();
+  private @Nullable MeterRegistry meterRegistry;
 
   PipelineBuilder(PostgresSource source) {
     this.source = source;
@@ -152,6 +154,16 @@ public final class PipelineBuilder {
   }
 
   /**
+   * Publishes the pipeline's metrics to this Micrometer registry (events captured, delivered, dropped and
+   * failed by table and operation, delivery lag, batch size, events in flight, sink retries, time since
+   * the last commit), all tagged with the pipeline's name. Default: no metrics.
+   */
+  public PipelineBuilder metrics(MeterRegistry registry) {
+    this.meterRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /**
    * Sets a Debezium PostgreSQL connector property that Datis does not manage itself, such as {@code
    * snapshot.fetch.size} or {@code status.update.interval.ms}. For experts: Datis's settings for the
    * connector, plugin, offsets, slot, publication, table list and value handling cannot be overridden.
@@ -210,7 +222,8 @@ public final class PipelineBuilder {
             maxBatchSize,
             maxInFlightEvents,
             closeTimeout,
-            Map.copyOf(debeziumProperties));
+            Map.copyOf(debeziumProperties),
+            meterRegistry);
     return DatisPipeline.start(settings);
   }
 }

@@ -77,6 +77,8 @@ public final class DatisPipeline implements Pipeline {
   private volatile @Nullable Long lastCommittedLsn;
   private volatile @Nullable String sinkTrouble;
   private volatile @Nullable Instant sinkTroubleSince;
+  private volatile @Nullable Instant lastCommitTime;
+  private final PipelineMetrics metrics;
   private boolean shutdownStarted;
 
   private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
@@ -85,6 +87,12 @@ public final class DatisPipeline implements Pipeline {
     this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), oldRowColumns);
     this.transforms = new TransformChain(settings.transforms());
     this.inFlight = new Semaphore(settings.maxInFlightEvents());
+    this.metrics =
+        PipelineMetrics.of(
+            settings.meterRegistry(),
+            settings.name(),
+            () -> settings.maxInFlightEvents() - inFlight.availablePermits(),
+            () -> lastCommitTime);
     this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
     this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
   }
@@ -223,7 +231,12 @@ public final class DatisPipeline implements Pipeline {
             if (RecordConverter.isCommitPointOnItsOwn(event)) {
               prepared.commitPoint = record;
             }
+            metrics.captured(event);
+            ChangeEvent captured = event;
             event = transforms.apply(event);
+            if (event == null) {
+              metrics.dropped(captured);
+            }
           } catch (TransformException e) {
             fail(e);
             return null;
@@ -276,8 +289,10 @@ public final class DatisPipeline implements Pipeline {
     delivery.whenComplete(
         (ignored, error) -> {
           if (error == null) {
+            metrics.delivered(batch);
             completed(segment);
           } else {
+            metrics.failed(batch);
             inFlight.release(segment.events());
             if (stopping) {
               // closing (or already failed): the batch just stays uncommitted and is delivered again
@@ -314,6 +329,7 @@ public final class DatisPipeline implements Pipeline {
       current.markProcessed(point);
       current.markBatchFinished();
       lastCommittedLsn = committedLsn(point.record());
+      lastCommitTime = Instant.now();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
@@ -521,6 +537,7 @@ public final class DatisPipeline implements Pipeline {
 
       @Override
       public void retrying(String reason) {
+        metrics.sinkRetried();
         if (sinkTroubleSince == null) {
           sinkTroubleSince = Instant.now();
         }

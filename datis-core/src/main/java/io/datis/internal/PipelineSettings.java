@@ -6,10 +6,12 @@ import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
 import io.datis.postgres.PostgresSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** The validated, immutable configuration of one pipeline. */
 public record PipelineSettings(
@@ -23,7 +25,8 @@ public record PipelineSettings(
     int maxBatchSize,
     int maxInFlightEvents,
     Duration closeTimeout,
-    Map<String, String> debeziumProperties) {
+    Map<String, String> debeziumProperties,
+    @Nullable MeterRegistry meterRegistry) {
 
   /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
   public String slotName() {

@@ -1,0 +1,142 @@
+package io.datis.internal;
+
+import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.Operation;
+import io.datis.api.event.TableId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The pipeline's Micrometer meters, all tagged {@code pipeline}; per-event counters also {@code table}
+ * and {@code operation}. Without a registry every method does nothing.
+ *
+ * <ul>
+ *   <li>{@code datis.events.captured}, {@code datis.events.delivered}, {@code datis.events.dropped}
+ *       (by a transform), {@code datis.events.failed} (in a batch the sink failed): counters
+ *   <li>{@code datis.delivery.lag}: timer, commit time to sink acknowledgement, of each batch's first
+ *       (oldest) event
+ *   <li>{@code datis.batch.size}: distribution of events per sink batch
+ *   <li>{@code datis.events.in.flight}: gauge of events handed to the sink and not yet acknowledged
+ *   <li>{@code datis.sink.retries}: counter of retries the sink reported
+ *   <li>{@code datis.commit.age}: gauge, seconds since offsets were last committed
+ * </ul>
+ */
+final class PipelineMetrics {
+
+  private static final PipelineMetrics NONE = new PipelineMetrics(null, "", () -> 0, () -> null);
+
+  private final @Nullable MeterRegistry registry;
+  private final String pipeline;
+  private final Map<TableId, Map<Operation, Counter>> captured = new ConcurrentHashMap<>();
+  private final Map<TableId, Map<Operation, Counter>> delivered = new ConcurrentHashMap<>();
+  private final Map<TableId, Map<Operation, Counter>> dropped = new ConcurrentHashMap<>();
+  private final Map<TableId, Map<Operation, Counter>> failed = new ConcurrentHashMap<>();
+  private final @Nullable Timer lag;
+  private final @Nullable DistributionSummary batchSize;
+  private final @Nullable Counter sinkRetries;
+
+  private PipelineMetrics(
+      @Nullable MeterRegistry registry,
+      String pipeline,
+      Supplier<Number> inFlight,
+      Supplier<@Nullable Instant> lastCommit) {
+    this.registry = registry;
+    this.pipeline = pipeline;
+    if (registry == null) {
+      this.lag = null;
+      this.batchSize = null;
+      this.sinkRetries = null;
+      return;
+    }
+    this.lag =
+        Timer.builder("datis.delivery.lag")
+            .description("Commit time to sink acknowledgement, of each batch's oldest event")
+            .tag("pipeline", pipeline)
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+    this.batchSize =
+        DistributionSummary.builder("datis.batch.size").tag("pipeline", pipeline).register(registry);
+    this.sinkRetries =
+        Counter.builder("datis.sink.retries").tag("pipeline", pipeline).register(registry);
+    Gauge.builder("datis.events.in.flight", inFlight, supplier -> supplier.get().doubleValue())
+        .description("Events handed to the sink and not yet acknowledged")
+        .tag("pipeline", pipeline)
+        .strongReference(true) // the supplier lives nowhere else
+        .register(registry);
+    Gauge.builder(
+            "datis.commit.age",
+            lastCommit,
+            supplier -> {
+              Instant last = supplier.get();
+              return last == null ? Double.NaN : Duration.between(last, Instant.now()).toMillis() / 1000.0;
+            })
+        .description("Seconds since offsets were last committed")
+        .baseUnit("seconds")
+        .tag("pipeline", pipeline)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  static PipelineMetrics of(
+      @Nullable MeterRegistry registry, String pipeline, Supplier<Number> inFlight, Supplier<@Nullable Instant> lastCommit) {
+    return registry == null ? NONE : new PipelineMetrics(registry, pipeline, inFlight, lastCommit);
+  }
+
+  void captured(ChangeEvent event) {
+    count(captured, "datis.events.captured", event);
+  }
+
+  void dropped(ChangeEvent event) {
+    count(dropped, "datis.events.dropped", event);
+  }
+
+  void delivered(List<ChangeEvent> batch) {
+    if (registry == null || batch.isEmpty()) {
+      return;
+    }
+    for (ChangeEvent event : batch) {
+      count(delivered, "datis.events.delivered", event);
+    }
+    lag.record(Duration.between(batch.get(0).commitTime(), Instant.now()));
+    batchSize.record(batch.size());
+  }
+
+  void failed(List<ChangeEvent> batch) {
+    for (ChangeEvent event : batch) {
+      count(failed, "datis.events.failed", event);
+    }
+  }
+
+  void sinkRetried() {
+    if (sinkRetries != null) {
+      sinkRetries.increment();
+    }
+  }
+
+  private void count(Map<TableId, Map<Operation, Counter>> counters, String name, ChangeEvent event) {
+    if (registry == null) {
+      return;
+    }
+    counters
+        .computeIfAbsent(event.table(), table -> new ConcurrentHashMap<>())
+        .computeIfAbsent(
+            event.operation(),
+            operation ->
+                Counter.builder(name)
+                    .tag("pipeline", pipeline)
+                    .tag("table", event.table().toString())
+                    .tag("operation", operation.name().toLowerCase(java.util.Locale.ROOT))
+                    .register(registry))
+        .increment();
+  }
+}

@@ -1,0 +1,60 @@
+package io.datis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.datis.api.transform.Transforms;
+import io.datis.testkit.DatisPostgres;
+import io.datis.testkit.InMemorySink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class MetricsTest {
+
+  @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded();
+
+  @Test
+  void countsCapturedDeliveredAndDroppedEventsByTableAndOperation() {
+    pg.execute("CREATE TABLE public.metered (id int PRIMARY KEY, kind text)");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline pipeline =
+        Datis.capture(pg.source())
+            .name("metered")
+            .tables("public.metered")
+            .snapshot(SnapshotMode.CHANGES_ONLY)
+            .offsets(OffsetStore.inMemory())
+            .transform(Transforms.filter(e -> !"noise".equals(e.after().map(r -> r.get("kind")).orElse(null))))
+            .metrics(registry)
+            .to(sink)
+            .start()) {
+      pg.execute(
+          "INSERT INTO metered VALUES (1, 'real'), (2, 'noise'), (3, 'real')",
+          "UPDATE metered SET kind = 'real!' WHERE id = 1");
+      sink.awaitEvents(3, Duration.ofSeconds(60));
+      await().atMost(Duration.ofSeconds(30)).until(() -> !Double.isNaN(gauge(registry, "datis.commit.age")));
+
+      assertThat(count(registry, "datis.events.captured", "insert")).isEqualTo(3);
+      assertThat(count(registry, "datis.events.captured", "update")).isEqualTo(1);
+      assertThat(count(registry, "datis.events.dropped", "insert")).isEqualTo(1);
+      assertThat(count(registry, "datis.events.delivered", "insert")).isEqualTo(2);
+      assertThat(count(registry, "datis.events.delivered", "update")).isEqualTo(1);
+      assertThat(gauge(registry, "datis.events.in.flight")).isZero();
+      assertThat(registry.get("datis.delivery.lag").tag("pipeline", "metered").timer().count()).isPositive();
+      assertThat(registry.get("datis.batch.size").summary().totalAmount()).isEqualTo(3);
+    }
+  }
+
+  private static double count(SimpleMeterRegistry registry, String name, String operation) {
+    Counter counter =
+        registry.get(name).tag("pipeline", "metered").tag("table", "public.metered").tag("operation", operation).counter();
+    return counter.count();
+  }
+
+  private static double gauge(SimpleMeterRegistry registry, String name) {
+    return registry.get(name).tag("pipeline", "metered").gauge().value();
+  }
+}
