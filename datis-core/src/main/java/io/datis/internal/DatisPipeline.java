@@ -247,7 +247,6 @@ public final class DatisPipeline implements Pipeline {
           if (event != null) {
             prepared.events.add(event);
           }
-          lastEventTime = Instant.now();
           break;
         case TRANSACTION_END:
           if (seenChange) {
@@ -259,6 +258,9 @@ public final class DatisPipeline implements Pipeline {
         default:
           break;
       }
+    }
+    if (seenChange) {
+      lastEventTime = Instant.now(); // once per batch: the clock is not free on the hot path
     }
     return prepared;
   }
