@@ -1,7 +1,9 @@
 package io.datis.testkit;
 
 import io.datis.postgres.PostgresSource;
+import io.datis.testkit.internal.ContainerServer;
 import io.datis.testkit.internal.EmbeddedServer;
+import io.datis.testkit.internal.TestDatabases;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -15,11 +17,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL server with logical replication enabled, for tests and samples, without Docker.
@@ -67,11 +74,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Configuration methods ({@code with...}) apply at the next start. All methods are thread-safe.
  */
-public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+public final class DatisPostgres
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
+        AutoCloseable {
 
-  /**
-   * Environment variable read by {@link #fromEnvironmentOrEmbedded()}: the JDBC URL of a server.
-   */
+  /** Environment variable read by {@link #automatic()}: the JDBC URL of a server. */
   static final String URL_VARIABLE = "DATIS_POSTGRES_URL";
 
   static final String USER_VARIABLE = "DATIS_POSTGRES_USER";
@@ -86,19 +93,28 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
 
   private static final Map<String, String> EMBEDDED_DEFAULTS = embeddedDefaults();
 
+  private static final Logger LOG = LoggerFactory.getLogger(DatisPostgres.class);
+
+  private static final AtomicInteger DATABASES_CREATED = new AtomicInteger();
+
   private final @Nullable EmbeddedServer server;
+  private final @Nullable ContainerServer container;
   private final @Nullable PostgresSource existing;
   private final @Nullable String existingUrl;
   private final Map<String, String> settings = new LinkedHashMap<>();
   private volatile int requestedPort;
   private volatile boolean existingStarted;
+  private volatile boolean databasePerTest;
+  private volatile @Nullable String testDatabase;
   private @Nullable String startedBy;
 
   private DatisPostgres(
       @Nullable EmbeddedServer server,
+      @Nullable ContainerServer container,
       @Nullable PostgresSource existing,
       @Nullable String existingUrl) {
     this.server = server;
+    this.container = container;
     this.existing = existing;
     this.existingUrl = existingUrl;
   }
@@ -108,7 +124,8 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
    * {@link #start()} (or the first test, when registered as an extension).
    */
   public static DatisPostgres embedded() {
-    return new DatisPostgres(new EmbeddedServer(EMBEDDED_USER, EMBEDDED_PASSWORD), null, null);
+    return new DatisPostgres(
+        new EmbeddedServer(EMBEDDED_USER, EMBEDDED_PASSWORD), null, null, null);
   }
 
   /**
@@ -128,27 +145,109 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
     Objects.requireNonNull(password, "password");
     PostgresSource source =
         PostgresSource.builder().jdbcUrl(jdbcUrl).user(user).password(password).build();
-    return new DatisPostgres(null, source, jdbcUrl);
+    return new DatisPostgres(null, null, source, jdbcUrl);
   }
 
   /**
-   * The server named by the environment variable {@code DATIS_POSTGRES_URL} (a JDBC URL, with the
-   * user in {@code DATIS_POSTGRES_USER}, default {@code postgres}, and the password in {@code
-   * DATIS_POSTGRES_PASSWORD}, default empty) if it is set, otherwise an {@linkplain #embedded()
-   * embedded} one. Lets CI run the same tests against a specific PostgreSQL version.
+   * A server in a Docker container from the image {@code postgres:17-alpine}, started through
+   * Testcontainers with logical replication enabled (the same settings as {@linkplain #embedded()
+   * embedded} servers). Needs {@code org.testcontainers:testcontainers-postgresql} on the test
+   * classpath and a Docker engine; {@link #stop()} and {@link #restart()} are not supported, since a
+   * container gets a new port when started again.
+   *
+   * @throws IllegalStateException if Testcontainers is not on the classpath
    */
-  public static DatisPostgres fromEnvironmentOrEmbedded() {
-    return fromEnvironmentOrEmbedded(System.getenv());
+  public static DatisPostgres testcontainers() {
+    return testcontainers(ContainerServer.DEFAULT_IMAGE);
   }
 
-  static DatisPostgres fromEnvironmentOrEmbedded(Map<String, String> environment) {
-    String url = environment.get(URL_VARIABLE);
-    if (url == null || url.isBlank()) {
-      return embedded();
+  /**
+   * Like {@link #testcontainers()}, with another image, such as {@code postgres:16} or {@code
+   * postgis/postgis:17-3.5}. The image must run PostgreSQL 10 or later.
+   *
+   * @throws IllegalStateException if Testcontainers is not on the classpath
+   */
+  public static DatisPostgres testcontainers(String image) {
+    Objects.requireNonNull(image, "image");
+    if (!ContainerServer.testcontainersPresent()) {
+      throw new IllegalStateException(
+          "DatisPostgres.testcontainers() needs Testcontainers on the test classpath: add"
+              + " org.testcontainers:testcontainers-postgresql with <scope>test</scope>, or use"
+              + " DatisPostgres.embedded(), which needs no Docker");
     }
-    String user = environment.getOrDefault(USER_VARIABLE, EMBEDDED_USER);
-    String password = environment.getOrDefault(PASSWORD_VARIABLE, "");
-    return existing(url.strip(), user.isBlank() ? EMBEDDED_USER : user, password);
+    return new DatisPostgres(null, new ContainerServer(image), null, null);
+  }
+
+  /**
+   * The best server available here, chosen in this order:
+   *
+   * <ol>
+   *   <li>the server named by the environment variable {@code DATIS_POSTGRES_URL} (a JDBC URL, with
+   *       the user in {@code DATIS_POSTGRES_USER}, default {@code postgres}, and the password in
+   *       {@code DATIS_POSTGRES_PASSWORD}, default empty), if it is set: lets CI run the same tests
+   *       against a specific PostgreSQL version;
+   *   <li>a {@linkplain #testcontainers() Testcontainers} server, if {@code
+   *       org.testcontainers:testcontainers-postgresql} is on the classpath and Testcontainers finds
+   *       a Docker engine;
+   *   <li>otherwise an {@linkplain #embedded() embedded} server, which needs no Docker.
+   * </ol>
+   *
+   * <p>The choice and its reason are logged at INFO.
+   *
+   * <pre>{@code
+   * @RegisterExtension static DatisPostgres pg = DatisPostgres.automatic();
+   * }</pre>
+   */
+  public static DatisPostgres automatic() {
+    return automatic(System.getenv(), DatisPostgres::dockerReady);
+  }
+
+  static DatisPostgres automatic(
+      Map<String, String> environment, java.util.function.BooleanSupplier dockerReady) {
+    String url = environment.get(URL_VARIABLE);
+    if (url != null && !url.isBlank()) {
+      String user = environment.getOrDefault(USER_VARIABLE, EMBEDDED_USER);
+      String password = environment.getOrDefault(PASSWORD_VARIABLE, "");
+      LOG.info("Using the PostgreSQL server at {} ({} is set)", url.strip(), URL_VARIABLE);
+      return existing(url.strip(), user.isBlank() ? EMBEDDED_USER : user, password);
+    }
+    if (dockerReady.getAsBoolean()) {
+      LOG.info("Using a Testcontainers PostgreSQL ({}): Docker is available", ContainerServer.DEFAULT_IMAGE);
+      return testcontainers();
+    }
+    LOG.info(
+        "Using an embedded PostgreSQL: {} is not set and {}",
+        URL_VARIABLE,
+        ContainerServer.testcontainersPresent()
+            ? "Testcontainers finds no Docker engine"
+            : "Testcontainers is not on the classpath");
+    return embedded();
+  }
+
+  private static boolean dockerReady() {
+    return ContainerServer.testcontainersPresent() && ContainerServer.dockerAvailable();
+  }
+
+  /**
+   * Gives each test its own, empty database: before each test (and before its {@code @BeforeEach}
+   * methods) the fixture creates a database, and {@link #jdbcUrl()}, {@link #source()}, {@link
+   * #execute}, {@link #query} and {@link #connect()} use it until the test ends; after the test
+   * (and its {@code @AfterEach} methods) the fixture ends the database's sessions, drops its
+   * replication slots and drops it. Tests of a class then share one server but no tables,
+   * publications or slots. Create tables in the test or in a {@code @BeforeEach} method.
+   *
+   * <p>Creating and dropping a database takes some tens of milliseconds on an embedded server. On
+   * an {@linkplain #existing existing} server the user needs the {@code CREATEDB} privilege.
+   *
+   * <pre>{@code
+   * @RegisterExtension static DatisPostgres pg = DatisPostgres.embedded().withDatabasePerTest();
+   * }</pre>
+   *
+   * @return this
+   */
+  public DatisPostgres withDatabasePerTest() {
+    databasePerTest = true;
+    return this;
   }
 
   /**
@@ -157,8 +256,10 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
    * replication. {@code withSetting("port", "5433")} fixes the port instead of picking a free one.
    * Must be called before {@link #start()}, or while stopped; it applies at the next start.
    *
+   * For a {@linkplain #testcontainers() container}, settings apply the same way, except the port.
+   *
    * @throws IllegalArgumentException if the name is not a setting name, or the port not a port
-   * @throws IllegalStateException if the server is running or is not embedded
+   * @throws IllegalStateException if the server is running or is an existing one
    */
   public DatisPostgres withSetting(String name, String value) {
     Objects.requireNonNull(name, "name");
@@ -169,15 +270,15 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
     }
     String key = name.toLowerCase(Locale.ROOT);
     synchronized (this) {
-      if (server == null) {
+      if (existing != null) {
         throw new IllegalStateException(
             "withSetting(\""
                 + name
-                + "\", ...) applies to embedded servers only; the existing server at "
+                + "\", ...) applies to embedded and container servers only; the existing server at "
                 + existingUrl
                 + " is configured by whoever runs it");
       }
-      if (server.isRunning()) {
+      if (isRunning()) {
         throw new IllegalStateException(
             "withSetting(\""
                 + name
@@ -185,6 +286,11 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
                 + " stop() first: settings apply at the next start");
       }
       if (key.equals("port")) {
+        if (container != null) {
+          throw new IllegalStateException(
+              "withSetting(\"port\", ...) does not apply to a container: Docker maps its port 5432"
+                  + " to a free port, which port() returns");
+        }
         requestedPort = parsePort(value);
       } else {
         settings.put(key, value);
@@ -203,6 +309,10 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
    *     log and, when known, the fix
    */
   public synchronized DatisPostgres start() {
+    if (container != null) {
+      container.start(effectiveSettings());
+      return this;
+    }
     if (server == null) {
       if (!existingStarted) {
         try {
@@ -260,6 +370,9 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
    * killed from outside reports {@code false}.
    */
   public boolean isRunning() {
+    if (container != null) {
+      return container.isRunning();
+    }
     return server == null ? existingStarted : server.isRunning();
   }
 
@@ -270,37 +383,43 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
   @Override
   public synchronized void close() {
     startedBy = null;
-    if (server == null) {
+    testDatabase = null;
+    if (container != null) {
+      container.close();
+    } else if (server == null) {
       existingStarted = false;
     } else {
       server.close();
     }
   }
 
-  /** The JDBC URL, such as {@code jdbc:postgresql://127.0.0.1:54321/postgres}. */
+  /**
+   * The JDBC URL, such as {@code jdbc:postgresql://127.0.0.1:54321/postgres}; during a test with
+   * {@link #withDatabasePerTest()}, that of the test's database.
+   */
   public String jdbcUrl() {
-    if (existingUrl != null) {
+    if (existingUrl != null && testDatabase == null) {
       return existingUrl;
     }
-    return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
+    return source().jdbcUrl();
   }
 
   /** The host: {@code 127.0.0.1} for an embedded server. */
   public String host() {
-    return existing == null ? EmbeddedServer.HOST : existing.host();
+    return server != null ? EmbeddedServer.HOST : baseSource("host()").host();
   }
 
   /**
    * The TCP port.
    *
-   * @throws IllegalStateException if an embedded server has not been started yet (its port is
-   *     chosen at the first start)
+   * @throws IllegalStateException if an embedded server or a container has not been started yet
+   *     (its port is chosen at the first start)
    */
   public int port() {
-    if (existing != null) {
-      return existing.port();
+    if (server == null) {
+      return baseSource("port()").port();
     }
-    int port = requireEmbedded("port()").port();
+    int port = server.port();
     if (port != 0) {
       return port;
     }
@@ -310,37 +429,57 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
     throw notStarted("port()");
   }
 
-  /** The database: {@code postgres} for an embedded server. */
+  /**
+   * The database: {@code postgres} for an embedded server; during a test with {@link
+   * #withDatabasePerTest()}, the test's own database.
+   */
   public String database() {
-    return existing == null ? EMBEDDED_DATABASE : existing.database();
+    String perTest = testDatabase;
+    if (perTest != null) {
+      return perTest;
+    }
+    return server != null ? EMBEDDED_DATABASE : baseSource("database()").database();
   }
 
   /** The user: the superuser {@code postgres} for an embedded server. */
   public String user() {
-    return existing == null ? EMBEDDED_USER : existing.user();
+    return server != null ? EMBEDDED_USER : baseSource("user()").user();
   }
 
   /** The password of {@link #user()}: {@code postgres} for an embedded server. */
   public String password() {
-    return existing == null ? EMBEDDED_PASSWORD : existing.password();
+    return server != null ? EMBEDDED_PASSWORD : baseSource("password()").password();
   }
 
   /**
-   * A Datis source for this server's database, logging in as {@link #user()}. Set a slot or
-   * publication name with {@code source().toBuilder()}.
+   * A Datis source for this server's database (during a test with {@link #withDatabasePerTest()},
+   * the test's database), logging in as {@link #user()}. Set a slot or publication name with
+   * {@code source().toBuilder()}.
    *
-   * @throws IllegalStateException if an embedded server has not been started yet
+   * @throws IllegalStateException if an embedded server or a container has not been started yet
    */
   public PostgresSource source() {
+    PostgresSource base = baseSource("source()");
+    String perTest = testDatabase;
+    return perTest == null ? base : base.toBuilder().database(perTest).build();
+  }
+
+  private PostgresSource baseSource(String method) {
     if (existing != null) {
       return existing;
     }
+    if (container != null) {
+      if (!container.isRunning()) {
+        throw notStarted(method);
+      }
+      return container.source();
+    }
     return PostgresSource.builder()
-        .host(host())
+        .host(EmbeddedServer.HOST)
         .port(port())
-        .database(database())
-        .user(user())
-        .password(password())
+        .database(EMBEDDED_DATABASE)
+        .user(EMBEDDED_USER)
+        .password(EMBEDDED_PASSWORD)
         .build();
   }
 
@@ -446,17 +585,93 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
     }
   }
 
+  /**
+   * Creates this test's database when {@link #withDatabasePerTest()} is on; see there.
+   *
+   * @throws FixtureException if the database cannot be created
+   */
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    if (!databasePerTest) {
+      return;
+    }
+    String name =
+        "datis_test_" + ProcessHandle.current().pid() + "_" + DATABASES_CREATED.incrementAndGet();
+    testDatabase = null;
+    try (Connection connection = connect()) {
+      TestDatabases.create(connection, name);
+    } catch (SQLException e) {
+      throw new FixtureException(
+          "withDatabasePerTest() could not create a database for "
+              + context.getDisplayName()
+              + ": "
+              + e.getMessage()
+              + "\nThe user '"
+              + user()
+              + "' needs the CREATEDB privilege (ALTER ROLE "
+              + user()
+              + " CREATEDB).",
+          e);
+    }
+    testDatabase = name;
+  }
+
+  /**
+   * Drops this test's database when {@link #withDatabasePerTest()} is on: ends its sessions
+   * (including replication connections of pipelines left open), drops its replication slots, then
+   * the database.
+   *
+   * @throws FixtureException if the database cannot be dropped
+   */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    String name = testDatabase;
+    if (name == null) {
+      return;
+    }
+    testDatabase = null;
+    if (isRunning()) {
+      try (Connection connection = connect()) {
+        TestDatabases.drop(connection, name);
+      } catch (SQLException e) {
+        throw new FixtureException("Could not drop the test database " + name + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
   /** Describes the server without its password. */
   @Override
   public String toString() {
     String where;
+    String who = "";
     if (existing != null) {
       where = "existing " + existingUrl;
+      who = ", user=" + existing.user();
+    } else if (container != null) {
+      where = "container " + container.image();
+      if (container.isRunning()) {
+        PostgresSource running = container.source();
+        where += " at " + running.host() + ":" + running.port();
+        who = ", user=" + running.user();
+      } else {
+        where += " <not started>";
+      }
     } else {
       int port = Objects.requireNonNull(server).port();
       where = "embedded " + EmbeddedServer.HOST + ":" + (port == 0 ? "<not started>" : port);
+      who = ", user=" + EMBEDDED_USER;
     }
-    return "DatisPostgres{" + where + ", user=" + user() + ", password=<redacted>}";
+    String perTest = testDatabase;
+    return "DatisPostgres{"
+        + where
+        + (perTest == null ? "" : ", database=" + perTest)
+        + who
+        + ", password=<redacted>}";
+  }
+
+  /** The command line of a container server, for tests. */
+  List<String> containerCommand() {
+    return ContainerServer.command(effectiveSettings());
   }
 
   private Map<String, String> effectiveSettings() {
@@ -466,6 +681,12 @@ public final class DatisPostgres implements BeforeAllCallback, AfterAllCallback,
   }
 
   private EmbeddedServer requireEmbedded(String method) {
+    if (container != null) {
+      throw new UnsupportedOperationException(
+          method
+              + " needs an embedded server; a Testcontainers server gets a new port when started"
+              + " again. Use DatisPostgres.embedded() for tests that stop or restart PostgreSQL");
+    }
     if (server == null) {
       throw new UnsupportedOperationException(
           method

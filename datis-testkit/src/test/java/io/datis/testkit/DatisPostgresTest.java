@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datis.postgres.PostgresSource;
 import io.datis.testkit.DatisPostgres.FixtureException;
+import io.datis.testkit.internal.ContainerServer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -156,11 +158,12 @@ class DatisPostgresTest {
   @Test
   void usesAnExistingServerNamedByTheEnvironment() {
     DatisPostgres existing =
-        DatisPostgres.fromEnvironmentOrEmbedded(
+        DatisPostgres.automatic(
             Map.of(
                 "DATIS_POSTGRES_URL", pg.jdbcUrl(),
                 "DATIS_POSTGRES_USER", "postgres",
-                "DATIS_POSTGRES_PASSWORD", "postgres"));
+                "DATIS_POSTGRES_PASSWORD", "postgres"),
+            () -> true);
 
     try (existing) {
       existing.start();
@@ -188,9 +191,49 @@ class DatisPostgresTest {
   }
 
   @Test
-  void withoutTheEnvironmentVariableIsEmbedded() {
-    assertThat(DatisPostgres.fromEnvironmentOrEmbedded(Map.of()).toString())
+  void withoutTheEnvironmentVariableOrDockerIsEmbedded() {
+    assertThat(DatisPostgres.automatic(Map.of(), () -> false).toString())
         .startsWith("DatisPostgres{embedded ");
+  }
+
+  @Test
+  void onThisMachineWithoutDockerAutomaticFindsTestcontainersButChoosesEmbedded() {
+    assertThat(System.getenv("DATIS_POSTGRES_URL")).as("precondition").isNull();
+    assertThat(ContainerServer.testcontainersPresent()).isTrue();
+
+    assertThat(DatisPostgres.automatic().toString()).startsWith("DatisPostgres{embedded ");
+  }
+
+  @Test
+  void withDockerAutomaticChoosesATestcontainersServer() {
+    DatisPostgres chosen = DatisPostgres.automatic(Map.of(), () -> true);
+
+    assertThat(chosen.toString())
+        .isEqualTo("DatisPostgres{container postgres:17-alpine <not started>, password=<redacted>}");
+    assertThatThrownBy(chosen::restart)
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("a Testcontainers server gets a new port when started again");
+  }
+
+  @Test
+  void theContainerRunsPostgresWithLogicalReplicationAndTheSameSettings() {
+    DatisPostgres container =
+        DatisPostgres.testcontainers("postgres:16").withSetting("max_wal_senders", "30");
+
+    List<String> command = container.containerCommand();
+
+    assertThat(command)
+        .startsWith("postgres")
+        .containsSubsequence("-c", "wal_level=logical")
+        .containsSubsequence("-c", "max_wal_senders=30")
+        .containsSubsequence("-c", "timezone=UTC")
+        .noneMatch(part -> part.startsWith("listen_addresses") || part.startsWith("unix_socket"));
+    assertThat(new ContainerServer("postgres:16").configure(Map.of("wal_level", "logical")).getCommandParts())
+        .as("Testcontainers takes the command without needing Docker")
+        .containsExactly("postgres", "-c", "wal_level=logical");
+    assertThatThrownBy(() -> container.withSetting("port", "5433"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("does not apply to a container");
   }
 
   @Test

