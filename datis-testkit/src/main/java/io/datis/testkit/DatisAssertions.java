@@ -1,8 +1,6 @@
 package io.datis.testkit;
 
 import io.datis.api.event.ChangeEvent;
-import io.datis.api.event.TableId;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -15,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * import static io.datis.api.event.Operation.*;
  * import static io.datis.testkit.DatisAssertions.assertThat;
  *
- * List<ChangeEvent> orders = DatisAssertions.awaitEventsFor(sink, "public.orders", 2, ofSeconds(10));
+ * List<ChangeEvent> orders = sink.awaitEvents("public.orders", 2, Duration.ofSeconds(10));
  * assertThat(sink).receivedFor("public.orders").containsOperationsInOrder(INSERT, UPDATE);
  * assertThat(sink).hasNoEventsFor("public.audit");
  * assertThat(orders.get(1)).isUpdateOf("id", 10).hasAfterColumn("status", "paid");
@@ -45,41 +43,5 @@ public final class DatisAssertions {
    */
   public static ChangeEventListAssert assertThatEvents(List<ChangeEvent> events) {
     return new ChangeEventListAssert(Objects.requireNonNull(events, "events"), "events");
-  }
-
-  /**
-   * Waits until {@code sink} has acknowledged at least {@code count} events for {@code table}
-   * ({@code schema.table}) and returns all of them, in delivery order.
-   *
-   * @throws AssertionError if fewer arrived within the timeout, listing those that did
-   */
-  public static List<ChangeEvent> awaitEventsFor(
-      InMemorySink sink, String table, int count, Duration timeout) {
-    Objects.requireNonNull(sink, "sink");
-    TableId id = TableId.parse(Objects.requireNonNull(table, "table"));
-    Objects.requireNonNull(timeout, "timeout");
-    try {
-      List<ChangeEvent> events =
-          sink.awaitEvents(all -> InMemorySinkAssert.eventsFor(all, id).size() >= count, timeout);
-      return InMemorySinkAssert.eventsFor(events, id);
-    } catch (AssertionError timedOut) {
-      List<ChangeEvent> all = sink.events();
-      List<ChangeEvent> received = InMemorySinkAssert.eventsFor(all, id);
-      throw new AssertionError(
-          "InMemorySink did not receive "
-              + count
-              + " events for "
-              + id
-              + " within "
-              + timeout
-              + ": it has "
-              + received.size()
-              + " for "
-              + id
-              + " and "
-              + (all.size() - received.size())
-              + " for other tables"
-              + (received.isEmpty() ? "" : ":" + ChangeEventAssert.describe(received)));
-    }
   }
 }

@@ -1,6 +1,8 @@
 package io.datis.testkit;
 
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.Operation;
+import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import java.io.IOException;
 import java.time.Duration;
@@ -22,8 +24,10 @@ import java.util.function.Predicate;
  * <pre>{@code
  * InMemorySink sink = new InMemorySink();
  * try (Pipeline pipeline = Datis.capture(pg.source()).tables("public.orders").to(sink).start()) {
- *   pg.execute("INSERT INTO orders VALUES (1, 'new')");
- *   List<ChangeEvent> events = sink.awaitEvents(1, Duration.ofSeconds(10));
+ *   pg.execute("INSERT INTO orders VALUES (1, 'new')", "UPDATE orders SET status = 'paid'");
+ *   List<ChangeEvent> events = sink.awaitEvents(2, Duration.ofSeconds(10));
+ *   List<ChangeEvent> updates =
+ *       sink.awaitEvents("public.orders", Operation.UPDATE, 1, Duration.ofSeconds(10));
  * }
  * sink.failNext(2);        // the next two batches fail
  * sink.stallNext(1);       // the next batch is held, never acknowledged, until releaseStalled()
@@ -167,6 +171,17 @@ public final class InMemorySink implements Sink {
     }
   }
 
+  /**
+   * The acknowledged events of one table so far, in delivery order, duplicates included.
+   *
+   * @param table a schema-qualified name such as {@code public.orders}
+   * @throws IllegalArgumentException if the name is not schema-qualified
+   */
+  public List<ChangeEvent> events(String table) {
+    TableId id = TableId.parse(table);
+    return events().stream().filter(event -> event.table().equals(id)).toList();
+  }
+
   /** Every acknowledged batch so far, in acknowledgement order. */
   public List<List<ChangeEvent>> batches() {
     synchronized (lock) {
@@ -195,6 +210,70 @@ public final class InMemorySink implements Sink {
    */
   public List<ChangeEvent> awaitEvents(int count, Duration timeout) {
     return awaitUntil(received -> received.size() >= count, timeout, "at least " + count + " events");
+  }
+
+  /**
+   * Waits until at least {@code count} events of {@code table} have been acknowledged and returns
+   * that table's events, in delivery order.
+   *
+   * @param table a schema-qualified name such as {@code public.orders}
+   * @throws IllegalArgumentException if the name is not schema-qualified
+   * @throws AssertionError if fewer arrived within the timeout, saying how many did
+   */
+  public List<ChangeEvent> awaitEvents(String table, int count, Duration timeout) {
+    TableId id = TableId.parse(table);
+    return awaitMatching(event -> event.table().equals(id), count, timeout, "events of " + id);
+  }
+
+  /**
+   * Waits until at least {@code count} events of {@code table} with this operation have been
+   * acknowledged and returns those events, in delivery order.
+   *
+   * <pre>{@code
+   * ChangeEvent update = sink.awaitEvents("public.orders", Operation.UPDATE, 1, timeout).get(0);
+   * }</pre>
+   *
+   * @param table a schema-qualified name such as {@code public.orders}
+   * @throws IllegalArgumentException if the name is not schema-qualified
+   * @throws AssertionError if fewer arrived within the timeout, saying how many did
+   */
+  public List<ChangeEvent> awaitEvents(
+      String table, Operation operation, int count, Duration timeout) {
+    TableId id = TableId.parse(table);
+    Objects.requireNonNull(operation, "operation");
+    return awaitMatching(
+        event -> event.table().equals(id) && event.operation() == operation,
+        count,
+        timeout,
+        operation + " events of " + id);
+  }
+
+  private List<ChangeEvent> awaitMatching(
+      Predicate<ChangeEvent> matches, int count, Duration timeout, String what) {
+    Objects.requireNonNull(timeout, "timeout");
+    try {
+      return awaitUntil(
+              received -> received.stream().filter(matches).count() >= count, timeout, what)
+          .stream()
+          .filter(matches)
+          .toList();
+    } catch (AssertionError timedOut) {
+      List<ChangeEvent> all = events();
+      List<ChangeEvent> matching = all.stream().filter(matches).toList();
+      throw new AssertionError(
+          "InMemorySink did not receive "
+              + count
+              + " "
+              + what
+              + " within "
+              + timeout
+              + ": it has "
+              + matching.size()
+              + " of them and "
+              + (all.size() - matching.size())
+              + " other events"
+              + (matching.isEmpty() ? "" : ":" + ChangeEventAssert.describe(matching)));
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * DatisAssertions#assertThat(InMemorySink)}.
  *
  * <pre>{@code
- * DatisAssertions.awaitEventsFor(sink, "public.orders", 2, Duration.ofSeconds(10));
+ * sink.awaitEvents("public.orders", 2, Duration.ofSeconds(10));
  * assertThat(sink)
  *     .hasNoEventsFor("public.audit")
  *     .receivedFor("public.orders")
@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>The assertions look at the events acknowledged when they run; wait for asynchronous deliveries
- * first with {@link DatisAssertions#awaitEventsFor} or {@link InMemorySink#awaitEvents}.
+ * first with one of the {@link InMemorySink#awaitEvents(String, int, java.time.Duration) awaitEvents} methods.
  */
 public final class InMemorySinkAssert extends AbstractAssert<InMemorySinkAssert, InMemorySink> {
 

@@ -290,22 +290,47 @@ class DatisAssertionsTest {
         CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
 
     List<ChangeEvent> orders =
-        DatisAssertions.awaitEventsFor(sink, "public.orders", 2, Duration.ofSeconds(5));
+        sink.awaitEvents("public.orders", 2, Duration.ofSeconds(5));
 
     assertThat(orders).containsExactly(insert, update);
+  }
+
+  @Test
+  void awaitsEventsForOneTableAndOperation() {
+    InMemorySink sink = sinkWith(insert, audit);
+    CompletableFuture.runAsync(
+        () -> sink.deliver(List.of(update)),
+        CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
+
+    List<ChangeEvent> updates =
+        sink.awaitEvents("public.orders", UPDATE, 1, Duration.ofSeconds(5));
+
+    assertThat(updates).containsExactly(update);
+    assertThat(sink.events("public.orders")).containsExactly(insert, update);
   }
 
   @Test
   void saysWhatArrivedWhenAwaitingTimesOut() {
     InMemorySink sink = sinkWith(insert, audit);
 
-    assertThatThrownBy(
-            () -> DatisAssertions.awaitEventsFor(sink, "public.orders", 3, Duration.ofMillis(50)))
+    assertThatThrownBy(() -> sink.awaitEvents("public.orders", 3, Duration.ofMillis(50)))
         .isInstanceOf(AssertionError.class)
         .hasMessage(
-            "InMemorySink did not receive 3 events for public.orders within PT0.05S: it has 1 for"
-                + " public.orders and 1 for other tables:\n"
+            "InMemorySink did not receive 3 events of public.orders within PT0.05S: it has 1 of"
+                + " them and 1 other events:\n"
                 + "  INSERT public.orders key {id=10} at lsn 0/100 tx 7 #1");
+    assertThatThrownBy(
+            () -> sink.awaitEvents("public.orders", DELETE, 1, Duration.ofMillis(50)))
+        .isInstanceOf(AssertionError.class)
+        .hasMessage(
+            "InMemorySink did not receive 1 DELETE events of public.orders within PT0.05S: it has 0"
+                + " of them and 2 other events");
+  }
+
+  @Test
+  void aTableNameWithoutSchemaIsRejected() {
+    assertThatThrownBy(() -> new InMemorySink().awaitEvents("orders", 1, Duration.ofMillis(1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   private static InMemorySink sinkWith(ChangeEvent... events) {
