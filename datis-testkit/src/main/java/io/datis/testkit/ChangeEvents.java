@@ -83,7 +83,17 @@ public final class ChangeEvents {
         TableId.parse(Objects.requireNonNull(table, "table")));
   }
 
-  /** Builds one event; see {@link ChangeEvents}. Not thread-safe. */
+  /**
+   * Builds one event; see {@link ChangeEvents}. Not thread-safe.
+   *
+   * <pre>{@code
+   * ChangeEvent paid = ChangeEvents.update("public.orders")
+   *     .key("id", 10)
+   *     .before("status", "new")
+   *     .after("status", "paid")
+   *     .build();
+   * }</pre>
+   */
   public static final class Builder {
     private final Operation operation;
     private final TableId table;

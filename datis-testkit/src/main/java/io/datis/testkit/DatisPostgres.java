@@ -742,6 +742,11 @@ public final class DatisPostgres
   /**
    * Maps the current row of a result set to a value; must not move the cursor.
    *
+   * <pre>{@code
+   * RowMapper<String> slotName = row -> row.getString("slot_name");
+   * List<String> slots = pg.query("SELECT slot_name FROM pg_replication_slots", slotName);
+   * }</pre>
+   *
    * @param <T> the type of the mapped rows
    */
   @FunctionalInterface
@@ -755,6 +760,12 @@ public final class DatisPostgres
    * The server could not be started, stopped or reached, or a statement run through {@link
    * #execute} or {@link #query} failed. The message says what failed and, where known, how to fix
    * it; it contains the SQL text, which in tests is fine, but never the password.
+   *
+   * <pre>{@code
+   * assertThatThrownBy(() -> pg.execute("SELECT * FROM missing"))
+   *     .isInstanceOf(FixtureException.class)
+   *     .hasMessageContaining("relation \"missing\" does not exist");
+   * }</pre>
    */
   public static final class FixtureException extends RuntimeException {
 
