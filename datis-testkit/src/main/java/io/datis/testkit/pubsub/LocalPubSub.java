@@ -3,6 +3,7 @@ package io.datis.testkit.pubsub;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.Subscription;
 import com.google.pubsub.v1.Topic;
+import io.datis.api.event.ChangeEvent;
 import io.datis.testkit.pubsub.internal.Broker;
 import io.datis.testkit.pubsub.internal.Faults;
 import io.datis.testkit.pubsub.internal.LocalServer;
@@ -84,6 +85,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p><b>Faults.</b> Publish calls can be made to fail ({@link #failNextPublishes}, {@link
  * #failPublishesFor}, {@link #rejectOrderingKey}) or slow ({@link #publishLatency}); {@link
  * #publishRequests()} and {@link #failedPublishRequests()} count them.
+ *
+ * <p><b>Datis's messages.</b> {@link #publishedEvents} and {@link #pullEvents} read what Datis's
+ * Pub/Sub sink published back as {@code ChangeEvent}s, in any of its message formats, with {@link
+ * DatisMessages}.
  *
  * <p>All methods are thread-safe. Topics, subscriptions and messages live as long as this object is
  * not closed; the methods that manage them also work before {@link #start()}.
@@ -278,6 +283,77 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
       return broker.pullAndAcknowledge(name, maxMessages);
     } catch (RpcException e) {
       throw e.toJavaException();
+    }
+  }
+
+  /**
+   * The change events that Datis's Pub/Sub sink published to the topic: {@link #publishedMessages}
+   * read back with {@link DatisMessages#decode}, in the same order, in any of the sink's message
+   * formats. Duplicates are included: the sink publishes at least once, so an event whose publish
+   * was retried can be there twice. Column values come back in their JSON form (whole numbers as
+   * {@code Long}, {@code numeric} and times as {@code String}...), as {@link DatisMessages}
+   * describes.
+   *
+   * <pre>{@code
+   * import static io.datis.testkit.DatisAssertions.assertThatEvents;
+   *
+   * List<ChangeEvent> events = pubsub.publishedEvents("my-project", "orders-cdc");
+   * assertThatEvents(events).forKey("id", 10L).containsOperationsInOrder(INSERT, UPDATE);
+   * assertThatEvents(events).last().hasAfterColumn("status", "paid");
+   * }</pre>
+   *
+   * @return an unmodifiable list; empty for a topic that never received a message
+   * @throws IllegalArgumentException if a message is not one Datis publishes; the message says
+   *     which one, what it holds and what was expected
+   */
+  public List<ChangeEvent> publishedEvents(String project, String topic) {
+    List<PubsubMessage> messages = publishedMessages(project, topic);
+    try {
+      return DatisMessages.decodeAll(messages);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Cannot read the events published to "
+              + Names.topicPath(project, topic)
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Takes up to {@code maxMessages} messages from the subscription, acknowledges them, and returns
+   * the change events they hold: {@link #pull} followed by {@link DatisMessages#decode} of each, in
+   * delivery order; returns at once, with an empty list if there are none. Column values come back
+   * in their JSON form, as {@link DatisMessages} describes.
+   *
+   * <pre>{@code
+   * pubsub.createSubscription("my-project", "orders-sub", "orders-cdc", true);
+   * // ... run the pipeline ...
+   * List<ChangeEvent> events =
+   *     await().until(() -> pubsub.pullEvents("my-project", "orders-sub", 100), e -> !e.isEmpty());
+   * assertThat(events.get(0)).isInsertOf("id", 10L);
+   * }</pre>
+   *
+   * <p>The messages are acknowledged before they are decoded: if one is not a Datis message, this
+   * throws and the messages of this pull are gone from the subscription (they are still in {@link
+   * #publishedMessages}).
+   *
+   * @return an unmodifiable list, in delivery order
+   * @throws IllegalArgumentException if an id is invalid, {@code maxMessages} is not positive, or a
+   *     message is not one Datis publishes (the message says which one and why)
+   * @throws IllegalStateException if the subscription does not exist
+   */
+  public List<ChangeEvent> pullEvents(String project, String subscription, int maxMessages) {
+    List<PubsubMessage> messages = pull(project, subscription, maxMessages);
+    try {
+      return DatisMessages.decodeAll(messages);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Cannot read the events pulled from "
+              + Names.subscriptionPath(project, subscription)
+              + " (they are acknowledged): "
+              + e.getMessage(),
+          e);
     }
   }
 
