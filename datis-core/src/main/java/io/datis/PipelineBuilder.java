@@ -59,6 +59,7 @@ public final class PipelineBuilder {
   private Duration closeTimeout = Duration.ofSeconds(30);
   private final Map<String, String> debeziumProperties = new LinkedHashMap<>();
   private @Nullable MeterRegistry meterRegistry;
+  private ErrorPolicy errorPolicy = ErrorPolicy.fail();
 
   PipelineBuilder(PostgresSource source) {
     this.source = source;
@@ -154,6 +155,16 @@ public final class PipelineBuilder {
   }
 
   /**
+   * What to do with an event that a transform fails on or that the sink reports undeliverable:
+   * {@link ErrorPolicy#fail()} (the default) stops the pipeline, {@link ErrorPolicy#skip()} logs,
+   * counts and commits past it, {@link ErrorPolicy#deadLetter} sends it to a dead-letter sink.
+   */
+  public PipelineBuilder errorPolicy(ErrorPolicy policy) {
+    this.errorPolicy = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
    * Publishes the pipeline's metrics to this Micrometer registry (events captured, delivered, dropped and
    * failed by table and operation, delivery lag, batch size, events in flight, sink retries, time since
    * the last commit), all tagged with the pipeline's name. Default: no metrics.
@@ -223,7 +234,8 @@ public final class PipelineBuilder {
             maxInFlightEvents,
             closeTimeout,
             Map.copyOf(debeziumProperties),
-            meterRegistry);
+            meterRegistry,
+            errorPolicy);
     return DatisPipeline.start(settings);
   }
 }

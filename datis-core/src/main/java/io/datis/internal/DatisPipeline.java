@@ -6,9 +6,11 @@ import io.datis.api.DatisException;
 import io.datis.api.SinkException;
 import io.datis.api.SourceException;
 import io.datis.api.TransformException;
+import io.datis.api.UndeliverableEventException;
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
+import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.Sink;
 import io.datis.api.sink.SinkContext;
 import io.debezium.embedded.Connect;
@@ -79,6 +81,7 @@ public final class DatisPipeline implements Pipeline {
   private volatile @Nullable Instant sinkTroubleSince;
   private volatile @Nullable Instant lastCommitTime;
   private final PipelineMetrics metrics;
+  private final PoisonEvents poison;
   private boolean shutdownStarted;
 
   private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
@@ -93,6 +96,7 @@ public final class DatisPipeline implements Pipeline {
             settings.name(),
             () -> settings.maxInFlightEvents() - inFlight.availablePermits(),
             () -> lastCommitTime);
+    this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
     this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
     this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
   }
@@ -119,6 +123,7 @@ public final class DatisPipeline implements Pipeline {
       throw new SinkException(
           "Sink " + sink.getClass().getName() + " failed to open: " + e.getMessage(), e);
     }
+    poison.open(sinkContext());
     DebeziumEngine<RecordChangeEvent<SourceRecord>> built =
         DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
             .using(DebeziumConfiguration.of(settings))
@@ -183,7 +188,7 @@ public final class DatisPipeline implements Pipeline {
       completed(tracker.append(prepared.leadingCommitPoint, 0));
     }
     List<ChangeEvent> events = prepared.events;
-    if (events.isEmpty() && prepared.commitPoint == null) {
+    if (events.isEmpty() && prepared.commitPoint == null && prepared.poisonHandled.isEmpty()) {
       return;
     }
     while (!inFlight.tryAcquire(events.size(), 100, TimeUnit.MILLISECONDS)) {
@@ -193,10 +198,10 @@ public final class DatisPipeline implements Pipeline {
     }
     CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment =
         tracker.append(prepared.commitPoint, events.size());
-    if (events.isEmpty()) {
+    if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
       completed(segment);
     } else {
-      deliver(Collections.unmodifiableList(events), segment);
+      deliver(Collections.unmodifiableList(events), prepared.poisonHandled, segment);
     }
   }
 
@@ -210,6 +215,8 @@ public final class DatisPipeline implements Pipeline {
     @Nullable RecordChangeEvent<SourceRecord> leadingCommitPoint;
     /** The last commit point after the batch's first change, committed once the batch completes. */
     @Nullable RecordChangeEvent<SourceRecord> commitPoint;
+    /** Events a transform failed on, skipped or dead-lettered: the batch completes once they are. */
+    final List<CompletableFuture<Void>> poisonHandled = new ArrayList<>(0);
 
     PreparedBatch(int capacity) {
       this.events = new ArrayList<>(capacity);
@@ -225,27 +232,32 @@ public final class DatisPipeline implements Pipeline {
       switch (converter.kindOf(sourceRecord)) {
         case CHANGE:
           seenChange = true;
-          ChangeEvent event;
+          ChangeEvent captured;
           try {
-            event = converter.toChangeEvent(sourceRecord);
-            if (RecordConverter.isCommitPointOnItsOwn(event)) {
-              prepared.commitPoint = record;
-            }
-            metrics.captured(event);
-            ChangeEvent captured = event;
-            event = transforms.apply(event);
-            if (event == null) {
-              metrics.dropped(captured);
-            }
-          } catch (TransformException e) {
-            fail(e);
-            return null;
+            captured = converter.toChangeEvent(sourceRecord);
           } catch (RuntimeException e) {
             fail(conversionFailure(sourceRecord, e));
             return null;
           }
-          if (event != null) {
-            prepared.events.add(event);
+          if (RecordConverter.isCommitPointOnItsOwn(captured)) {
+            prepared.commitPoint = record;
+          }
+          metrics.captured(captured);
+          ChangeEvent transformed;
+          try {
+            transformed = transforms.apply(captured);
+          } catch (TransformException e) {
+            if (poison.stopsThePipeline()) {
+              fail(e);
+              return null;
+            }
+            prepared.poisonHandled.add(poison.handle(captured, DeadLetter.Stage.TRANSFORM, e));
+            break;
+          }
+          if (transformed == null) {
+            metrics.dropped(captured);
+          } else {
+            prepared.events.add(transformed);
           }
           break;
         case TRANSACTION_END:
@@ -278,32 +290,96 @@ public final class DatisPipeline implements Pipeline {
         e);
   }
 
-  private void deliver(List<ChangeEvent> batch, CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
-    CompletionStage<Void> delivery;
+  /**
+   * Hands the batch to the sink. When the sink reports an event undeliverable at once (see {@link
+   * UndeliverableEventException}) and the policy is not FAIL, the event is skipped or dead-lettered and
+   * the rest of the batch is delivered again, still before any later batch, so order is kept. The
+   * segment completes once the sink and every poison event's handling have.
+   */
+  private void deliver(
+      List<ChangeEvent> batch,
+      List<CompletableFuture<Void>> poisonHandled,
+      CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
+    List<CompletableFuture<Void>> stages = new ArrayList<>(poisonHandled);
+    List<ChangeEvent> remaining = batch;
+    while (!remaining.isEmpty()) {
+      CompletionStage<Void> delivery = callSink(remaining);
+      UndeliverableEventException undeliverable =
+          poison.stopsThePipeline() ? null : undeliverableAtOnce(delivery);
+      int index = undeliverable == null ? -1 : indexOf(remaining, undeliverable);
+      if (index < 0) {
+        stages.add(sinkDelivery(remaining, delivery));
+        break;
+      }
+      stages.add(poison.handle(remaining.get(index), DeadLetter.Stage.SINK, undeliverable));
+      List<ChangeEvent> rest = new ArrayList<>(remaining);
+      rest.remove(index);
+      remaining = Collections.unmodifiableList(rest);
+    }
+    CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (ignored, error) -> {
+              if (error == null) {
+                completed(segment);
+                return;
+              }
+              inFlight.release(segment.events());
+              Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+              if (stopping) {
+                // closing (or already failed): the batch just stays uncommitted and is delivered again
+                log.debug("Pipeline '{}': a batch failed while stopping: {}", settings.name(), cause.toString());
+              } else {
+                fail(cause instanceof DatisException ? (DatisException) cause : new SinkException(cause.toString(), cause));
+              }
+            });
+  }
+
+  private CompletionStage<Void> callSink(List<ChangeEvent> batch) {
     try {
-      delivery = sink.deliver(batch);
+      CompletionStage<Void> delivery = sink.deliver(batch);
       if (delivery == null) {
         throw new IllegalStateException("deliver(...) returned null instead of a CompletionStage");
       }
+      return delivery;
     } catch (RuntimeException e) {
-      delivery = CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** The sink's delivery of the batch, its failure turned into a {@link SinkException} naming the batch. */
+  private CompletableFuture<Void> sinkDelivery(List<ChangeEvent> batch, CompletionStage<Void> delivery) {
+    CompletableFuture<Void> delivered = new CompletableFuture<>();
     delivery.whenComplete(
         (ignored, error) -> {
           if (error == null) {
             metrics.delivered(batch);
-            completed(segment);
+            delivered.complete(null);
           } else {
             metrics.failed(batch);
-            inFlight.release(segment.events());
-            if (stopping) {
-              // closing (or already failed): the batch just stays uncommitted and is delivered again
-              log.debug("Pipeline '{}': a batch failed while stopping: {}", settings.name(), error.toString());
-            } else {
-              fail(deliveryFailure(batch, error));
-            }
+            delivered.completeExceptionally(deliveryFailure(batch, error));
           }
         });
+    return delivered;
+  }
+
+  /** The sink's {@link UndeliverableEventException}, if its stage already failed with one. */
+  private static @Nullable UndeliverableEventException undeliverableAtOnce(CompletionStage<Void> delivery) {
+    if (!(delivery instanceof CompletableFuture) || !((CompletableFuture<Void>) delivery).isCompletedExceptionally()) {
+      return null;
+    }
+    Throwable error = ((CompletableFuture<Void>) delivery).handle((ignored, e) -> e).join();
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return cause instanceof UndeliverableEventException ? (UndeliverableEventException) cause : null;
+  }
+
+  private static int indexOf(List<ChangeEvent> batch, UndeliverableEventException undeliverable) {
+    for (int i = 0; i < batch.size(); i++) {
+      ChangeEvent event = batch.get(i);
+      if (event.position().equals(undeliverable.position()) && event.table().equals(undeliverable.table())) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private void completed(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
@@ -484,6 +560,7 @@ public final class DatisPipeline implements Pipeline {
     } catch (Exception e) {
       log.warn("Pipeline '{}': sink {} failed to close: {}", settings.name(), sink.getClass().getName(), e.toString());
     }
+    poison.close();
   }
 
   @Override

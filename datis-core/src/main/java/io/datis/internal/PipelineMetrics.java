@@ -41,6 +41,8 @@ final class PipelineMetrics {
   private final Map<TableId, Map<Operation, Counter>> delivered = new ConcurrentHashMap<>();
   private final Map<TableId, Map<Operation, Counter>> dropped = new ConcurrentHashMap<>();
   private final Map<TableId, Map<Operation, Counter>> failed = new ConcurrentHashMap<>();
+  private final Map<TableId, Map<Operation, Counter>> skipped = new ConcurrentHashMap<>();
+  private final Map<TableId, Map<Operation, Counter>> deadLettered = new ConcurrentHashMap<>();
   private final @Nullable Timer lag;
   private final @Nullable DistributionSummary batchSize;
   private final @Nullable Counter sinkRetries;
@@ -115,6 +117,16 @@ final class PipelineMetrics {
     for (ChangeEvent event : batch) {
       count(failed, "datis.events.failed", event);
     }
+  }
+
+  /** An event that could not be processed was skipped under {@code ErrorPolicy.skip()}. */
+  void skipped(ChangeEvent event) {
+    count(skipped, "datis.events.skipped", event);
+  }
+
+  /** An event that could not be processed went to the dead-letter sink. */
+  void deadLettered(ChangeEvent event) {
+    count(deadLettered, "datis.events.dead.lettered", event);
   }
 
   void sinkRetried() {

@@ -1,5 +1,6 @@
 package io.datis.internal;
 
+import io.datis.ErrorPolicy;
 import io.datis.OffsetStore;
 import io.datis.SnapshotMode;
 import io.datis.api.event.TableId;
@@ -26,7 +27,8 @@ public record PipelineSettings(
     int maxInFlightEvents,
     Duration closeTimeout,
     Map<String, String> debeziumProperties,
-    @Nullable MeterRegistry meterRegistry) {
+    @Nullable MeterRegistry meterRegistry,
+    ErrorPolicy errorPolicy) {
 
   /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
   public String slotName() {

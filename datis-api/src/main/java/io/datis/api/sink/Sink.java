@@ -25,7 +25,12 @@ import java.util.concurrent.CompletionStage;
  *       at a time, never concurrently with each other.
  *   <li><b>Failure.</b> Complete the stage exceptionally (or throw from {@code deliver}) when the batch
  *       cannot be delivered. The pipeline stops with a {@link io.datis.api.SinkException}; every event
- *       not yet committed is delivered again when it restarts.
+ *       not yet committed is delivered again when it restarts. Retry transient trouble (an unavailable
+ *       destination) inside the sink instead, reporting it through {@link SinkContext#retrying}.
+ *   <li><b>Poison events.</b> When one event can never be delivered (for example it is over the
+ *       destination's size limit), throw {@link io.datis.api.UndeliverableEventException} from {@code
+ *       deliver}, before handing anything after it to the destination: the pipeline's error policy
+ *       then stops, skips the event or dead-letters it, and delivers the rest of the batch again.
  *   <li><b>At least once.</b> After a crash or a failure, a batch whose stage had not completed is
  *       delivered again, so a destination can see an event twice; never zero times.
  * </ul>
