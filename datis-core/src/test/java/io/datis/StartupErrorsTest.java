@@ -105,6 +105,97 @@ class StartupErrorsTest {
   }
 
   @Test
+  void everyProblemWithTheTablesIsReportedAtOnceWithTheFix() {
+    pg.execute(
+        "CREATE ROLE reader_without_select LOGIN PASSWORD 'secret' REPLICATION",
+        "CREATE TABLE public.secret_a (id int PRIMARY KEY)",
+        "CREATE TABLE public.secret_b (id int PRIMARY KEY)");
+    PostgresSource source = pg.source().toBuilder().user("reader_without_select").password("secret").build();
+
+    assertThatThrownBy(
+            () ->
+                Datis.capture(source)
+                    .name("no-select")
+                    .tables("public.secret_a", "public.secret_b", "public.nowhere")
+                    .to(new InMemorySink())
+                    .start())
+        .isInstanceOf(SourceException.class)
+        .hasMessage(
+            "PostgreSQL at 127.0.0.1:"
+                + pg.port()
+                + "/postgres cannot be captured from, for 2 reasons:\n"
+                + "  - User 'reader_without_select' may not read tables public.secret_a, public.secret_b, which"
+                + " the snapshot and the publication need. Fix: GRANT SELECT ON \"public\".\"secret_a\","
+                + " \"public\".\"secret_b\" TO \"reader_without_select\";\n"
+                + "  - Table public.nowhere does not exist in database 'postgres'. Check the names given to"
+                + " tables(...): they are schema-qualified and case-sensitive, e.g. \"public.orders\"");
+  }
+
+  @Test
+  void anInvalidatedSlotIsReportedWithTheFix() {
+    try (DatisPostgres smallWalBudget =
+        DatisPostgres.embedded().withSetting("max_slot_wal_keep_size", "1MB").start()) {
+      smallWalBudget.execute(
+          "CREATE TABLE public.orders (id int PRIMARY KEY)",
+          "SELECT pg_create_logical_replication_slot('datis_lost', 'pgoutput')",
+          "CREATE TABLE filler AS SELECT i, repeat('x', 100) AS pad FROM generate_series(1, 200000) i",
+          "SELECT pg_switch_wal()",
+          "CHECKPOINT",
+          "SELECT pg_switch_wal()",
+          "CHECKPOINT");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  smallWalBudget.query(
+                      "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'datis_lost'",
+                      row -> row.getString(1)),
+              status -> status.equals(java.util.List.of("lost")));
+
+      assertThatThrownBy(
+              () ->
+                  Datis.capture(smallWalBudget.source())
+                      .name("lost")
+                      .tables("public.orders")
+                      .to(new InMemorySink())
+                      .start())
+          .isInstanceOf(SourceException.class)
+          .hasMessage(
+              "Replication slot 'datis_lost' is invalidated (wal_status = lost): PostgreSQL removed WAL the"
+                  + " slot still needed, so changes made since this pipeline last ran are gone. Fix: drop the"
+                  + " slot with SELECT pg_drop_replication_slot('datis_lost'); and start again with"
+                  + " SnapshotMode.INITIAL and new offsets to read the tables afresh; raise"
+                  + " max_slot_wal_keep_size so that it does not happen again");
+    }
+  }
+
+  @Test
+  void aTableWithoutPrimaryKeyStartsWithAWarningThatNamesTheFix() {
+    pg.execute("CREATE TABLE public.keyless (id int, note text)");
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (Pipeline pipeline =
+        Datis.capture(pg.source())
+            .name("keyless")
+            .tables("public.keyless")
+            .snapshot(SnapshotMode.CHANGES_ONLY)
+            .offsets(OffsetStore.inMemory())
+            .to(new InMemorySink())
+            .start()) {
+      assertThat(pipeline.isRunning()).isTrue();
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains(
+            "WARN io.datis.internal.PostgresPreflight - Table public.keyless has no primary key (REPLICA"
+                + " IDENTITY DEFAULT): its updates and deletes carry no key, and PostgreSQL refuses UPDATE and"
+                + " DELETE on a table without a replica identity while it is in publication 'datis_keyless'."
+                + " Fix: add a primary key, or run ALTER TABLE \"public\".\"keyless\" REPLICA IDENTITY FULL;");
+  }
+
+  @Test
   void wrongPasswordIsReportedWithoutThePassword() {
     PostgresSource source = pg.source().toBuilder().password("not-the-password").build();
 

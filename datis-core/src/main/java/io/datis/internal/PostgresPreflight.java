@@ -120,9 +120,10 @@ final class PostgresPreflight {
 
   private void checkTablesExist(Connection connection, List<String> problems) throws SQLException {
     List<TableId> missing = new ArrayList<>();
+    List<TableId> unreadable = new ArrayList<>();
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            "SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
       for (TableId table : settings.tables()) {
         statement.setString(1, table.schema());
@@ -130,9 +131,25 @@ final class PostgresPreflight {
         try (ResultSet row = statement.executeQuery()) {
           if (!row.next()) {
             missing.add(table);
+          } else if (!row.getBoolean(1)) {
+            unreadable.add(table);
           }
         }
       }
+    }
+    if (!unreadable.isEmpty()) {
+      String names = unreadable.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+      problems.add(
+          "User '"
+              + source.user()
+              + "' may not read "
+              + (unreadable.size() == 1 ? "table " : "tables ")
+              + unreadable.stream().map(TableId::toString).collect(Collectors.joining(", "))
+              + ", which the snapshot and the publication need. Fix: GRANT SELECT ON "
+              + names
+              + " TO \""
+              + source.user()
+              + "\";");
     }
     if (!missing.isEmpty()) {
       String names = missing.stream().map(TableId::toString).collect(Collectors.joining(", "));
@@ -176,7 +193,7 @@ final class PostgresPreflight {
     String slot = settings.slotName();
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT plugin, database, active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            "SELECT plugin, database, active, active_pid, wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
       statement.setString(1, slot);
       try (ResultSet row = statement.executeQuery()) {
         if (!row.next()) {
@@ -192,6 +209,17 @@ final class PostgresPreflight {
                   + row.getInt("active_pid")
                   + "): another pipeline or client is reading from it. Stop that reader first, or give this"
                   + " pipeline its own slot with PostgresSource.builder().slotName(...)");
+        }
+        if ("lost".equals(row.getString("wal_status"))) {
+          problems.add(
+              "Replication slot '"
+                  + slot
+                  + "' is invalidated (wal_status = lost): PostgreSQL removed WAL the slot still needed, so"
+                  + " changes made since this pipeline last ran are gone. Fix: drop the slot with SELECT"
+                  + " pg_drop_replication_slot('"
+                  + slot
+                  + "'); and start again with SnapshotMode.INITIAL and new offsets to read the tables afresh;"
+                  + " raise max_slot_wal_keep_size so that it does not happen again");
         }
         if (!"pgoutput".equals(plugin)) {
           problems.add(
@@ -234,6 +262,9 @@ final class PostgresPreflight {
         try (ResultSet row = statement.executeQuery()) {
           if (row.next() && !"f".equals(row.getString(1))) {
             java.sql.Array identity = row.getArray(2);
+            if (identity == null) {
+              warnNoReplicaIdentity(table, row.getString(1));
+            }
             partial.put(
                 table,
                 identity == null ? Set.of() : new LinkedHashSet<>(List.of((String[]) identity.getArray())));
@@ -242,6 +273,17 @@ final class PostgresPreflight {
       }
     }
     return partial;
+  }
+
+  private void warnNoReplicaIdentity(TableId table, String replicaIdentity) {
+    log.warn(
+        "Table {} has no {}: its updates and deletes carry no key, and PostgreSQL refuses UPDATE and DELETE"
+            + " on a table without a replica identity while it is in publication '{}'. Fix: add a primary key,"
+            + " or run ALTER TABLE {} REPLICA IDENTITY FULL;",
+        table,
+        "n".equals(replicaIdentity) ? "replica identity (REPLICA IDENTITY NOTHING)" : "primary key (REPLICA IDENTITY DEFAULT)",
+        settings.publicationName(),
+        SqlIdentifiers.quote(table));
   }
 
   private void ensurePublication(Connection connection) {

@@ -20,7 +20,7 @@ public final class DeadLetter {
 
   /** Where the event failed. */
   public enum Stage {
-    /** A transform threw or broke its contract; the event is the one the transform was given. */
+    /** A transform threw or broke its contract; the event is as captured, before any transform. */
     TRANSFORM,
     /** The sink reported the event undeliverable; the event is the one handed to the sink. */
     SINK
