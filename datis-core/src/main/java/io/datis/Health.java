@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,13 +32,20 @@ public final class Health {
   private final List<String> reasons;
   private final @Nullable Instant lastEventTime;
   private final @Nullable String lastCommittedLsn;
+  private final @Nullable Long slotLagBytes;
 
   /** Creates a health report; used by the pipeline. */
-  public Health(Status status, List<String> reasons, @Nullable Instant lastEventTime, @Nullable String lastCommittedLsn) {
+  public Health(
+      Status status,
+      List<String> reasons,
+      @Nullable Instant lastEventTime,
+      @Nullable String lastCommittedLsn,
+      @Nullable Long slotLagBytes) {
     this.status = Objects.requireNonNull(status, "status");
     this.reasons = List.copyOf(reasons);
     this.lastEventTime = lastEventTime;
     this.lastCommittedLsn = lastCommittedLsn;
+    this.slotLagBytes = slotLagBytes;
   }
 
   /** UP, DEGRADED or DOWN. */
@@ -60,6 +68,14 @@ public final class Health {
     return Optional.ofNullable(lastCommittedLsn);
   }
 
+  /**
+   * How many bytes of WAL the replication slot holds back for this pipeline, as last read from {@code
+   * pg_replication_slots} (every 5 s); empty before the first reading.
+   */
+  public OptionalLong slotLagBytes() {
+    return slotLagBytes == null ? OptionalLong.empty() : OptionalLong.of(slotLagBytes);
+  }
+
   /** For example {@code UP, last event 2026-11-26T17:00:00Z, committed up to 0/16B3748}. */
   @Override
   public String toString() {
@@ -72,6 +88,9 @@ public final class Health {
     }
     if (lastCommittedLsn != null) {
       text.append(", committed up to ").append(lastCommittedLsn);
+    }
+    if (slotLagBytes != null) {
+      text.append(", slot lag ").append(slotLagBytes).append(" bytes");
     }
     return text.toString();
   }

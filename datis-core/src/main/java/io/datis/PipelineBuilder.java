@@ -60,6 +60,7 @@ public final class PipelineBuilder {
   private final Map<String, String> debeziumProperties = new LinkedHashMap<>();
   private @Nullable MeterRegistry meterRegistry;
   private ErrorPolicy errorPolicy = ErrorPolicy.fail();
+  private long slotLagThreshold = 1L << 30;
 
   PipelineBuilder(PostgresSource source) {
     this.source = source;
@@ -165,9 +166,24 @@ public final class PipelineBuilder {
   }
 
   /**
+   * How much WAL the replication slot may hold back before {@link Pipeline#health()} turns DEGRADED
+   * (with a reason such as {@code replication slot lag 2.1 GB}). The lag is read from {@code
+   * pg_replication_slots} every 5 s and published as the {@code datis.replication.slot.lag} gauge.
+   * Default 1 GiB.
+   */
+  public PipelineBuilder slotLagThreshold(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("slotLagThreshold must be at least 1 byte, but was " + bytes);
+    }
+    this.slotLagThreshold = bytes;
+    return this;
+  }
+
+  /**
    * Publishes the pipeline's metrics to this Micrometer registry (events captured, delivered, dropped and
-   * failed by table and operation, delivery lag, batch size, events in flight, sink retries, time since
-   * the last commit), all tagged with the pipeline's name. Default: no metrics.
+   * failed by table and operation, events skipped and dead-lettered, delivery lag, batch size, events in
+   * flight, sink retries, replication slot lag in bytes, time since the last commit), all tagged with
+   * the pipeline's name. Default: no metrics.
    */
   public PipelineBuilder metrics(MeterRegistry registry) {
     this.meterRegistry = Objects.requireNonNull(registry, "registry");
@@ -235,7 +251,8 @@ public final class PipelineBuilder {
             closeTimeout,
             Map.copyOf(debeziumProperties),
             meterRegistry,
-            errorPolicy);
+            errorPolicy,
+            slotLagThreshold);
     return DatisPipeline.start(settings);
   }
 }

@@ -48,6 +48,42 @@ class MetricsTest {
     }
   }
 
+  @Test
+  void slotLagIsAGaugeAndOverTheThresholdMakesHealthDegradedUntilTheSinkCatchesUp() {
+    pg.execute("CREATE TABLE public.lagging (id int PRIMARY KEY, pad text)");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    InMemorySink sink = new InMemorySink().stallNext(1);
+    try (Pipeline pipeline =
+        Datis.capture(pg.source())
+            .name("lagging")
+            .tables("public.lagging")
+            .snapshot(SnapshotMode.CHANGES_ONLY)
+            .offsets(OffsetStore.inMemory())
+            .slotLagThreshold(1024 * 1024)
+            .metrics(registry)
+            .to(sink)
+            .start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().slotLagBytes().isPresent());
+      assertThat(pipeline.health().status()).isEqualTo(Health.Status.UP);
+
+      // The first batch stalls, so nothing is committed while 4 MB of changes pile up in the WAL.
+      pg.execute("INSERT INTO lagging SELECT i, repeat('x', 400) FROM generate_series(1, 10000) i");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> pipeline.health().status() == Health.Status.DEGRADED);
+      assertThat(pipeline.health().reasons())
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .matches("replication slot lag [0-9.]+ MB \\(over the threshold of 1\\.0 MB\\)");
+      assertThat(registry.get("datis.replication.slot.lag").tag("pipeline", "lagging").gauge().value())
+          .isGreaterThan(1024 * 1024);
+
+      sink.releaseStalled();
+      sink.awaitEvents(10_000, Duration.ofSeconds(60));
+      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().status() == Health.Status.UP);
+      assertThat(pipeline.health().slotLagBytes().getAsLong()).isLessThan(1024 * 1024);
+    }
+  }
+
   private static double count(SimpleMeterRegistry registry, String name, String operation) {
     Counter counter =
         registry.get(name).tag("pipeline", "metered").tag("table", "public.metered").tag("operation", operation).counter();

@@ -82,6 +82,7 @@ public final class DatisPipeline implements Pipeline {
   private volatile @Nullable Instant lastCommitTime;
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
+  private final SlotMonitor slotMonitor;
   private boolean shutdownStarted;
 
   private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
@@ -95,8 +96,10 @@ public final class DatisPipeline implements Pipeline {
             settings.meterRegistry(),
             settings.name(),
             () -> settings.maxInFlightEvents() - inFlight.availablePermits(),
-            () -> lastCommitTime);
+            () -> lastCommitTime,
+            this::slotLag);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
+    this.slotMonitor = new SlotMonitor(settings);
     this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
     this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
   }
@@ -140,6 +143,7 @@ public final class DatisPipeline implements Pipeline {
     engine = built;
     engineExecutor.execute(built);
     awaitPollingStarted();
+    slotMonitor.start();
     log.info(
         "Pipeline '{}' started: capturing {} from {}:{}/{} through slot '{}' and publication '{}', offsets in {}",
         settings.name(),
@@ -428,20 +432,41 @@ public final class DatisPipeline implements Pipeline {
     Throwable failed = failure.get();
     Long committed = lastCommittedLsn;
     String committedText = committed == null ? null : Position.formatLsn(committed);
+    Long lag = slotMonitor.lagBytes();
     if (failed != null) {
-      return new Health(Health.Status.DOWN, List.of("failed: " + failed.getMessage()), lastEventTime, committedText);
+      return new Health(Health.Status.DOWN, List.of("failed: " + failed.getMessage()), lastEventTime, committedText, lag);
     }
     if (stopping || termination.isDone()) {
-      return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText);
+      return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag);
     }
+    List<String> reasons = new ArrayList<>(3);
     String trouble = sinkTrouble;
     Instant since = sinkTroubleSince;
     if (trouble != null && since != null) {
-      long seconds = Duration.between(since, Instant.now()).toSeconds();
-      return new Health(
-          Health.Status.DEGRADED, List.of("sink retrying for " + seconds + " s: " + trouble), lastEventTime, committedText);
+      reasons.add("sink retrying for " + secondsSince(since) + " s: " + trouble);
     }
-    return new Health(Health.Status.UP, List.of(), lastEventTime, committedText);
+    String slotTrouble = slotMonitor.trouble();
+    Instant slotTroubleSince = slotMonitor.troubleSince();
+    if (slotTrouble != null && slotTroubleSince != null) {
+      reasons.add(slotTrouble + " (for " + secondsSince(slotTroubleSince) + " s)");
+    } else if (lag != null && lag > settings.slotLagThreshold()) {
+      reasons.add(
+          "replication slot lag "
+              + SlotMonitor.pretty(lag)
+              + " (over the threshold of "
+              + SlotMonitor.pretty(settings.slotLagThreshold())
+              + ")");
+    }
+    Health.Status status = reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED;
+    return new Health(status, reasons, lastEventTime, committedText, lag);
+  }
+
+  private @Nullable Long slotLag() {
+    return slotMonitor.lagBytes();
+  }
+
+  private static long secondsSince(Instant since) {
+    return Duration.between(since, Instant.now()).toSeconds();
   }
 
   private SinkException deliveryFailure(List<ChangeEvent> batch, Throwable error) {
@@ -501,6 +526,7 @@ public final class DatisPipeline implements Pipeline {
     }
     runOnCommitThread(this::commitPending);
     commitExecutor.shutdown();
+    slotMonitor.close();
     closeEngine();
     closeSink();
     Throwable failed = failure.get();

@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class PipelineMetrics {
 
-  private static final PipelineMetrics NONE = new PipelineMetrics(null, "", () -> 0, () -> null);
+  private static final PipelineMetrics NONE = new PipelineMetrics(null, "", () -> 0, () -> null, () -> null);
 
   private final @Nullable MeterRegistry registry;
   private final String pipeline;
@@ -51,7 +51,8 @@ final class PipelineMetrics {
       @Nullable MeterRegistry registry,
       String pipeline,
       Supplier<Number> inFlight,
-      Supplier<@Nullable Instant> lastCommit) {
+      Supplier<@Nullable Instant> lastCommit,
+      Supplier<@Nullable Long> slotLag) {
     this.registry = registry;
     this.pipeline = pipeline;
     if (registry == null) {
@@ -87,11 +88,27 @@ final class PipelineMetrics {
         .tag("pipeline", pipeline)
         .strongReference(true)
         .register(registry);
+    Gauge.builder(
+            "datis.replication.slot.lag",
+            slotLag,
+            supplier -> {
+              Long bytes = supplier.get();
+              return bytes == null ? Double.NaN : bytes;
+            })
+        .description("WAL the replication slot holds back, from pg_replication_slots")
+        .baseUnit("bytes")
+        .tag("pipeline", pipeline)
+        .strongReference(true)
+        .register(registry);
   }
 
   static PipelineMetrics of(
-      @Nullable MeterRegistry registry, String pipeline, Supplier<Number> inFlight, Supplier<@Nullable Instant> lastCommit) {
-    return registry == null ? NONE : new PipelineMetrics(registry, pipeline, inFlight, lastCommit);
+      @Nullable MeterRegistry registry,
+      String pipeline,
+      Supplier<Number> inFlight,
+      Supplier<@Nullable Instant> lastCommit,
+      Supplier<@Nullable Long> slotLag) {
+    return registry == null ? NONE : new PipelineMetrics(registry, pipeline, inFlight, lastCommit, slotLag);
   }
 
   void captured(ChangeEvent event) {

@@ -28,7 +28,8 @@ public record PipelineSettings(
     Duration closeTimeout,
     Map<String, String> debeziumProperties,
     @Nullable MeterRegistry meterRegistry,
-    ErrorPolicy errorPolicy) {
+    ErrorPolicy errorPolicy,
+    long slotLagThreshold) {
 
   /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
   public String slotName() {

@@ -4,7 +4,6 @@ import io.datis.api.SourceException;
 import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +13,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -67,13 +65,8 @@ final class PostgresPreflight {
   }
 
   private Connection connect() {
-    Properties properties = new Properties();
-    properties.putAll(source.connectionProperties());
-    properties.setProperty("user", source.user());
-    properties.setProperty("password", source.password());
-    properties.setProperty("ApplicationName", "datis-" + settings.name());
     try {
-      return DriverManager.getConnection(source.jdbcUrl(), properties);
+      return SourceConnections.open(source, settings.name());
     } catch (SQLException e) {
       throw new SourceException(
           "Cannot connect to PostgreSQL at "

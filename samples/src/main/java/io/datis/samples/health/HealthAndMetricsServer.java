@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /health}: the pipeline's {@link Health} as JSON, such as {@code {"pipeline":"orders",
- *       "status":"UP","reasons":[],"lastEventTime":"2026-11-26T17:00:00.123Z","lastCommittedLsn":"0/16B3748"}}
+ *       "status":"UP","reasons":[],"lastEventTime":"2026-11-26T17:00:00.123Z","lastCommittedLsn":"0/16B3748","slotLagBytes":4096}}
  *       ({@code null} for a time or position not known yet), with HTTP status 200 for UP and DEGRADED
  *       and 503 for DOWN.
  *   <li>{@code GET /metrics}: every meter of the registry in the Prometheus text format 0.0.4, among them
@@ -223,6 +223,7 @@ public final class HealthAndMetricsServer implements AutoCloseable {
     json.put("reasons", health.reasons());
     json.put("lastEventTime", health.lastEventTime().map(Instant::toString).orElse(null));
     json.put("lastCommittedLsn", health.lastCommittedLsn().orElse(null));
+    json.put("slotLagBytes", health.slotLagBytes().isPresent() ? health.slotLagBytes().getAsLong() : null);
     return new Response(httpStatus(health.status()), "application/json", JSON.writeValueAsBytes(json));
   }
 

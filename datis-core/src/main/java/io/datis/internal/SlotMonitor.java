@@ -1,0 +1,148 @@
+package io.datis.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the replication slot's lag (how much WAL PostgreSQL keeps for the pipeline, from {@code
+ * pg_replication_slots}) every few seconds on a connection of its own, and notices when the database
+ * cannot be reached or the slot is gone. Feeds the pipeline's health and its slot-lag gauge.
+ */
+final class SlotMonitor implements AutoCloseable {
+
+  static final Duration INTERVAL = Duration.ofSeconds(5);
+
+  private static final Logger log = LoggerFactory.getLogger(SlotMonitor.class);
+
+  private static final String LAG =
+      "SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+          + " ELSE pg_current_wal_lsn() END, confirmed_flush_lsn)::bigint"
+          + " FROM pg_replication_slots WHERE slot_name = ?";
+
+  private final PipelineSettings settings;
+  private final ScheduledExecutorService scheduler;
+  private @Nullable Connection connection;
+  private volatile @Nullable Long lagBytes;
+  private volatile @Nullable String trouble;
+  private volatile @Nullable Instant troubleSince;
+
+  SlotMonitor(PipelineSettings settings) {
+    this.settings = settings;
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "datis-" + settings.name() + "-slot-monitor");
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
+  void start() {
+    scheduler.scheduleWithFixedDelay(this::check, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Bytes of WAL the slot holds back, as last read; {@code null} before the first reading. */
+  @Nullable Long lagBytes() {
+    return lagBytes;
+  }
+
+  /** Why the slot cannot be read, for example the database is unreachable; {@code null} if it can. */
+  @Nullable String trouble() {
+    return trouble;
+  }
+
+  /** Since when {@link #trouble()} has been the case. */
+  @Nullable Instant troubleSince() {
+    return troubleSince;
+  }
+
+  private void check() {
+    try {
+      Connection open = connection;
+      if (open == null || open.isClosed()) {
+        open = SourceConnections.open(settings.source(), settings.name());
+        connection = open;
+      }
+      try (PreparedStatement statement = open.prepareStatement(LAG)) {
+        statement.setQueryTimeout((int) INTERVAL.toSeconds());
+        statement.setString(1, settings.slotName());
+        try (ResultSet row = statement.executeQuery()) {
+          if (row.next()) {
+            lagBytes = row.getLong(1);
+            recovered();
+          } else {
+            troubled("replication slot '" + settings.slotName() + "' no longer exists");
+          }
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      closeConnection();
+      troubled("cannot read the replication slot: " + e.getMessage());
+    }
+  }
+
+  private void troubled(String reason) {
+    if (trouble == null) {
+      troubleSince = Instant.now();
+      log.warn("Pipeline '{}': {} (retrying every {} s; further failures are logged at DEBUG)",
+          settings.name(), reason, INTERVAL.toSeconds());
+    } else {
+      log.debug("Pipeline '{}': {}", settings.name(), reason);
+    }
+    trouble = reason;
+  }
+
+  private void recovered() {
+    if (trouble != null) {
+      log.info("Pipeline '{}': the replication slot can be read again", settings.name());
+      trouble = null;
+      troubleSince = null;
+    }
+  }
+
+  private void closeConnection() {
+    Connection open = connection;
+    connection = null;
+    if (open != null) {
+      try {
+        open.close();
+      } catch (SQLException e) {
+        log.debug("Pipeline '{}': closing the slot monitor's connection: {}", settings.name(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(INTERVAL.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeConnection();
+  }
+
+  /** A size as PostgreSQL's pg_size_pretty writes it, with one decimal: {@code 2.1 GB}. */
+  static String pretty(long bytes) {
+    String[] units = {"bytes", "kB", "MB", "GB", "TB"};
+    double value = bytes;
+    int unit = 0;
+    while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return unit == 0 ? bytes + " bytes" : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+  }
+}

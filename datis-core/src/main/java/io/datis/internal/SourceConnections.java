@@ -1,0 +1,22 @@
+package io.datis.internal;
+
+import io.datis.postgres.PostgresSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** Plain JDBC connections to the captured database, named after the pipeline in pg_stat_activity. */
+final class SourceConnections {
+
+  private SourceConnections() {}
+
+  static Connection open(PostgresSource source, String pipeline) throws SQLException {
+    Properties properties = new Properties();
+    properties.putAll(source.connectionProperties());
+    properties.setProperty("user", source.user());
+    properties.setProperty("password", source.password());
+    properties.setProperty("ApplicationName", "datis-" + pipeline);
+    return DriverManager.getConnection(source.jdbcUrl(), properties);
+  }
+}
