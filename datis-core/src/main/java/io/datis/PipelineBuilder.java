@@ -61,6 +61,7 @@ public final class PipelineBuilder {
   private @Nullable MeterRegistry meterRegistry;
   private ErrorPolicy errorPolicy = ErrorPolicy.fail();
   private long slotLagThreshold = 1L << 30;
+  private boolean resnapshotIfSlotLost;
 
   PipelineBuilder(PostgresSource source) {
     this.source = source;
@@ -166,6 +167,20 @@ public final class PipelineBuilder {
   }
 
   /**
+   * Starts over when the replication slot is lost, instead of failing: PostgreSQL invalidated it
+   * ({@code wal_status = lost}, WAL it needed was removed), or it is missing while the pipeline has
+   * stored offsets (it was dropped). Either way the changes since the pipeline last ran are gone, so by
+   * default {@link #start()} fails saying so. With this option the pipeline drops the invalidated
+   * slot, forgets its offsets, creates a new slot and reads every table again ({@link
+   * SnapshotMode#INITIAL}, required), logging a warning. Consumers then see the snapshot's rows as
+   * {@code SNAPSHOT_READ} events.
+   */
+  public PipelineBuilder resnapshotIfSlotLost() {
+    this.resnapshotIfSlotLost = true;
+    return this;
+  }
+
+  /**
    * How much WAL the replication slot may hold back before {@link Pipeline#health()} turns DEGRADED
    * (with a reason such as {@code replication slot lag 2.1 GB}). The lag is read from {@code
    * pg_replication_slots} every 5 s and published as the {@code datis.replication.slot.lag} gauge.
@@ -232,6 +247,11 @@ public final class PipelineBuilder {
               + maxBatchSize
               + "): raise maxInFlightEvents or lower maxBatchSize");
     }
+    if (resnapshotIfSlotLost && snapshotMode != SnapshotMode.INITIAL) {
+      problems.add(
+          "resnapshotIfSlotLost() reads the tables again, which snapshot(SnapshotMode.CHANGES_ONLY) forbids:"
+              + " use SnapshotMode.INITIAL, or drop resnapshotIfSlotLost()");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigurationException("Pipeline '" + name + "' cannot start", problems);
     }
@@ -252,7 +272,8 @@ public final class PipelineBuilder {
             Map.copyOf(debeziumProperties),
             meterRegistry,
             errorPolicy,
-            slotLagThreshold);
+            slotLagThreshold,
+            resnapshotIfSlotLost);
     return DatisPipeline.start(settings);
   }
 }

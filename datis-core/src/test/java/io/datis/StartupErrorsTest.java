@@ -162,10 +162,28 @@ class StartupErrorsTest {
           .isInstanceOf(SourceException.class)
           .hasMessage(
               "Replication slot 'datis_lost' is invalidated (wal_status = lost): PostgreSQL removed WAL the"
-                  + " slot still needed, so changes made since this pipeline last ran are gone. Fix: drop the"
-                  + " slot with SELECT pg_drop_replication_slot('datis_lost'); and start again with"
-                  + " SnapshotMode.INITIAL and new offsets to read the tables afresh; raise"
-                  + " max_slot_wal_keep_size so that it does not happen again");
+                  + " slot still needed, so changes made since this pipeline last ran are gone. Fix: to start"
+                  + " over and read the tables afresh, start the pipeline once with resnapshotIfSlotLost();"
+                  + " raise max_slot_wal_keep_size and watch the slot lag so that it does not happen again");
+
+      smallWalBudget.execute("INSERT INTO orders VALUES (1)");
+      InMemorySink sink = new InMemorySink();
+      try (Pipeline startedOver =
+          Datis.capture(smallWalBudget.source())
+              .name("lost")
+              .tables("public.orders")
+              .resnapshotIfSlotLost()
+              .offsets(OffsetStore.inMemory())
+              .to(sink)
+              .start()) {
+        assertThat(sink.awaitEvents(1, Duration.ofSeconds(30)).get(0).operation())
+            .isEqualTo(io.datis.api.event.Operation.SNAPSHOT_READ);
+        assertThat(
+                smallWalBudget.query(
+                    "SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'datis_lost'",
+                    row -> row.getString(1)))
+            .containsExactly("reserved");
+      }
     }
   }
 

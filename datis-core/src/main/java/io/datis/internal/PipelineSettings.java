@@ -29,7 +29,8 @@ public record PipelineSettings(
     Map<String, String> debeziumProperties,
     @Nullable MeterRegistry meterRegistry,
     ErrorPolicy errorPolicy,
-    long slotLagThreshold) {
+    long slotLagThreshold,
+    boolean resnapshotIfSlotLost) {
 
   /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
   public String slotName() {

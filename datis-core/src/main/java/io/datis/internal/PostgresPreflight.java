@@ -31,6 +31,8 @@ final class PostgresPreflight {
 
   private final PipelineSettings settings;
   private final PostgresSource source;
+  /** Set by the slot check: the slot exists but PostgreSQL invalidated it. */
+  private boolean slotInvalidated;
 
   PostgresPreflight(PipelineSettings settings) {
     this.settings = settings;
@@ -50,6 +52,9 @@ final class PostgresPreflight {
       checkReplicationPrivilege(connection, problems);
       checkTablesExist(connection, problems);
       boolean slotExists = checkSlot(connection, problems);
+      if (problems.isEmpty()) {
+        slotExists = checkSlotMatchesOffsets(connection, slotExists, problems);
+      }
       if (!problems.isEmpty()) {
         throw new SourceException(describe(problems));
       }
@@ -203,17 +208,7 @@ final class PostgresPreflight {
                   + "): another pipeline or client is reading from it. Stop that reader first, or give this"
                   + " pipeline its own slot with PostgresSource.builder().slotName(...)");
         }
-        if ("lost".equals(row.getString("wal_status"))) {
-          problems.add(
-              "Replication slot '"
-                  + slot
-                  + "' is invalidated (wal_status = lost): PostgreSQL removed WAL the slot still needed, so"
-                  + " changes made since this pipeline last ran are gone. Fix: drop the slot with SELECT"
-                  + " pg_drop_replication_slot('"
-                  + slot
-                  + "'); and start again with SnapshotMode.INITIAL and new offsets to read the tables afresh;"
-                  + " raise max_slot_wal_keep_size so that it does not happen again");
-        }
+        slotInvalidated = "lost".equals(row.getString("wal_status"));
         if (!"pgoutput".equals(plugin)) {
           problems.add(
               "Replication slot '"
@@ -236,6 +231,56 @@ final class PostgresPreflight {
         return true;
       }
     }
+  }
+
+  /**
+   * A slot that is invalidated, or missing while the pipeline has stored offsets, means the changes
+   * since the pipeline last ran are gone: starting as if nothing happened would hide that. Fails, or
+   * with {@code resnapshotIfSlotLost()} starts over: drops the slot, forgets the offsets, snapshots.
+   *
+   * @return whether the slot exists now
+   */
+  private boolean checkSlotMatchesOffsets(Connection connection, boolean slotExists, List<String> problems)
+      throws SQLException {
+    String slot = settings.slotName();
+    StoredOffsets stored = new StoredOffsets(settings);
+    String lost;
+    if (slotExists && slotInvalidated) {
+      lost =
+          "Replication slot '"
+              + slot
+              + "' is invalidated (wal_status = lost): PostgreSQL removed WAL the slot still needed, so"
+              + " changes made since this pipeline last ran are gone";
+    } else if (!slotExists && stored.exist()) {
+      lost =
+          "Replication slot '"
+              + slot
+              + "' does not exist, but pipeline '"
+              + settings.name()
+              + "' has offsets in "
+              + settings.offsets()
+              + ": the slot was dropped (or never belonged to these offsets), so changes made since this"
+              + " pipeline last ran are gone";
+    } else {
+      return slotExists;
+    }
+    if (!settings.resnapshotIfSlotLost()) {
+      problems.add(
+          lost
+              + ". Fix: to start over and read the tables afresh, start the pipeline once with"
+              + " resnapshotIfSlotLost(); raise max_slot_wal_keep_size and watch the slot lag so that it does"
+              + " not happen again");
+      return slotExists;
+    }
+    log.warn("{}. Starting over as resnapshotIfSlotLost() asks: forgetting the offsets and reading the tables again", lost);
+    if (slotExists) {
+      try (PreparedStatement drop = connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+        drop.setString(1, slot);
+        drop.execute();
+      }
+    }
+    stored.clear();
+    return false;
   }
 
   private Map<TableId, Set<String>> oldRowColumns(Connection connection) throws SQLException {

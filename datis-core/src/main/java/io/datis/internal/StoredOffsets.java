@@ -1,0 +1,90 @@
+package io.datis.internal;
+
+import io.datis.OffsetStore;
+import io.datis.api.SourceException;
+import io.datis.api.event.TableId;
+import io.datis.postgres.PostgresSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * Whether a pipeline has offsets in its store, and forgetting them: what tells a pipeline that ran
+ * before from a new one, outside the Debezium engine that otherwise owns the store.
+ */
+final class StoredOffsets {
+
+  private final PipelineSettings settings;
+
+  StoredOffsets(PipelineSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Whether the pipeline committed offsets before; never for an in-memory store. */
+  boolean exist() {
+    OffsetStore store = settings.offsets();
+    try {
+      Path file = store.file().orElse(null);
+      if (file != null) {
+        return Files.isRegularFile(file) && Files.size(file) > 0;
+      }
+      TableId table = store.table().orElse(null);
+      if (table == null) {
+        return false;
+      }
+      try (Connection connection = connect();
+          PreparedStatement statement =
+              connection.prepareStatement(
+                  "SELECT to_regclass(?) IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                      + SqlIdentifiers.quote(table)
+                      + " WHERE pipeline = ?)")) {
+        statement.setString(1, SqlIdentifiers.quote(table));
+        statement.setString(2, settings.name());
+        try (ResultSet row = statement.executeQuery()) {
+          return row.next() && row.getBoolean(1);
+        }
+      } catch (SQLException e) {
+        if ("42P01".equals(e.getSQLState())) {
+          return false; // no offsets table yet
+        }
+        throw e;
+      }
+    } catch (IOException | SQLException e) {
+      throw new SourceException("Cannot read the stored offsets in " + store + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes the pipeline's offsets, so that it starts as a new pipeline. */
+  void clear() {
+    OffsetStore store = settings.offsets();
+    try {
+      Path file = store.file().orElse(null);
+      if (file != null) {
+        Files.deleteIfExists(file);
+        return;
+      }
+      TableId table = store.table().orElse(null);
+      if (table == null || !exist()) {
+        return;
+      }
+      try (Connection connection = connect();
+          PreparedStatement statement =
+              connection.prepareStatement(
+                  "DELETE FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ?")) {
+        statement.setString(1, settings.name());
+        statement.executeUpdate();
+      }
+    } catch (IOException | SQLException e) {
+      throw new SourceException("Cannot delete the stored offsets in " + store + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Connection connect() throws SQLException {
+    PostgresSource database = settings.offsets().database().orElse(settings.source());
+    return SourceConnections.open(database, settings.name());
+  }
+}
