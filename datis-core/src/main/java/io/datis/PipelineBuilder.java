@@ -6,6 +6,7 @@ import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
 import io.datis.internal.DatisPipeline;
 import io.datis.internal.PipelineSettings;
+import io.datis.internal.Retirement;
 import io.datis.postgres.PostgresSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -222,6 +223,30 @@ public final class PipelineBuilder {
   }
 
   /**
+   * Retires this pipeline for good: drops its replication slot (which otherwise keeps WAL on the
+   * database's disk forever) and its publication, and deletes its stored offsets, naming them as
+   * {@link #start()} would (from {@link #name}, the source's slot and publication names, and {@link
+   * #offsets}). Needs no sink or tables. Idempotent: what is already gone is skipped.
+   *
+   * <pre>{@code
+   * Datis.capture(source).name("orders").offsets(OffsetStore.postgres()).retire();
+   * }</pre>
+   *
+   * <p>A publication named with {@code PostgresSource.builder().publicationName(...)} is dropped too,
+   * even if other readers use it.
+   *
+   * @throws io.datis.api.SourceException if the slot is still in use (close the pipeline first) or
+   *     the user lacks the privileges to drop them
+   */
+  public void retire() {
+    Retirement.retire(source, name, effectiveOffsets());
+  }
+
+  private OffsetStore effectiveOffsets() {
+    return offsets != null ? offsets : OffsetStore.file(Path.of("datis-offsets", name + ".offsets"));
+  }
+
+  /**
    * Checks the configuration and the database, then starts capturing. Returns once the replication
    * slot exists and the engine runs: every change committed after this returns is captured (with {@link
    * SnapshotMode#INITIAL}, possibly within the snapshot's rows).
@@ -255,8 +280,7 @@ public final class PipelineBuilder {
     if (!problems.isEmpty()) {
       throw new ConfigurationException("Pipeline '" + name + "' cannot start", problems);
     }
-    OffsetStore store =
-        offsets != null ? offsets : OffsetStore.file(Path.of("datis-offsets", name + ".offsets"));
+    OffsetStore store = effectiveOffsets();
     PipelineSettings settings =
         new PipelineSettings(
             name,

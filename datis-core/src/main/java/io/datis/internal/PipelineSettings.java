@@ -34,15 +34,23 @@ public record PipelineSettings(
 
   /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
   public String slotName() {
-    return source.slotName().orElseGet(this::derivedName);
+    return slotName(source, name);
   }
 
   /** The publication: the source's, or {@code datis_<name>}. */
   public String publicationName() {
-    return source.publicationName().orElseGet(this::derivedName);
+    return publicationName(source, name);
   }
 
-  private String derivedName() {
-    return "datis_" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+  static String slotName(PostgresSource source, String pipeline) {
+    return source.slotName().orElseGet(() -> derivedName(pipeline));
+  }
+
+  static String publicationName(PostgresSource source, String pipeline) {
+    return source.publicationName().orElseGet(() -> derivedName(pipeline));
+  }
+
+  private static String derivedName(String pipeline) {
+    return "datis_" + pipeline.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
   }
 }

@@ -243,7 +243,7 @@ final class PostgresPreflight {
   private boolean checkSlotMatchesOffsets(Connection connection, boolean slotExists, List<String> problems)
       throws SQLException {
     String slot = settings.slotName();
-    StoredOffsets stored = new StoredOffsets(settings);
+    StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
     String lost;
     if (slotExists && slotInvalidated) {
       lost =

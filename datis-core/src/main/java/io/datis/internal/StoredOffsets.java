@@ -18,15 +18,18 @@ import java.sql.SQLException;
  */
 final class StoredOffsets {
 
-  private final PipelineSettings settings;
+  private final OffsetStore store;
+  private final PostgresSource source;
+  private final String pipeline;
 
-  StoredOffsets(PipelineSettings settings) {
-    this.settings = settings;
+  StoredOffsets(OffsetStore store, PostgresSource source, String pipeline) {
+    this.store = store;
+    this.source = source;
+    this.pipeline = pipeline;
   }
 
   /** Whether the pipeline committed offsets before; never for an in-memory store. */
   boolean exist() {
-    OffsetStore store = settings.offsets();
     try {
       Path file = store.file().orElse(null);
       if (file != null) {
@@ -43,7 +46,7 @@ final class StoredOffsets {
                       + SqlIdentifiers.quote(table)
                       + " WHERE pipeline = ?)")) {
         statement.setString(1, SqlIdentifiers.quote(table));
-        statement.setString(2, settings.name());
+        statement.setString(2, pipeline);
         try (ResultSet row = statement.executeQuery()) {
           return row.next() && row.getBoolean(1);
         }
@@ -60,7 +63,6 @@ final class StoredOffsets {
 
   /** Deletes the pipeline's offsets, so that it starts as a new pipeline. */
   void clear() {
-    OffsetStore store = settings.offsets();
     try {
       Path file = store.file().orElse(null);
       if (file != null) {
@@ -75,7 +77,7 @@ final class StoredOffsets {
           PreparedStatement statement =
               connection.prepareStatement(
                   "DELETE FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ?")) {
-        statement.setString(1, settings.name());
+        statement.setString(1, pipeline);
         statement.executeUpdate();
       }
     } catch (IOException | SQLException e) {
@@ -84,7 +86,7 @@ final class StoredOffsets {
   }
 
   private Connection connect() throws SQLException {
-    PostgresSource database = settings.offsets().database().orElse(settings.source());
-    return SourceConnections.open(database, settings.name());
+    PostgresSource database = store.database().orElse(source);
+    return SourceConnections.open(database, pipeline);
   }
 }

@@ -1,0 +1,104 @@
+package io.datis.internal;
+
+import io.datis.OffsetStore;
+import io.datis.api.SourceException;
+import io.datis.postgres.PostgresSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes what a pipeline leaves in PostgreSQL when it is retired for good: its replication slot
+ * (which otherwise keeps WAL forever), its publication and its stored offsets.
+ */
+public final class Retirement {
+
+  private static final Logger log = LoggerFactory.getLogger(Retirement.class);
+
+  private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(5);
+
+  private Retirement() {}
+
+  /** Drops the slot and publication of {@code pipeline} and forgets its offsets; idempotent. */
+  public static void retire(PostgresSource source, String pipeline, OffsetStore offsets) {
+    String slot = PipelineSettings.slotName(source, pipeline);
+    String publication = PipelineSettings.publicationName(source, pipeline);
+    try (Connection connection = SourceConnections.open(source, pipeline)) {
+      dropSlot(connection, slot, pipeline);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(publication));
+      }
+      new StoredOffsets(offsets, source, pipeline).clear();
+      log.info(
+          "Pipeline '{}' retired: dropped replication slot '{}' and publication '{}', forgot the offsets in {}",
+          pipeline,
+          slot,
+          publication,
+          offsets);
+    } catch (SQLException e) {
+      throw new SourceException(
+          "Cannot retire pipeline '"
+              + pipeline
+              + "' on "
+              + source.host()
+              + ":"
+              + source.port()
+              + "/"
+              + source.database()
+              + ": "
+              + e.getMessage()
+              + ". The user needs the REPLICATION privilege and to own the publication",
+          e);
+    }
+  }
+
+  private static void dropSlot(Connection connection, String slot, String pipeline) throws SQLException {
+    long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
+    while (true) {
+      Integer activePid = activePid(connection, slot);
+      if (activePid == null) {
+        try (PreparedStatement drop =
+            connection.prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+          drop.setString(1, slot);
+          drop.execute();
+        }
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new SourceException(
+            "Cannot retire pipeline '"
+                + pipeline
+                + "': its replication slot '"
+                + slot
+                + "' is in use by PID "
+                + activePid
+                + ". Close the pipeline (in every process running it) first",
+            null);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SourceException("Interrupted while retiring pipeline '" + pipeline + "'", e);
+      }
+    }
+  }
+
+  /** The PID reading from the slot, or {@code null} if nobody is (or the slot does not exist). */
+  private static Integer activePid(Connection connection, String slot) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+      statement.setString(1, slot);
+      try (ResultSet row = statement.executeQuery()) {
+        return row.next() ? row.getInt(1) : null;
+      }
+    }
+  }
+}
