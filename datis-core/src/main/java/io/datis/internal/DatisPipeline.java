@@ -12,7 +12,6 @@ import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.Sink;
-import io.datis.api.sink.SinkContext;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -41,6 +40,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The running pipeline: the Debezium async engine feeds batches of records to {@link #handleBatch}, which
@@ -52,6 +52,12 @@ import org.slf4j.LoggerFactory;
 public final class DatisPipeline implements Pipeline {
 
   private static final Logger log = LoggerFactory.getLogger(DatisPipeline.class);
+
+  /**
+   * The MDC key holding the pipeline's name on every thread that runs Datis code, including where
+   * transforms and sinks are called: log patterns show it with {@code %X{datis.pipeline}}.
+   */
+  public static final String MDC_KEY = "datis.pipeline";
 
   /** How long {@code start()} waits for the engine to connect and begin polling. */
   private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
@@ -77,12 +83,12 @@ public final class DatisPipeline implements Pipeline {
   private volatile boolean stopping;
   private volatile @Nullable Instant lastEventTime;
   private volatile @Nullable Long lastCommittedLsn;
-  private volatile @Nullable String sinkTrouble;
-  private volatile @Nullable Instant sinkTroubleSince;
   private volatile @Nullable Instant lastCommitTime;
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
   private final SlotMonitor slotMonitor;
+  private final SinkStatus sinkStatus;
+  private final SinkStatus deadLetterStatus;
   private boolean shutdownStarted;
 
   private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
@@ -100,6 +106,9 @@ public final class DatisPipeline implements Pipeline {
             this::slotLag);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
     this.slotMonitor = new SlotMonitor(settings);
+    String database = settings.source().database();
+    this.sinkStatus = new SinkStatus(settings.name(), database, "sink", metrics::sinkRetried);
+    this.deadLetterStatus = new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
     this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
     this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
   }
@@ -119,14 +128,14 @@ public final class DatisPipeline implements Pipeline {
 
   private void launch() {
     try {
-      sink.open(sinkContext());
+      sink.open(sinkStatus);
     } catch (DatisException e) {
       throw e; // already says what is wrong and how to fix it
     } catch (Exception e) {
       throw new SinkException(
           "Sink " + sink.getClass().getName() + " failed to open: " + e.getMessage(), e);
     }
-    poison.open(sinkContext());
+    poison.open(deadLetterStatus);
     DebeziumEngine<RecordChangeEvent<SourceRecord>> built =
         DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
             .using(DebeziumConfiguration.of(settings))
@@ -177,6 +186,16 @@ public final class DatisPipeline implements Pipeline {
 
   /** Called by the engine's polling thread with each batch of records, in capture order. */
   private void handleBatch(
+      List<RecordChangeEvent<SourceRecord>> records,
+      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter)
+      throws InterruptedException {
+    // Debezium's thread: the pipeline's name goes into the MDC for this batch's transforms and sink.
+    try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, settings.name())) {
+      handleBatchInContext(records, recordCommitter);
+    }
+  }
+
+  private void handleBatchInContext(
       List<RecordChangeEvent<SourceRecord>> records,
       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter)
       throws InterruptedException {
@@ -321,21 +340,38 @@ public final class DatisPipeline implements Pipeline {
       remaining = Collections.unmodifiableList(rest);
     }
     CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new))
-        .whenComplete(
-            (ignored, error) -> {
-              if (error == null) {
-                completed(segment);
-                return;
-              }
-              inFlight.release(segment.events());
-              Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-              if (stopping) {
-                // closing (or already failed): the batch just stays uncommitted and is delivered again
-                log.debug("Pipeline '{}': a batch failed while stopping: {}", settings.name(), cause.toString());
-              } else {
-                fail(cause instanceof DatisException ? (DatisException) cause : new SinkException(cause.toString(), cause));
-              }
-            });
+        .whenComplete((ignored, error) -> inLoggingContext(() -> batchSettled(segment, error)));
+  }
+
+  /** Runs on whichever thread completed the batch, often the sink's. */
+  private void batchSettled(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment, @Nullable Throwable error) {
+    if (error == null) {
+      completed(segment);
+      return;
+    }
+    inFlight.release(segment.events());
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (stopping) {
+      // closing (or already failed): the batch just stays uncommitted and is delivered again
+      log.debug("Pipeline '{}': a batch failed while stopping: {}", settings.name(), cause.toString());
+    } else {
+      fail(cause instanceof DatisException ? (DatisException) cause : new SinkException(cause.toString(), cause));
+    }
+  }
+
+  /** Runs with the pipeline's name in the MDC, leaving the MDC as it was (a sink's thread may be shared). */
+  private void inLoggingContext(Runnable task) {
+    String previous = MDC.get(MDC_KEY);
+    MDC.put(MDC_KEY, settings.name());
+    try {
+      task.run();
+    } finally {
+      if (previous == null) {
+        MDC.remove(MDC_KEY);
+      } else {
+        MDC.put(MDC_KEY, previous);
+      }
+    }
   }
 
   private CompletionStage<Void> callSink(List<ChangeEvent> batch) {
@@ -440,10 +476,11 @@ public final class DatisPipeline implements Pipeline {
       return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag);
     }
     List<String> reasons = new ArrayList<>(3);
-    String trouble = sinkTrouble;
-    Instant since = sinkTroubleSince;
-    if (trouble != null && since != null) {
-      reasons.add("sink retrying for " + secondsSince(since) + " s: " + trouble);
+    for (SinkStatus status : List.of(sinkStatus, deadLetterStatus)) {
+      String trouble = status.healthReason();
+      if (trouble != null) {
+        reasons.add(trouble);
+      }
     }
     String slotTrouble = slotMonitor.trouble();
     Instant slotTroubleSince = slotMonitor.troubleSince();
@@ -626,41 +663,14 @@ public final class DatisPipeline implements Pipeline {
     return "Pipeline '" + settings.name() + "' " + (isRunning() ? "running" : "stopped");
   }
 
-  private SinkContext sinkContext() {
-    String name = settings.name();
-    String database = settings.source().database();
-    return new SinkContext() {
-      @Override
-      public String pipelineName() {
-        return name;
-      }
-
-      @Override
-      public String database() {
-        return database;
-      }
-
-      @Override
-      public void retrying(String reason) {
-        metrics.sinkRetried();
-        if (sinkTroubleSince == null) {
-          sinkTroubleSince = Instant.now();
-        }
-        sinkTrouble = reason;
-      }
-
-      @Override
-      public void recovered() {
-        sinkTrouble = null;
-        sinkTroubleSince = null;
-      }
-    };
-  }
-
+  /** Threads of this pipeline, with its name in their logging context (MDC). */
   private java.util.concurrent.ThreadFactory named(String role) {
     String threadName = "datis-" + settings.name() + "-" + role;
     return runnable -> {
-      Thread thread = new Thread(runnable, threadName);
+      Thread thread = new Thread(() -> {
+        MDC.put(MDC_KEY, settings.name());
+        runnable.run();
+      }, threadName);
       thread.setDaemon(true);
       return thread;
     };

@@ -42,7 +42,12 @@ final class SlotMonitor implements AutoCloseable {
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
-              Thread thread = new Thread(task, "datis-" + settings.name() + "-slot-monitor");
+              Runnable inContext =
+                  () -> {
+                    org.slf4j.MDC.put(DatisPipeline.MDC_KEY, settings.name());
+                    task.run();
+                  };
+              Thread thread = new Thread(inContext, "datis-" + settings.name() + "-slot-monitor");
               thread.setDaemon(true);
               return thread;
             });
