@@ -51,6 +51,60 @@ import java.util.function.Function;
  * PubSubSink.Builder#attributes(java.util.function.Function)}. Names starting with {@code datis-} or
  * {@code ce-}, and {@code content-type}, are reserved: yours never replace Datis's.
  *
+ * <h2 id="dead-letters">Attributes of dead letters</h2>
+ *
+ * <p>A {@code PubSubSink} that serves as a pipeline's dead-letter sink ({@code
+ * ErrorPolicy.deadLetter(sink)}) publishes each event the pipeline could not process in its format,
+ * with the attributes above and these ones. The descriptions that {@link
+ * PubSubSink.Builder#deadLetterTopic} publishes carry them too.
+ *
+ * <table>
+ *   <caption>Dead-letter attributes</caption>
+ *   <tr><th>Attribute</th><th>Value</th><th>Example</th></tr>
+ *   <tr><td>{@code datis-error-stage}</td>
+ *       <td>where the event failed: {@code TRANSFORM} (a transform threw or broke its contract; the
+ *       event is as captured, before any transform) or {@code SINK} (the main sink reported it
+ *       undeliverable; the event is as the sink got it)</td>
+ *       <td>{@code TRANSFORM}</td></tr>
+ *   <tr><td>{@code datis-error-type}</td><td>the class name of the error</td>
+ *       <td>{@code io.datis.api.TransformException}</td></tr>
+ *   <tr><td>{@code datis-error-reason}</td>
+ *       <td>the error's message, which names the problem but holds no row values; cut to Pub/Sub's
+ *       limit of 1,024 bytes (UTF-8) between two characters, ending in {@code …} when cut</td>
+ *       <td>{@code Transform #1 'parse-address' failed on INSERT of public.orders at lsn 0/16B3748 tx
+ *       571 #3: it threw java.lang.IllegalArgumentException (the cause holds its message)}</td></tr>
+ *   <tr><td>{@code datis-failed-at}</td>
+ *       <td>when the pipeline gave up on the event, ISO-8601 UTC</td>
+ *       <td>{@code 2026-01-02T03:04:06.250Z}</td></tr>
+ *   <tr><td>{@code datis-error}</td>
+ *       <td>only when the message describes the event instead of holding it: {@code
+ *       message-too-large} (the event's message breaks Pub/Sub's limits, typically a row over 10 MB)
+ *       or {@code not-encodable} (the event cannot be encoded, e.g. your attribute function failed
+ *       on it)</td>
+ *       <td>{@code message-too-large}</td></tr>
+ *   <tr><td>{@code datis-original-topic}</td>
+ *       <td>only on descriptions published to a {@code deadLetterTopic}: the topic the event was
+ *       meant for</td>
+ *       <td>{@code projects/my-project/topics/orders}</td></tr>
+ * </table>
+ *
+ * <p>Dead letters have no ordering key. A description's data is a JSON object naming the event,
+ * never its row values, and it carries the {@code datis-*} attributes only (not yours, nor the
+ * CloudEvents ones):
+ *
+ * <pre>{@code
+ * {
+ *   "error": "message for public.attachments (key columns [id]) at lsn 0/16B3748 tx 571 #3 is
+ *             14,667,168 bytes, over Pub/Sub's 10 MB limit (10,000,000 bytes)",
+ *   "table": "public.attachments",
+ *   "operation": "INSERT",
+ *   "keyColumns": ["id"],
+ *   "lsn": "0/16B3748",
+ *   "txId": 571,
+ *   "sequence": 3
+ * }
+ * }</pre>
+ *
  * <h2 id="values">Column values</h2>
  *
  * <p>Row images are JSON objects of column name to value, in table column order. Values are written

@@ -10,7 +10,9 @@ import java.util.List;
  * message, 100 attributes, attribute sizes, ordering key size). The message names the table, the key
  * columns and the position, never row values. To divert such events instead of stopping the pipeline,
  * set the pipeline's {@code errorPolicy} to skip or dead-letter them, or configure {@link
- * PubSubSink.Builder#deadLetterTopic}.
+ * PubSubSink.Builder#deadLetterTopic}. A {@link PubSubSink} as the dead-letter sink ({@code
+ * ErrorPolicy.deadLetter(deadLetterSink)}) publishes such an event as a description without its row
+ * when the message is too large for its topic as well (see {@link MessageFormat}).
  *
  * <pre>{@code
  * pipeline.failure().ifPresent(e -> {

@@ -3,6 +3,8 @@ package io.datis.pubsub;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.sink.DeadLetter;
+import io.datis.api.sink.DeadLetterSink;
 import io.datis.api.sink.Sink;
 import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.internal.EncodingContext;
@@ -39,8 +41,43 @@ import org.jspecify.annotations.Nullable;
  * pauses an ordering key after a failed publish, the sink resumes it and publishes the key's
  * unacknowledged messages again, in order, without a restart. Failures that need a person ({@code
  * NOT_FOUND}, {@code PERMISSION_DENIED}, ...) stop the pipeline with an error naming the topic and the
- * fix. A message over Pub/Sub's limits (10 MB) stops the pipeline with a {@link
- * MessageTooLargeException}, or goes to the {@linkplain Builder#deadLetterTopic dead-letter topic}.
+ * fix. A message over Pub/Sub's limits (10 MB) fails with a {@link MessageTooLargeException}, which
+ * the pipeline's error policy acts on (by default it stops the pipeline), before anything after it is
+ * published; or, with a {@linkplain Builder#deadLetterTopic dead-letter topic}, the sink diverts it.
+ *
+ * <h2>Dead letters</h2>
+ *
+ * A {@code PubSubSink} is also a {@link DeadLetterSink}: a second one, for another topic, can take the
+ * events a pipeline cannot process, with the reason in attributes.
+ *
+ * <pre>{@code
+ * Datis.capture(pg).tables("public.orders")
+ *     .transform(parseAddress)
+ *     .errorPolicy(ErrorPolicy.deadLetter(PubSubSink.builder("my-project", "orders-dead-letters").build()))
+ *     .to(PubSubSink.builder("my-project", "orders").build())
+ *     .start();
+ * }</pre>
+ *
+ * This and {@link Builder#deadLetterTopic} differ in who decides:
+ *
+ * <ul>
+ *   <li>{@code ErrorPolicy.deadLetter(pubSubSink)} is pipeline-wide: the dead-letter sink receives
+ *       every event a transform failed on and every event the main sink reported undeliverable (for a
+ *       {@code PubSubSink}: a {@link MessageTooLargeException}). It publishes the event in its format
+ *       when the message fits, or a description without the row when it does not (see {@link
+ *       #deliver(DeadLetter)}). The pipeline logs and counts each one ({@code
+ *       datis.events.dead.lettered}) and commits past the event only once Pub/Sub has acknowledged its
+ *       letter.
+ *   <li>{@link Builder#deadLetterTopic} is the sink's own: it diverts only its messages over Pub/Sub's
+ *       limits, as a description without the row, and reports them delivered, so the pipeline and its
+ *       error policy never know. Set on the main sink, it takes the too-large events before the policy
+ *       could see them.
+ * </ul>
+ *
+ * Both publish descriptions of the same shape and the same failure attributes ({@code
+ * datis-error-stage}, {@code datis-error-type}, {@code datis-error-reason}, {@code datis-failed-at}; see
+ * {@link MessageFormat}), so one subscriber can read either. A sink serves one pipeline in one role:
+ * the dead-letter sink must be a second {@code PubSubSink}.
  *
  * <h2>Defaults</h2>
  *
@@ -51,7 +88,7 @@ import org.jspecify.annotations.Nullable;
  * Builder#DEFAULT_MAX_OUTSTANDING_BYTES} bytes outstanding (publishing blocks beyond, which pauses
  * capture), Application Default Credentials, and the emulator when {@code PUBSUB_EMULATOR_HOST} is set.
  */
-public final class PubSubSink implements Sink {
+public final class PubSubSink implements Sink, DeadLetterSink {
 
   private final PubSubSettings settings;
   private final MessageFormat format;
@@ -84,11 +121,16 @@ public final class PubSubSink implements Sink {
     return new Builder(Objects.requireNonNull(topic, "topic"));
   }
 
-  /** Connects and checks the topic (creating it if configured); fails with the fix if it cannot be used. */
+  /**
+   * Connects and checks the topic (creating it if configured); fails with the fix if it cannot be used.
+   * The same whether the pipeline uses the sink as its sink or as its dead-letter sink.
+   */
   @Override
   public void open(SinkContext context) {
     if (delivery != null) {
-      throw new IllegalStateException("PubSubSink is already open; a sink serves one pipeline at a time");
+      throw new IllegalStateException(
+          "PubSubSink " + settings.topic() + " is already open; a sink serves one pipeline at a time, in one"
+              + " role: for ErrorPolicy.deadLetter(...) build a second PubSubSink, for another topic");
     }
     EncodingContext encoding = EncodingContext.of(context.pipelineName(), context.database());
     MessageEncoder encoder = format.encoder();
@@ -99,6 +141,7 @@ public final class PubSubSink implements Sink {
             context,
             keys.isEnabled(),
             event -> encoder.encode(event, keys.keyFor(event), encoding),
+            event -> encoder.encode(event, "", encoding),
             PubSubLimits::violations);
   }
 
@@ -109,6 +152,36 @@ public final class PubSubSink implements Sink {
       return CompletableFuture.failedFuture(new IllegalStateException("PubSubSink is not open"));
     }
     return open.deliver(batch);
+  }
+
+  /**
+   * Publishes a dead letter to the sink's topic, for a pipeline with {@code
+   * ErrorPolicy.deadLetter(thisSink)}: the letter's event in the sink's {@linkplain Builder#format
+   * format}, with the standard and user attributes, plus attributes that say where, why and when it
+   * failed ({@code datis-error-stage}, {@code datis-error-type}, {@code datis-error-reason}, {@code
+   * datis-failed-at}; see {@link MessageFormat}). If that message breaks Pub/Sub's limits (typically
+   * the row a {@link MessageTooLargeException} was about) or cannot be encoded, a description of the
+   * event without its row is published in its place, as for {@link Builder#deadLetterTopic}.
+   *
+   * <p>Dead letters have no ordering key, whatever {@link Builder#orderingKeys} says: they are rare,
+   * each is on its own (the events after it have already gone on to the main sink), and each carries
+   * its position ({@code datis-lsn}, {@code datis-txid}, {@code datis-sequence}) to sort by. So a
+   * subscription needs no message ordering, and a failed publish never holds up another letter. Nor
+   * do {@link Builder#route} and {@link ChangeEvent#destination()} apply: every letter goes to the
+   * sink's topic.
+   *
+   * @return a stage that completes once Pub/Sub has acknowledged the letter; transient failures are
+   *     retried with backoff meanwhile, as for events, and other failures complete it exceptionally,
+   *     which stops the pipeline without committing past the event
+   */
+  @Override
+  public CompletionStage<Void> deliver(DeadLetter letter) {
+    Objects.requireNonNull(letter, "letter");
+    PubSubDelivery open = delivery;
+    if (open == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("PubSubSink is not open"));
+    }
+    return open.deliver(letter);
   }
 
   /** Flushes, waits up to the close timeout for outstanding publishes, and shuts the publishers down. */
@@ -325,9 +398,19 @@ public final class PubSubSink implements Sink {
 
     /**
      * Diverts events whose message breaks Pub/Sub's limits to this topic (id in the sink's project, or a
-     * full name) instead of stopping the pipeline. The dead-letter message describes the event (table,
-     * operation, key columns, position, error) without its row, with attribute {@code
-     * datis-error=message-too-large}.
+     * full name) instead of failing them. The dead-letter message describes the event in JSON (table,
+     * operation, key columns, position, the limits broken) without its row, with the event's standard
+     * {@code datis-*} attributes, {@code datis-error=message-too-large}, {@code datis-original-topic}
+     * (the topic the event was meant for) and the failure attributes {@code datis-error-stage=SINK},
+     * {@code datis-error-type}, {@code datis-error-reason} and {@code datis-failed-at} (see {@link
+     * MessageFormat}).
+     *
+     * <p>The sink does this on its own: the pipeline counts the event as delivered and its error policy
+     * never sees it. To send every event the pipeline cannot process to one place, transform failures
+     * included, use {@code ErrorPolicy.deadLetter(...)} with a second {@code PubSubSink} instead (see
+     * the {@linkplain PubSubSink class documentation}); it publishes too-large events the same way. Set
+     * both and this topic takes the too-large events. Default none: such an event fails with a {@link
+     * MessageTooLargeException}, for the pipeline's error policy to act on.
      */
     public Builder deadLetterTopic(String topic) {
       requireNotBlank(topic, "topic");

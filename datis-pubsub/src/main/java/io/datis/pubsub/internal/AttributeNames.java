@@ -1,10 +1,10 @@
 package io.datis.pubsub.internal;
 
 /**
- * The Pub/Sub attribute names Datis sets. The {@code datis-*} ones are on every message, whatever
- * the format; the {@code ce-*} ones only in the CloudEvents binary format, and {@code content-type}
- * in both CloudEvents formats. User attributes can use none of them, nor any other name starting
- * with {@code datis-} or {@code ce-}.
+ * The Pub/Sub attribute names Datis sets. The first seven {@code datis-*} ones are on every message,
+ * whatever the format, and the others on dead letters only; the {@code ce-*} ones only in the
+ * CloudEvents binary format, and {@code content-type} in both CloudEvents formats. User attributes
+ * can use none of them, nor any other name starting with {@code datis-} or {@code ce-}.
  */
 public final class AttributeNames {
 
@@ -31,6 +31,37 @@ public final class AttributeNames {
 
   /** The event id (see {@link EventIds}). */
   public static final String EVENT_ID = "datis-event-id";
+
+  /**
+   * On dead letters only: where the event failed, {@code TRANSFORM} or {@code SINK} (see {@code
+   * io.datis.api.sink.DeadLetter.Stage}).
+   */
+  public static final String ERROR_STAGE = "datis-error-stage";
+
+  /** On dead letters only: the class name of the error, e.g. {@code io.datis.api.TransformException}. */
+  public static final String ERROR_TYPE = "datis-error-type";
+
+  /**
+   * On dead letters only: the error's message, which holds no row values; cut to Pub/Sub's 1,024
+   * bytes between characters, ending in {@code …} when cut.
+   */
+  public static final String ERROR_REASON = "datis-error-reason";
+
+  /** On dead letters only: when the event failed, ISO-8601 in UTC. */
+  public static final String FAILED_AT = "datis-failed-at";
+
+  /**
+   * On dead letters only, when the message describes the event instead of holding it: {@code
+   * message-too-large} (the event's message breaks Pub/Sub's limits) or {@code not-encodable} (it
+   * cannot be encoded, e.g. an attribute function failed on it).
+   */
+  public static final String ERROR = "datis-error";
+
+  /**
+   * On messages of {@code deadLetterTopic(...)} only: the topic the event was meant for, {@code
+   * projects/p/topics/t}.
+   */
+  public static final String ORIGINAL_TOPIC = "datis-original-topic";
 
   /** CloudEvents binary mode: the spec version, {@code 1.0}. */
   public static final String CE_SPECVERSION = "ce-specversion";

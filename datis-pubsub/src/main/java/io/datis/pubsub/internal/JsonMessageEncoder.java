@@ -86,13 +86,7 @@ public final class JsonMessageEncoder implements MessageEncoder {
       userAttributes.putInto(message, event);
     }
     String table = event.table().toString();
-    message.putAttributes(AttributeNames.TABLE, table);
-    message.putAttributes(AttributeNames.OPERATION, event.operation().name());
-    message.putAttributes(AttributeNames.LSN, lsn);
-    message.putAttributes(AttributeNames.TRANSACTION_ID, Long.toString(position.transactionId()));
-    message.putAttributes(AttributeNames.SEQUENCE, Long.toString(position.sequence()));
-    message.putAttributes(AttributeNames.COMMIT_TIME, commitTime);
-    message.putAttributes(AttributeNames.EVENT_ID, eventId);
+    putStandardAttributes(message, event, table, eventId, lsn, commitTime);
     if (layout == Layout.CLOUD_EVENTS_BINARY) {
       message.putAttributes(AttributeNames.CE_SPECVERSION, CLOUD_EVENTS_SPEC_VERSION);
       message.putAttributes(AttributeNames.CE_ID, eventId);
@@ -105,6 +99,35 @@ public final class JsonMessageEncoder implements MessageEncoder {
       message.putAttributes(AttributeNames.CONTENT_TYPE, CLOUD_EVENTS_JSON);
     }
     return message.build();
+  }
+
+  /** Puts the {@code datis-*} attributes that every message carries, whatever the format. */
+  static void putStandardAttributes(PubsubMessage.Builder message, ChangeEvent event) {
+    Position position = event.position();
+    putStandardAttributes(
+        message,
+        event,
+        event.table().toString(),
+        EventIds.of(position),
+        position.lsnText(),
+        JsonValues.instant(event.commitTime()));
+  }
+
+  private static void putStandardAttributes(
+      PubsubMessage.Builder message,
+      ChangeEvent event,
+      String table,
+      String eventId,
+      String lsn,
+      String commitTime) {
+    Position position = event.position();
+    message.putAttributes(AttributeNames.TABLE, table);
+    message.putAttributes(AttributeNames.OPERATION, event.operation().name());
+    message.putAttributes(AttributeNames.LSN, lsn);
+    message.putAttributes(AttributeNames.TRANSACTION_ID, Long.toString(position.transactionId()));
+    message.putAttributes(AttributeNames.SEQUENCE, Long.toString(position.sequence()));
+    message.putAttributes(AttributeNames.COMMIT_TIME, commitTime);
+    message.putAttributes(AttributeNames.EVENT_ID, eventId);
   }
 
   private ByteString body(

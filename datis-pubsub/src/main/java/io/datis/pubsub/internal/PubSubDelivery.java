@@ -11,10 +11,12 @@ import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.SinkException;
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.MessageTooLargeException;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Pub/Sub sink while it is open: one {@link Publisher} per topic, one {@link PublishLane} per ordering
- * key, a batch's stage completing when every one of its messages is acknowledged.
+ * key, a batch's stage completing when every one of its messages is acknowledged. Also publishes dead
+ * letters, when the sink serves as a pipeline's dead-letter sink.
  */
 public final class PubSubDelivery {
 
@@ -50,6 +53,7 @@ public final class PubSubDelivery {
   private final PubSubSettings settings;
   private final boolean ordering;
   private final Function<ChangeEvent, PubsubMessage> encoder;
+  private final Function<ChangeEvent, PubsubMessage> deadLetterEncoder;
   private final BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations;
   private final PubSubConnection connection;
   private final ScheduledExecutorService scheduler;
@@ -58,6 +62,7 @@ public final class PubSubDelivery {
   /** Lanes of messages without ordering key, each until its message is acknowledged. */
   private final java.util.Set<PublishLane> unorderedLanes = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean retryWarned = new AtomicBoolean();
+  private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
   private final Backoff backoff;
   private final SinkContext context;
   /** Lanes whose messages are being retried, by topic and ordering key; the sink is DEGRADED meanwhile. */
@@ -68,6 +73,7 @@ public final class PubSubDelivery {
    * Connects and checks that the default topic exists (creating it if so configured).
    *
    * @param encoder turns an event into its message, ordering key included
+   * @param deadLetterEncoder turns the event of a dead letter into its message, without ordering key
    * @param limitViolations Pub/Sub limits a message breaks, described without row values
    */
   public PubSubDelivery(
@@ -75,11 +81,13 @@ public final class PubSubDelivery {
       SinkContext context,
       boolean ordering,
       Function<ChangeEvent, PubsubMessage> encoder,
+      Function<ChangeEvent, PubsubMessage> deadLetterEncoder,
       BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations) {
     this.settings = settings;
     this.context = context;
     this.ordering = ordering;
     this.encoder = encoder;
+    this.deadLetterEncoder = deadLetterEncoder;
     this.limitViolations = limitViolations;
     this.backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff());
     this.connection = new PubSubConnection(settings);
@@ -161,11 +169,19 @@ public final class PubSubDelivery {
       TopicName topic = topicFor(event);
       List<String> violations = limitViolations.apply(message, event);
       if (!violations.isEmpty()) {
-        if (settings.deadLetterTopic() == null) {
+        TopicName deadLetterTopic = settings.deadLetterTopic();
+        if (deadLetterTopic == null) {
           return CompletableFuture.failedFuture(tooLarge(event, violations));
         }
-        message = DeadLetterMessage.describe(event, message, topic, violations);
-        topic = settings.deadLetterTopic();
+        DeadLetter letter =
+            new DeadLetter(
+                event,
+                DeadLetter.Stage.SINK,
+                String.join("; ", violations),
+                MessageTooLargeException.class.getName(),
+                Instant.now());
+        message = DeadLetterMessage.tooLarge(letter, topic, violations);
+        topic = deadLetterTopic;
       }
       topics.add(topic);
       messages.add(message);
@@ -175,6 +191,34 @@ public final class PubSubDelivery {
       acknowledgements[i] = publish(topics.get(i), messages.get(i));
     }
     return CompletableFuture.allOf(acknowledgements);
+  }
+
+  /**
+   * Publishes a dead letter to the sink's own topic (routes and destinations do not apply): the event
+   * encoded in the sink's format with the failure attributes, but without ordering key, or a
+   * description of the event if its message breaks Pub/Sub's limits or cannot be encoded. The stage
+   * completes when Pub/Sub has acknowledged it; transient failures are retried as for events.
+   */
+  public CompletionStage<Void> deliver(DeadLetter letter) {
+    ChangeEvent event = letter.event();
+    PubsubMessage message;
+    try {
+      message = DeadLetterMessage.withFailure(deadLetterEncoder.apply(event), letter);
+    } catch (RuntimeException e) {
+      String text = "Cannot encode the dead letter of the {} of {} at {} ({}); publishing a description of it instead";
+      Object[] args = {event.operation(), event.table(), event.position(), e.getClass().getName()};
+      if (notEncodableWarned.compareAndSet(false, true)) {
+        log.warn(text, args);
+      } else {
+        log.debug(text, args);
+      }
+      message = DeadLetterMessage.notEncodable(letter, e);
+    }
+    List<String> violations = limitViolations.apply(message, event);
+    if (!violations.isEmpty()) {
+      message = DeadLetterMessage.tooLarge(letter, null, violations);
+    }
+    return publish(settings.topic(), message).thenApply(messageId -> null);
   }
 
   private MessageTooLargeException tooLarge(ChangeEvent event, List<String> violations) {

@@ -1,7 +1,10 @@
 package io.datis.pubsub.internal;
 
-/** UTF-8 sizes of Java strings, computed without encoding them. */
+/** UTF-8 sizes of Java strings, computed without encoding them, and strings cut to a size. */
 final class Utf8 {
+
+  private static final String ELLIPSIS = "\u2026";
+  private static final int ELLIPSIS_BYTES = 3;
 
   private Utf8() {}
 
@@ -28,5 +31,34 @@ final class Utf8 {
       }
     }
     return bytes;
+  }
+
+  /**
+   * {@code text} itself if it takes at most {@code maxBytes} bytes in UTF-8; otherwise its longest
+   * prefix that fits with {@code "…"} (3 bytes) appended, cut between characters, never inside a
+   * surrogate pair.
+   *
+   * @param maxBytes at least 3
+   */
+  static String truncate(String text, int maxBytes) {
+    if (maxBytes < ELLIPSIS_BYTES) {
+      throw new IllegalArgumentException("maxBytes must be at least " + ELLIPSIS_BYTES + ", but was " + maxBytes);
+    }
+    if (length(text) <= maxBytes) {
+      return text;
+    }
+    int budget = maxBytes - ELLIPSIS_BYTES;
+    int bytes = 0;
+    int end = 0;
+    while (end < text.length()) {
+      int codePoint = text.codePointAt(end);
+      int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+      if (bytes + size > budget) {
+        break;
+      }
+      bytes += size;
+      end += Character.charCount(codePoint);
+    }
+    return text.substring(0, end) + ELLIPSIS;
   }
 }
