@@ -25,7 +25,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * class, a fresh database per test), the real pipeline with the sample's masking transform, an
  * in-memory sink, and the testkit's assertions.
  */
-// [integration-test]
 class UsersPipelineIntegrationTest {
 
   @RegisterExtension static DatisPostgres pg = DatisPostgres.embedded().withDatabasePerTest();
@@ -52,6 +51,7 @@ class UsersPipelineIntegrationTest {
         .start();
   }
 
+  // [integration-test]
   @Test
   void capturesAUsersLifecycleWithTheEmailMasked() {
     try (Pipeline pipeline = startPipeline()) {
@@ -69,6 +69,7 @@ class UsersPipelineIntegrationTest {
       assertThat(sink).hasNoEventsFor("public.audit");
     }
   }
+  // [integration-test]
 
   @Test
   void eachTestStartsFromAnEmptyDatabase() {
@@ -80,4 +81,3 @@ class UsersPipelineIntegrationTest {
     }
   }
 }
-// [integration-test]
