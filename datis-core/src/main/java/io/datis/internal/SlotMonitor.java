@@ -23,11 +23,14 @@ final class SlotMonitor implements AutoCloseable {
 
   static final Duration INTERVAL = Duration.ofSeconds(5);
 
+  /** How long after start a slot nobody reads is normal: the engine is still connecting. */
+  static final Duration STARTUP_GRACE = Duration.ofSeconds(15);
+
   private static final Logger log = LoggerFactory.getLogger(SlotMonitor.class);
 
   private static final String LAG =
       "SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
-          + " ELSE pg_current_wal_lsn() END, confirmed_flush_lsn)::bigint"
+          + " ELSE pg_current_wal_lsn() END, confirmed_flush_lsn)::bigint, active"
           + " FROM pg_replication_slots WHERE slot_name = ?";
 
   private final PipelineSettings settings;
@@ -36,6 +39,7 @@ final class SlotMonitor implements AutoCloseable {
   private volatile @Nullable Long lagBytes;
   private volatile @Nullable String trouble;
   private volatile @Nullable Instant troubleSince;
+  private volatile Instant startedAt = Instant.now();
 
   SlotMonitor(PipelineSettings settings) {
     this.settings = settings;
@@ -54,6 +58,7 @@ final class SlotMonitor implements AutoCloseable {
   }
 
   void start() {
+    startedAt = Instant.now();
     scheduler.scheduleWithFixedDelay(this::check, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -83,11 +88,15 @@ final class SlotMonitor implements AutoCloseable {
         statement.setQueryTimeout((int) INTERVAL.toSeconds());
         statement.setString(1, settings.slotName());
         try (ResultSet row = statement.executeQuery()) {
-          if (row.next()) {
+          if (!row.next()) {
+            troubled("replication slot '" + settings.slotName() + "' no longer exists");
+          } else if (!row.getBoolean(2) && Instant.now().isAfter(startedAt.plus(STARTUP_GRACE))) {
+            lagBytes = row.getLong(1);
+            // Between a lost connection and the engine's reconnect: nothing is captured meanwhile.
+            troubled("replication slot '" + settings.slotName() + "' is not being read: capture is reconnecting");
+          } else {
             lagBytes = row.getLong(1);
             recovered();
-          } else {
-            troubled("replication slot '" + settings.slotName() + "' no longer exists");
           }
         }
       }

@@ -5,11 +5,14 @@ import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -21,19 +24,24 @@ import org.jspecify.annotations.Nullable;
 final class PubSubConnection implements AutoCloseable {
 
   private final @Nullable ManagedChannel emulatorChannel;
-  private final @Nullable TransportChannelProvider channelProvider;
+  private final TransportChannelProvider channelProvider;
   private final CredentialsProvider credentials;
   private final @Nullable String endpoint;
 
-  PubSubConnection(PubSubSettings settings) {
+  /** @param interceptor sees every call of the clients made from this connection */
+  PubSubConnection(PubSubSettings settings, ClientInterceptor interceptor) {
     if (settings.emulatorHost() != null) {
-      this.emulatorChannel = ManagedChannelBuilder.forTarget(settings.emulatorHost()).usePlaintext().build();
+      this.emulatorChannel =
+          ManagedChannelBuilder.forTarget(settings.emulatorHost()).usePlaintext().intercept(interceptor).build();
       this.channelProvider = FixedTransportChannelProvider.create(GrpcTransportChannel.create(emulatorChannel));
       this.credentials = NoCredentialsProvider.create();
       this.endpoint = null;
     } else {
       this.emulatorChannel = null;
-      this.channelProvider = null;
+      this.channelProvider =
+          PublisherStubSettings.defaultGrpcTransportProviderBuilder()
+              .setInterceptorProvider(() -> List.of(interceptor))
+              .build();
       this.credentials =
           settings.credentials() != null
               ? settings.credentials()
@@ -42,8 +50,8 @@ final class PubSubConnection implements AutoCloseable {
     }
   }
 
-  /** The channel provider to give clients, or {@code null} for the client's default transport. */
-  @Nullable TransportChannelProvider channelProvider() {
+  /** The channel provider to give clients: the emulator's channel, or the default transport intercepted. */
+  TransportChannelProvider channelProvider() {
     return channelProvider;
   }
 
@@ -58,7 +66,7 @@ final class PubSubConnection implements AutoCloseable {
 
   TopicAdminClient topicAdmin() throws IOException {
     TopicAdminSettings.Builder admin = TopicAdminSettings.newBuilder().setCredentialsProvider(credentials);
-    if (channelProvider != null) {
+    if (emulatorChannel != null) {
       admin.setTransportChannelProvider(channelProvider);
     }
     if (endpoint != null) {

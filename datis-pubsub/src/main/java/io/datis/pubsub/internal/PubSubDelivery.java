@@ -90,7 +90,7 @@ public final class PubSubDelivery {
     this.deadLetterEncoder = deadLetterEncoder;
     this.limitViolations = limitViolations;
     this.backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff());
-    this.connection = new PubSubConnection(settings);
+    this.connection = new PubSubConnection(settings, new PublishAttempts(transportOutcomes()));
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -295,6 +295,37 @@ public final class PubSubDelivery {
         });
   }
 
+  /**
+   * Publish attempts that fail on the wire, which the client may retry by itself without telling
+   * (it does, for ever, with message ordering on): the sink is retrying until an attempt succeeds.
+   */
+  private PublishAttempts.Outcomes transportOutcomes() {
+    String marker = "transport";
+    return new PublishAttempts.Outcomes() {
+      @Override
+      public void failed(io.grpc.Status status) {
+        String reason = "publishing to Pub/Sub failed: " + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription());
+        if (retryWarned.compareAndSet(false, true)) {
+          log.warn("{}; the client retries (further failures are logged at DEBUG)", reason);
+        } else {
+          log.debug(reason);
+        }
+        retryingLanes.add(marker);
+        context.retrying(reason);
+      }
+
+      @Override
+      public void succeeded() {
+        if (retryingLanes.remove(marker)) {
+          log.info("Publishing to Pub/Sub succeeds again");
+          if (retryingLanes.isEmpty()) {
+            context.recovered();
+          }
+        }
+      }
+    };
+  }
+
   private SinkException publishFailure(TopicName topic, Throwable error) {
     String fix = PubSubErrors.fixFor(error, topic.toString());
     return new SinkException(
@@ -321,9 +352,7 @@ public final class PubSubDelivery {
                             .build())
                     .build())
             .setRetrySettings(retrySettings(settings.publishTimeout()));
-    if (connection.channelProvider() != null) {
-      builder.setChannelProvider(connection.channelProvider());
-    }
+    builder.setChannelProvider(connection.channelProvider());
     if (connection.endpoint() != null) {
       builder.setEndpoint(connection.endpoint());
     }

@@ -1,0 +1,150 @@
+package io.datis.pubsub.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.pubsub.v1.PubsubMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What the Pub/Sub sink published for a {@link Workload} table, in the order the server stored it, checked
+ * against what PostgreSQL committed:
+ *
+ * <ul>
+ *   <li>at least once: every committed version of every key was published, and nothing else;
+ *   <li>per-key order: going through the messages in publish order and skipping exact repeats of versions
+ *       already seen (redelivery after a failure or restart), each key's versions only go up;
+ *   <li>a change published twice carries the same event id both times.
+ * </ul>
+ */
+final class Deliveries {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PROBLEMS_SHOWN = 25;
+
+  /** One published message: the key and version of its row, and its event id. */
+  private record Published(int id, int version, String eventId) {}
+
+  private final List<Published> published;
+
+  private Deliveries(List<Published> published) {
+    this.published = published;
+  }
+
+  /** Reads the messages of a {@link Workload} table (Datis JSON format), in the given order. */
+  static Deliveries of(List<PubsubMessage> messages) {
+    List<Published> published = new ArrayList<>(messages.size());
+    for (PubsubMessage message : messages) {
+      JsonNode after;
+      try {
+        after = JSON.readTree(message.getData().toByteArray()).get("after");
+      } catch (IOException e) {
+        throw new UncheckedIOException("Not a Datis JSON message: " + message.getAttributesMap(), e);
+      }
+      published.add(new Published(after.get("id").asInt(), after.get("version").asInt(), message.getAttributesMap().get("datis-event-id")));
+    }
+    return new Deliveries(published);
+  }
+
+  /** The number of distinct changes among messages, by event id: cheap enough to poll while waiting. */
+  static long distinctEvents(List<PubsubMessage> messages) {
+    Set<String> ids = new HashSet<>(messages.size() * 2);
+    for (PubsubMessage message : messages) {
+      ids.add(message.getAttributesMap().get("datis-event-id"));
+    }
+    return ids.size();
+  }
+
+  /** Messages published. */
+  int messages() {
+    return published.size();
+  }
+
+  /** Distinct changes (key and version) published. */
+  long distinct() {
+    Set<Long> changes = new HashSet<>(published.size() * 2);
+    for (Published p : published) {
+      changes.add(((long) p.id() << 32) | p.version());
+    }
+    return changes.size();
+  }
+
+  /** Messages that repeat a change published before. */
+  long duplicates() {
+    return messages() - distinct();
+  }
+
+  /**
+   * Every way the published messages break the guarantees for these committed versions (key to its last
+   * committed version), one line each, the first {@value #PROBLEMS_SHOWN} in full; empty when none.
+   */
+  List<String> problems(Map<Integer, Integer> committedVersions) {
+    List<String> problems = new ArrayList<>();
+    int[] total = new int[1];
+    Map<Integer, BitSet> seen = new HashMap<>();
+    Map<Integer, Integer> highest = new HashMap<>();
+    Map<Long, String> eventIds = new HashMap<>();
+    for (int index = 0; index < published.size(); index++) {
+      Published p = published.get(index);
+      Integer last = committedVersions.get(p.id());
+      if (last == null || p.version() > last) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " was never committed (last committed: " + last + ")");
+        continue;
+      }
+      String firstId = eventIds.putIfAbsent(((long) p.id() << 32) | p.version(), p.eventId());
+      if (firstId != null && !firstId.equals(p.eventId())) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " came again with event id " + p.eventId() + " instead of " + firstId);
+      }
+      BitSet versions = seen.computeIfAbsent(p.id(), k -> new BitSet());
+      if (versions.get(p.version())) {
+        continue; // a redelivery of a version already seen
+      }
+      versions.set(p.version());
+      int previous = highest.getOrDefault(p.id(), -1);
+      if (p.version() < previous) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " arrived for the first time after version " + previous + " (order went backwards)");
+      } else {
+        highest.put(p.id(), p.version());
+      }
+    }
+    Map<Integer, String> missing = new TreeMap<>();
+    int missingChanges = 0;
+    for (Map.Entry<Integer, Integer> key : committedVersions.entrySet()) {
+      BitSet versions = seen.getOrDefault(key.getKey(), new BitSet());
+      BitSet absent = new BitSet();
+      absent.set(0, key.getValue() + 1);
+      absent.andNot(versions);
+      if (!absent.isEmpty()) {
+        missingChanges += absent.cardinality();
+        missing.put(key.getKey(), absent.toString());
+      }
+    }
+    if (!missing.isEmpty()) {
+      problems.add(0, missingChanges + " committed changes of " + missing.size() + " keys were never published; key: missing versions (first keys): "
+          + missing.entrySet().stream().limit(PROBLEMS_SHOWN).map(e -> e.getKey() + ": " + e.getValue()).toList());
+    }
+    if (total[0] > PROBLEMS_SHOWN) {
+      problems.add("... and " + (total[0] - PROBLEMS_SHOWN) + " more problems of the kinds above");
+    }
+    return problems;
+  }
+
+  private static void report(List<String> problems, int[] total, String problem) {
+    if (++total[0] <= PROBLEMS_SHOWN) {
+      problems.add(problem);
+    }
+  }
+
+  /** One line of figures for the test output. */
+  String summary() {
+    return messages() + " messages, " + distinct() + " distinct changes, " + duplicates() + " duplicates";
+  }
+}
