@@ -24,6 +24,8 @@ final class BenchOptions {
           "  --latency-tx-rows N    latency: rows per inserted transaction (default 10)",
           "  --xmx SIZE             heap of each scenario JVM (default 2g)",
           "  --timeout S            most seconds one scenario may take (default 900)",
+          "  --ordering-buckets N   scenario 4: OrderingKeys.tableAndKeyBucket(N) instead of the sink's"
+              + " default key (table + primary key)",
           "  --jfr                  record each scenario JVM with Java Flight Recorder"
               + " (target/bench-results)");
 
@@ -39,6 +41,7 @@ final class BenchOptions {
   String xmx = "2g";
   int timeoutSeconds = 900;
   boolean jfr;
+  int orderingBuckets;
 
   static BenchOptions parse(String[] args) {
     BenchOptions options = new BenchOptions();
@@ -106,6 +109,9 @@ final class BenchOptions {
           break;
         case "--timeout":
           options.timeoutSeconds = positive(flag, value);
+          break;
+        case "--ordering-buckets":
+          options.orderingBuckets = positive(flag, value);
           break;
         default:
           throw new IllegalArgumentException("Unknown option " + flag);

@@ -5,6 +5,7 @@ import io.datis.OffsetStore;
 import io.datis.Pipeline;
 import io.datis.SnapshotMode;
 import io.datis.api.sink.Sink;
+import io.datis.pubsub.OrderingKeys;
 import io.datis.pubsub.PubSubSink;
 
 /** Scenarios 3 and 4 (and the latency mode): a Datis pipeline with its defaults. */
@@ -22,10 +23,17 @@ final class DatisScenarios {
         .start();
   }
 
-  /** The sink's defaults: Datis JSON, ordering keys from table and primary key. */
+  /**
+   * The sink's defaults (Datis JSON, ordering keys from table and primary key), or bucketed ordering
+   * keys when {@code --ordering-buckets} asks for them.
+   */
   static PubSubSink pubSubSink(ChildSpec spec) {
-    return PubSubSink.builder(spec.get("project"), spec.get("topic"))
-        .emulator(spec.get("pubsub"))
-        .build();
+    PubSubSink.Builder sink =
+        PubSubSink.builder(spec.get("project"), spec.get("topic")).emulator(spec.get("pubsub"));
+    int buckets = Integer.parseInt(spec.get("orderingBuckets"));
+    if (buckets > 0) {
+      sink.orderingKeys(OrderingKeys.tableAndKeyBucket(buckets));
+    }
+    return sink.build();
   }
 }

@@ -108,7 +108,10 @@ final class DrainBenchmark {
         LocalPubSub server = Objects.requireNonNull(pubsub, "pubsub");
         server.reset();
         server.createTopic(PROJECT, topic);
-        spec.with("pubsub", server.hostPort()).with("project", PROJECT).with("topic", topic);
+        spec.with("pubsub", server.hostPort())
+            .with("project", PROJECT)
+            .with("topic", topic)
+            .with("orderingBuckets", options.orderingBuckets);
       }
       Measurement measurement;
       try (ChildProcess child = ChildProcess.start(spec, options, pg.password(), results)) {

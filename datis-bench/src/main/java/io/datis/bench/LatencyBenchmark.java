@@ -72,7 +72,8 @@ final class LatencyBenchmark {
       pubsub.createTopic(DrainBenchmark.PROJECT, topic);
       spec.with("pubsub", pubsub.hostPort())
           .with("project", DrainBenchmark.PROJECT)
-          .with("topic", topic);
+          .with("topic", topic)
+          .with("orderingBuckets", options.orderingBuckets);
     }
     try (ChildProcess child = ChildProcess.start(spec, options, pg.password(), results)) {
       child.awaitReady(120);

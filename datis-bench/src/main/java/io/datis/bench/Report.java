@@ -291,6 +291,7 @@ final class Report {
     map.put("durationSeconds", options.durationSeconds);
     map.put("latencyTxRows", options.latencyTxRows);
     map.put("xmx", options.xmx);
+    map.put("orderingBuckets", options.orderingBuckets);
     return map;
   }
 

@@ -50,6 +50,30 @@ class OrderingKeysTest {
   }
 
   @Test
+  void bucketKeysAreTheTableAndAStableBucketOfTheRowKey() {
+    OrderingKeys buckets = OrderingKeys.tableAndKeyBucket(64);
+    ChangeEvent insert = insert("public.orders", List.of("id"), Map.of("id", 10L, "status", "new"));
+    ChangeEvent delete =
+        change(Operation.DELETE, "public.orders", List.of("id"), Map.of("id", 10L), null);
+
+    String key = buckets.keyFor(insert);
+    assertThat(key).isEqualTo("public.orders#" + Math.floorMod("public.orders:[10]".hashCode(), 64));
+    assertThat(buckets.keyFor(delete)).as("every change of a row, the same bucket").isEqualTo(key);
+    assertThat(
+            java.util.stream.LongStream.range(0, 10_000)
+                .mapToObj(id -> buckets.keyFor(insert("public.orders", List.of("id"), Map.of("id", id))))
+                .distinct()
+                .count())
+        .as("rows spread over all buckets")
+        .isEqualTo(64);
+    assertThat(OrderingKeys.tableAndKeyBucket(1).keyFor(insert)).isEqualTo("public.orders#0");
+    assertThat(buckets).hasToString("OrderingKeys.tableAndKeyBucket(64)");
+    assertThatThrownBy(() -> OrderingKeys.tableAndKeyBucket(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("buckets must be from 1 to 10,000, but was 0");
+  }
+
+  @Test
   void aCompositeKeyListsItsValuesInKeyOrderAsJson() {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("line", "A-\"1\"");
