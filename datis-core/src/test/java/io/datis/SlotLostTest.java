@@ -72,6 +72,36 @@ class SlotLostTest {
   }
 
   @Test
+  void aSlotDroppedAndRecreatedWhileStoppedFailsTheStart() {
+    runOnceAndStop(OffsetStore.postgres());
+    pg.execute(
+        "SELECT pg_drop_replication_slot('datis_orders')",
+        "INSERT INTO orders VALUES (2)",
+        "SELECT pg_create_logical_replication_slot('datis_orders', 'pgoutput')");
+
+    assertThatThrownBy(() -> pipeline(OffsetStore.postgres(), new InMemorySink()).start())
+        .isInstanceOf(SourceException.class)
+        .hasMessageMatching(
+            "Replication slot 'datis_orders' moved while pipeline 'orders' was stopped \\(from [0-9A-F]+/[0-9A-F]+"
+                + " to [0-9A-F]+/[0-9A-F]+\\): it was dropped and recreated, or another client read from it, so"
+                + " changes made since this pipeline last ran are gone\\. Fix: .*");
+  }
+
+  @Test
+  void aSlotLeftAloneWhileStoppedResumesWithEveryChange() {
+    OffsetStore file = OffsetStore.file(offsetsDir.resolve("orders.offsets"));
+    runOnceAndStop(file);
+    pg.execute("INSERT INTO orders VALUES (2)", "CREATE TABLE other (id int)", "INSERT INTO other VALUES (1)");
+
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline resumed = pipeline(file, sink).start()) {
+      sink.awaitEvents(
+          events -> events.stream().anyMatch(event -> event.after().orElseThrow().get("id").equals(2)), TIMEOUT);
+    }
+    assertThat(offsetsDir.resolve("orders.offsets.slot")).content().matches("[0-9A-F]+/[0-9A-F]+\\n");
+  }
+
+  @Test
   void aNewPipelineWithoutOffsetsCreatesItsSlotAsUsual() {
     InMemorySink sink = new InMemorySink();
     try (Pipeline fresh = pipeline(OffsetStore.postgres(), sink).start()) {

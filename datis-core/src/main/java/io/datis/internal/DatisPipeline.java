@@ -87,12 +87,14 @@ public final class DatisPipeline implements Pipeline {
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
   private final SlotMonitor slotMonitor;
+  private final SlotMarker slotMarker;
   private final SinkStatus sinkStatus;
   private final SinkStatus deadLetterStatus;
   private boolean shutdownStarted;
 
-  private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns) {
+  private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns, SlotMarker marker) {
     this.settings = settings;
+    this.slotMarker = marker;
     this.sink = settings.sink();
     this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), oldRowColumns);
     this.transforms = new TransformChain(settings.transforms());
@@ -115,8 +117,9 @@ public final class DatisPipeline implements Pipeline {
 
   /** Checks the database, opens the sink and starts the engine; returns once the engine is polling. */
   public static Pipeline start(PipelineSettings settings) {
-    Map<TableId, Set<String>> oldRowColumns = new PostgresPreflight(settings).run();
-    DatisPipeline pipeline = new DatisPipeline(settings, oldRowColumns);
+    SlotMarker marker = new SlotMarker(settings.offsets(), settings.source(), settings.name());
+    Map<TableId, Set<String>> oldRowColumns = new PostgresPreflight(settings, marker).run();
+    DatisPipeline pipeline = new DatisPipeline(settings, oldRowColumns, marker);
     try {
       pipeline.launch();
     } catch (RuntimeException e) {
@@ -565,6 +568,7 @@ public final class DatisPipeline implements Pipeline {
     commitExecutor.shutdown();
     slotMonitor.close();
     closeEngine();
+    recordSlotAtStop();
     closeSink();
     Throwable failed = failure.get();
     if (failed == null) {
@@ -614,6 +618,24 @@ public final class DatisPipeline implements Pipeline {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
       log.warn("Pipeline '{}': error while stopping the Debezium engine: {}", settings.name(), e.toString());
+    }
+  }
+
+  /** Where the slot stands now that the engine let go of it, for the check at the next start. */
+  private void recordSlotAtStop() {
+    if (engine == null) {
+      return;
+    }
+    try {
+      slotMarker.recordStop(settings.slotName());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn(
+          "Pipeline '{}' could not record where its replication slot stands; the next start cannot check"
+              + " that it did not move meanwhile: {}",
+          settings.name(),
+          e.toString());
     }
   }
 

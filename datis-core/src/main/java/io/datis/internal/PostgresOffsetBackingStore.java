@@ -56,11 +56,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     try {
       Connection open = connection();
       try (Statement statement = open.createStatement()) {
-        statement.execute(
-            "CREATE TABLE IF NOT EXISTS "
-                + table
-                + " (pipeline text NOT NULL, offset_key bytea NOT NULL, offset_value bytea,"
-                + " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, offset_key))");
+        statement.execute(createTableStatement(table));
       }
       Map<ByteBuffer, ByteBuffer> loaded = new HashMap<>();
       try (PreparedStatement select =
@@ -78,6 +74,14 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
       throw new ConnectException(
           "Cannot read offsets from table " + table + " (" + e.getMessage() + "): the user needs to create or read it", e);
     }
+  }
+
+  /** Creates the offsets table (a quoted, qualified name) if it is missing. */
+  static String createTableStatement(String table) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + table
+        + " (pipeline text NOT NULL, offset_key bytea NOT NULL, offset_value bytea,"
+        + " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, offset_key))";
   }
 
   @Override

@@ -1,8 +1,10 @@
 package io.datis.internal;
 
 import io.datis.api.SourceException;
+import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -31,10 +34,14 @@ final class PostgresPreflight {
 
   private final PipelineSettings settings;
   private final PostgresSource source;
+  private final SlotMarker marker;
   /** Set by the slot check: the slot exists but PostgreSQL invalidated it. */
   private boolean slotInvalidated;
+  /** Set by the slot check: the slot's confirmed LSN. */
+  private long slotConfirmedLsn;
 
-  PostgresPreflight(PipelineSettings settings) {
+  PostgresPreflight(PipelineSettings settings, SlotMarker marker) {
+    this.marker = marker;
     this.settings = settings;
     this.source = settings.source();
   }
@@ -191,7 +198,8 @@ final class PostgresPreflight {
     String slot = settings.slotName();
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT plugin, database, active, active_pid, wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
+            "SELECT plugin, database, active, active_pid, wal_status, confirmed_flush_lsn::text"
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
       statement.setString(1, slot);
       try (ResultSet row = statement.executeQuery()) {
         if (!row.next()) {
@@ -209,6 +217,8 @@ final class PostgresPreflight {
                   + " pipeline its own slot with PostgresSource.builder().slotName(...)");
         }
         slotInvalidated = "lost".equals(row.getString("wal_status"));
+        String confirmed = row.getString("confirmed_flush_lsn");
+        slotConfirmedLsn = confirmed == null ? 0 : Position.parseLsn(confirmed);
         if (!"pgoutput".equals(plugin)) {
           problems.add(
               "Replication slot '"
@@ -244,6 +254,7 @@ final class PostgresPreflight {
       throws SQLException {
     String slot = settings.slotName();
     StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
+    OptionalLong stoppedAt = slotExists ? stoppedAt(marker) : OptionalLong.empty();
     String lost;
     if (slotExists && slotInvalidated) {
       lost =
@@ -251,6 +262,18 @@ final class PostgresPreflight {
               + slot
               + "' is invalidated (wal_status = lost): PostgreSQL removed WAL the slot still needed, so"
               + " changes made since this pipeline last ran are gone";
+    } else if (stoppedAt.isPresent() && stoppedAt.getAsLong() != slotConfirmedLsn) {
+      lost =
+          "Replication slot '"
+              + slot
+              + "' moved while pipeline '"
+              + settings.name()
+              + "' was stopped (from "
+              + Position.formatLsn(stoppedAt.getAsLong())
+              + " to "
+              + Position.formatLsn(slotConfirmedLsn)
+              + "): it was dropped and recreated, or another client read from it, so changes made since this"
+              + " pipeline last ran are gone";
     } else if (!slotExists && stored.exist()) {
       lost =
           "Replication slot '"
@@ -262,6 +285,7 @@ final class PostgresPreflight {
               + ": the slot was dropped (or never belonged to these offsets), so changes made since this"
               + " pipeline last ran are gone";
     } else {
+      markRunning(marker);
       return slotExists;
     }
     if (!settings.resnapshotIfSlotLost()) {
@@ -280,7 +304,24 @@ final class PostgresPreflight {
       }
     }
     stored.clear();
+    markRunning(marker);
     return false;
+  }
+
+  private OptionalLong stoppedAt(SlotMarker marker) {
+    try {
+      return marker.stoppedAt();
+    } catch (IOException | SQLException | RuntimeException e) {
+      throw new SourceException("Cannot read where the slot stood at the last stop, next to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void markRunning(SlotMarker marker) {
+    try {
+      marker.running();
+    } catch (IOException | SQLException e) {
+      throw new SourceException("Cannot write to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
+    }
   }
 
   private Map<TableId, Set<String>> oldRowColumns(Connection connection) throws SQLException {

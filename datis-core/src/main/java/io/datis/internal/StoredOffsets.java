@@ -61,9 +61,10 @@ final class StoredOffsets {
     }
   }
 
-  /** Deletes the pipeline's offsets, so that it starts as a new pipeline. */
+  /** Deletes the pipeline's offsets (and its slot marker), so that it starts as a new pipeline. */
   void clear() {
     try {
+      new SlotMarker(store, source, pipeline).clear();
       Path file = store.file().orElse(null);
       if (file != null) {
         Files.deleteIfExists(file);

@@ -1,0 +1,190 @@
+package io.datis.internal;
+
+import io.datis.OffsetStore;
+import io.datis.api.event.Position;
+import io.datis.api.event.TableId;
+import io.datis.postgres.PostgresSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where the replication slot stood when the pipeline last stopped cleanly, kept next to its offsets.
+ * A stopped pipeline's slot does not move; if it stands elsewhere at the next start, it was dropped
+ * and recreated, or another client read from it, and the changes in between are lost to this
+ * pipeline. While the pipeline runs (or after a crash) the marker says so, and nothing is checked.
+ *
+ * <p>A file store keeps the marker in {@code <offsets file>.slot}; a PostgreSQL store in its table,
+ * under the pipeline name followed by {@code #slot} (which the offset store itself never reads).
+ */
+final class SlotMarker {
+
+  private static final String RUNNING = "running";
+  private static final byte[] KEY = "slot".getBytes(StandardCharsets.UTF_8);
+
+  private final OffsetStore store;
+  private final PostgresSource source;
+  private final String pipeline;
+  /** Tells this pipeline instance's marks from another's, as when a new instance takes over. */
+  private final String instance = java.util.UUID.randomUUID().toString();
+
+  SlotMarker(OffsetStore store, PostgresSource source, String pipeline) {
+    this.store = store;
+    this.source = source;
+    this.pipeline = pipeline;
+  }
+
+  /** The slot's confirmed LSN at the last clean stop; empty if unknown (never stopped cleanly, running, crashed). */
+  OptionalLong stoppedAt() throws IOException, SQLException {
+    String value = read();
+    if (value == null || value.startsWith(RUNNING)) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(Position.parseLsn(value));
+  }
+
+  /** Marks the pipeline running: a crash leaves it so, and the next start checks nothing. */
+  void running() throws IOException, SQLException {
+    write(RUNNING + " " + instance);
+  }
+
+  /**
+   * Marks a clean stop with where the slot stands, once the stopped engine has let go of it (up to 5
+   * s); leaves the marker as it is if the slot stays in use or is gone.
+   *
+   * @return whether the stop was recorded
+   */
+  boolean recordStop(String slot) throws IOException, SQLException, InterruptedException {
+    if (store.file().isEmpty() && store.table().isEmpty()) {
+      return false;
+    }
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    try (Connection connection = SourceConnections.open(source, pipeline);
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT active, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+      select.setString(1, slot);
+      while (true) {
+        try (ResultSet row = select.executeQuery()) {
+          if (!row.next() || row.getString(2) == null) {
+            return false;
+          }
+          if (!row.getBoolean(1)) {
+            if (!(RUNNING + " " + instance).equals(read())) {
+              return false; // another instance runs the pipeline now: its stop will record
+            }
+            write(row.getString(2));
+            return true;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** Forgets the marker, with the offsets. */
+  void clear() throws IOException, SQLException {
+    Path file = file();
+    if (file != null) {
+      Files.deleteIfExists(file);
+      return;
+    }
+    TableId table = store.table().orElse(null);
+    if (table == null) {
+      return;
+    }
+    try (Connection connection = connect();
+        PreparedStatement delete =
+            connection.prepareStatement(
+                "DELETE FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ?")) {
+      delete.setString(1, markerPipeline());
+      delete.executeUpdate();
+    } catch (SQLException e) {
+      if (!"42P01".equals(e.getSQLState())) {
+        throw e;
+      }
+    }
+  }
+
+  private @Nullable String read() throws IOException, SQLException {
+    Path file = file();
+    if (file != null) {
+      return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : null;
+    }
+    TableId table = store.table().orElse(null);
+    if (table == null) {
+      return null;
+    }
+    try (Connection connection = connect();
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT offset_value FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ? AND offset_key = ?")) {
+      select.setString(1, markerPipeline());
+      select.setBytes(2, KEY);
+      try (ResultSet row = select.executeQuery()) {
+        return row.next() ? new String(row.getBytes(1), StandardCharsets.UTF_8) : null;
+      }
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return null; // no offsets table yet
+      }
+      throw e;
+    }
+  }
+
+  private void write(String value) throws IOException, SQLException {
+    Path file = file();
+    if (file != null) {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(file, value + "\n", StandardCharsets.UTF_8);
+      return;
+    }
+    TableId table = store.table().orElse(null);
+    if (table == null) {
+      return;
+    }
+    try (Connection connection = connect()) {
+      try (PreparedStatement create =
+          connection.prepareStatement(PostgresOffsetBackingStore.createTableStatement(SqlIdentifiers.quote(table)))) {
+        create.execute();
+      }
+      try (PreparedStatement upsert =
+          connection.prepareStatement(
+              "INSERT INTO "
+                  + SqlIdentifiers.quote(table)
+                  + " (pipeline, offset_key, offset_value, updated_at) VALUES (?, ?, ?, now())"
+                  + " ON CONFLICT (pipeline, offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value,"
+                  + " updated_at = now()")) {
+        upsert.setString(1, markerPipeline());
+        upsert.setBytes(2, KEY);
+        upsert.setBytes(3, value.getBytes(StandardCharsets.UTF_8));
+        upsert.executeUpdate();
+      }
+    }
+  }
+
+  private @Nullable Path file() {
+    return store.file().map(offsets -> offsets.resolveSibling(offsets.getFileName() + ".slot")).orElse(null);
+  }
+
+  private String markerPipeline() {
+    return pipeline + "#slot";
+  }
+
+  private Connection connect() throws SQLException {
+    return SourceConnections.open(store.database().orElse(source), pipeline);
+  }
+}
