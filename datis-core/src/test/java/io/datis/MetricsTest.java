@@ -76,11 +76,17 @@ class MetricsTest {
           .matches("replication slot lag [0-9.]+ MB \\(over the threshold of 1\\.0 MB\\)");
       assertThat(registry.get("datis.replication.slot.lag").tag("pipeline", "lagging").gauge().value())
           .isGreaterThan(1024 * 1024);
+      assertThat(registry.get("datis.in.flight.wal").tag("pipeline", "lagging").gauge().value())
+          .as("the stalled batch and those behind it")
+          .isPositive();
 
       sink.releaseStalled();
       sink.awaitEvents(10_000, Duration.ofSeconds(60));
       await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().status() == Health.Status.UP);
       assertThat(pipeline.health().slotLagBytes().getAsLong()).isLessThan(1024 * 1024);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> registry.get("datis.in.flight.wal").tag("pipeline", "lagging").gauge().value() == 0);
     }
   }
 

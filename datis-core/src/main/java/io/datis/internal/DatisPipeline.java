@@ -83,6 +83,7 @@ public final class DatisPipeline implements Pipeline {
   private volatile boolean stopping;
   private volatile @Nullable Instant lastEventTime;
   private volatile @Nullable Long lastCommittedLsn;
+  private volatile @Nullable Long newestCapturedLsn;
   private volatile @Nullable Instant lastCommitTime;
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
@@ -105,7 +106,8 @@ public final class DatisPipeline implements Pipeline {
             settings.name(),
             () -> settings.maxInFlightEvents() - inFlight.availablePermits(),
             () -> lastCommitTime,
-            this::slotLag);
+            this::slotLag,
+            this::inFlightWalBytes);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
     this.slotMonitor = new SlotMonitor(settings);
     String database = settings.source().database();
@@ -253,6 +255,7 @@ public final class DatisPipeline implements Pipeline {
   private @Nullable PreparedBatch prepare(List<RecordChangeEvent<SourceRecord>> records) {
     PreparedBatch prepared = new PreparedBatch(records.size());
     boolean seenChange = false;
+    ChangeEvent newest = null;
     for (RecordChangeEvent<SourceRecord> record : records) {
       SourceRecord sourceRecord = record.record();
       switch (converter.kindOf(sourceRecord)) {
@@ -268,6 +271,7 @@ public final class DatisPipeline implements Pipeline {
           if (RecordConverter.isCommitPointOnItsOwn(captured)) {
             prepared.commitPoint = record;
           }
+          newest = captured;
           metrics.captured(captured);
           ChangeEvent transformed;
           try {
@@ -296,6 +300,9 @@ public final class DatisPipeline implements Pipeline {
         default:
           break;
       }
+    }
+    if (newest != null) {
+      newestCapturedLsn = newest.position().lsn();
     }
     if (seenChange) {
       lastEventTime = Instant.now(); // once per batch: the clock is not free on the hot path
@@ -503,6 +510,16 @@ public final class DatisPipeline implements Pipeline {
 
   private @Nullable Long slotLag() {
     return slotMonitor.lagBytes();
+  }
+
+  /** The WAL between the last committed position and the newest change captured: what is in flight. */
+  private @Nullable Long inFlightWalBytes() {
+    Long newest = newestCapturedLsn;
+    Long committed = lastCommittedLsn;
+    if (newest == null) {
+      return null;
+    }
+    return committed == null ? null : Math.max(0, newest - committed);
   }
 
   private static long secondsSince(Instant since) {

@@ -33,7 +33,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class PipelineMetrics {
 
-  private static final PipelineMetrics NONE = new PipelineMetrics(null, "", () -> 0, () -> null, () -> null);
+  private static final PipelineMetrics NONE =
+      new PipelineMetrics(null, "", () -> 0, () -> null, () -> null, () -> null);
 
   private final @Nullable MeterRegistry registry;
   private final String pipeline;
@@ -52,7 +53,8 @@ final class PipelineMetrics {
       String pipeline,
       Supplier<Number> inFlight,
       Supplier<@Nullable Instant> lastCommit,
-      Supplier<@Nullable Long> slotLag) {
+      Supplier<@Nullable Long> slotLag,
+      Supplier<@Nullable Long> inFlightWal) {
     this.registry = registry;
     this.pipeline = pipeline;
     if (registry == null) {
@@ -100,6 +102,12 @@ final class PipelineMetrics {
         .tag("pipeline", pipeline)
         .strongReference(true)
         .register(registry);
+    Gauge.builder("datis.in.flight.wal", inFlightWal, supplier -> nanIfNull(supplier.get()))
+        .description("WAL from the last committed position to the newest change captured: the bytes in flight")
+        .baseUnit("bytes")
+        .tag("pipeline", pipeline)
+        .strongReference(true)
+        .register(registry);
   }
 
   static PipelineMetrics of(
@@ -107,8 +115,15 @@ final class PipelineMetrics {
       String pipeline,
       Supplier<Number> inFlight,
       Supplier<@Nullable Instant> lastCommit,
-      Supplier<@Nullable Long> slotLag) {
-    return registry == null ? NONE : new PipelineMetrics(registry, pipeline, inFlight, lastCommit, slotLag);
+      Supplier<@Nullable Long> slotLag,
+      Supplier<@Nullable Long> inFlightWal) {
+    return registry == null
+        ? NONE
+        : new PipelineMetrics(registry, pipeline, inFlight, lastCommit, slotLag, inFlightWal);
+  }
+
+  private static double nanIfNull(@Nullable Long value) {
+    return value == null ? Double.NaN : value;
   }
 
   void captured(ChangeEvent event) {
