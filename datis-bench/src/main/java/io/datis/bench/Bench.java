@@ -25,6 +25,11 @@ public final class Bench {
       System.exit(e.getMessage().isEmpty() ? 0 : 2);
       return;
     }
+    if (options.pubsub.equals("emulator") && EmulatorServer.unavailableReason().isPresent()) {
+      System.err.println(EmulatorServer.unavailableReason().get());
+      System.exit(2);
+      return;
+    }
     Path results = resultsDirectory();
     System.err.println("Results go to " + results);
     if (options.mode.equals("latency")) {

@@ -22,10 +22,14 @@ final class BenchOptions {
           "  --rate N               latency: rows inserted per second (default 5000)",
           "  --duration S           latency: seconds of inserts (default 30)",
           "  --latency-tx-rows N    latency: rows per inserted transaction (default 10)",
+          "  --warmup S             latency: seconds of events left out of the percentiles (default 5)",
           "  --xmx SIZE             heap of each scenario JVM (default 2g)",
           "  --timeout S            most seconds one scenario may take (default 900)",
           "  --ordering-buckets N   scenario 4: OrderingKeys.tableAndKeyBucket(N) instead of the sink's"
               + " default key (table + primary key)",
+          "  --pubsub KIND          scenarios 4, 5 and latency publish to: local, the testkit's"
+              + " LocalPubSub (default), or emulator, the official Pub/Sub emulator"
+              + " (PUBSUB_EMULATOR_HOST, else the installed one)",
           "  --jfr                  record each scenario JVM with Java Flight Recorder"
               + " (target/bench-results)");
 
@@ -42,6 +46,8 @@ final class BenchOptions {
   int timeoutSeconds = 900;
   boolean jfr;
   int orderingBuckets;
+  int warmupSeconds = 5;
+  String pubsub = "local";
 
   static BenchOptions parse(String[] args) {
     BenchOptions options = new BenchOptions();
@@ -110,8 +116,18 @@ final class BenchOptions {
         case "--timeout":
           options.timeoutSeconds = positive(flag, value);
           break;
+        case "--warmup":
+          options.warmupSeconds = notNegative(flag, value);
+          break;
         case "--ordering-buckets":
           options.orderingBuckets = positive(flag, value);
+          break;
+        case "--pubsub":
+          if (!value.equals("local") && !value.equals("emulator")) {
+            throw new IllegalArgumentException(
+                "--pubsub must be local or emulator, not '" + value + "'");
+          }
+          options.pubsub = value;
           break;
         default:
           throw new IllegalArgumentException("Unknown option " + flag);
@@ -131,6 +147,10 @@ final class BenchOptions {
       chosen.add(group);
     }
     return chosen;
+  }
+
+  private static int notNegative(String flag, String value) {
+    return value.strip().equals("0") ? 0 : positive(flag, value);
   }
 
   private static int positive(String flag, String value) {

@@ -1,6 +1,5 @@
 package io.datis.bench;
 
-import io.datis.testkit.pubsub.LocalPubSub;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +32,10 @@ final class DrainBenchmark {
     }
     Optional<Path> recvLogical = RecvLogical.find();
     List<Measurement> measurements = new ArrayList<>();
-    LocalPubSub pubsub = null;
+    BenchPubSub pubsub = null;
     try (BenchDatabase database = BenchDatabase.start()) {
       if (scenarios.stream().anyMatch(Scenario::usesPubSub)) {
-        pubsub = LocalPubSub.create().start();
+        pubsub = BenchPubSub.open(options.pubsub, results);
       }
       for (int run = 1; run <= options.runs; run++) {
         System.err.printf("=== Run %d of %d ===%n", run, options.runs);
@@ -66,10 +65,11 @@ final class DrainBenchmark {
       Scenario scenario,
       int run,
       BenchDatabase database,
-      @Nullable LocalPubSub pubsub,
+      @Nullable BenchPubSub pubsub,
       Optional<Path> recvLogical,
       String endLsn) {
-    System.err.printf("[%s] %s, run %d%n", scenario.label(), scenario.title(), run);
+    String title = pubsub == null ? scenario.title() : scenario.title(pubsub.name());
+    System.err.printf("[%s] %s, run %d%n", scenario.label(), title, run);
     try {
       if (scenario == Scenario.CEILING_RECVLOGICAL) {
         if (recvLogical.isEmpty()) {
@@ -105,10 +105,11 @@ final class DrainBenchmark {
               .with("timeout", options.timeoutSeconds);
       String topic = "bench-r" + run + "-s" + scenario.label();
       if (scenario.usesPubSub()) {
-        LocalPubSub server = Objects.requireNonNull(pubsub, "pubsub");
+        BenchPubSub server = Objects.requireNonNull(pubsub, "pubsub");
         server.reset();
         server.createTopic(PROJECT, topic);
         spec.with("pubsub", server.hostPort())
+            .with("pubsubServer", server.name())
             .with("project", PROJECT)
             .with("topic", topic)
             .with("orderingBuckets", options.orderingBuckets);
@@ -118,8 +119,12 @@ final class DrainBenchmark {
         measurement = child.result(Measurement.class, options.timeoutSeconds + 120L);
       }
       if (scenario.usesPubSub()) {
-        LocalPubSub server = Objects.requireNonNull(pubsub, "pubsub");
-        int published = server.publishedMessages(PROJECT, topic).size();
+        BenchPubSub server = Objects.requireNonNull(pubsub, "pubsub");
+        long counting = System.nanoTime();
+        long stored = server.storedMessages(PROJECT, topic);
+        System.err.printf(
+            "  %s: counted %,d messages in %.1f s%n",
+            server.name(), stored, (System.nanoTime() - counting) / 1e9);
         server.reset();
         measurement =
             new Measurement(
@@ -132,7 +137,11 @@ final class DrainBenchmark {
                 measurement.eventsPerSecond(),
                 measurement.peakHeapMb(),
                 measurement.peakRssMb(),
-                String.format("LocalPubSub stored %,d messages", published));
+                String.format(
+                    "%s stored %,d messages%s",
+                    server.name(),
+                    stored,
+                    stored == options.rows ? "" : String.format(", expected %,d", options.rows)));
       }
       return measurement;
     } catch (Exception e) {

@@ -1,6 +1,5 @@
 package io.datis.bench;
 
-import io.datis.testkit.pubsub.LocalPubSub;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,12 +34,12 @@ final class LatencyBenchmark {
     }
     List<LatencyResult> latencies = new ArrayList<>();
     try (BenchDatabase database = BenchDatabase.start();
-        LocalPubSub pubsub = LocalPubSub.create().start()) {
+        BenchPubSub pubsub = BenchPubSub.open(options.pubsub, results)) {
       for (Scenario scenario : scenarios) {
         System.err.printf(
             "[%s] %s: %,d rows/s for %d s, %d rows per transaction%n",
             scenario.label(),
-            scenario.title(),
+            scenario.title(pubsub.name()),
             options.rate,
             options.durationSeconds,
             options.latencyTxRows);
@@ -51,7 +50,7 @@ final class LatencyBenchmark {
     return latencies;
   }
 
-  private LatencyResult measure(Scenario scenario, BenchDatabase database, LocalPubSub pubsub)
+  private LatencyResult measure(Scenario scenario, BenchDatabase database, BenchPubSub pubsub)
       throws Exception {
     var pg = database.postgres();
     String topic = "bench-latency-" + scenario.label();
@@ -66,11 +65,13 @@ final class LatencyBenchmark {
             .with("slot", "bench_latency_" + scenario.label())
             .with("publication", BenchDatabase.LATENCY_PUBLICATION)
             .with("table", BenchDatabase.LATENCY_TABLE)
-            .with("timeout", options.timeoutSeconds);
+            .with("timeout", options.timeoutSeconds)
+            .with("warmup", options.warmupSeconds);
     if (scenario == Scenario.DATIS_PUBSUB) {
       pubsub.reset();
       pubsub.createTopic(DrainBenchmark.PROJECT, topic);
       spec.with("pubsub", pubsub.hostPort())
+          .with("pubsubServer", pubsub.name())
           .with("project", DrainBenchmark.PROJECT)
           .with("topic", topic)
           .with("orderingBuckets", options.orderingBuckets);

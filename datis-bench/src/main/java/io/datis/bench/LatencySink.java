@@ -16,7 +16,9 @@ final class LatencySink implements Sink {
 
   private final Sink delegate;
   private long[] micros = new long[1 << 16];
+  private long[] commits = new long[1 << 16];
   private int size;
+  private long firstCommitMicros = Long.MAX_VALUE;
 
   LatencySink(Sink delegate) {
     this.delegate = delegate;
@@ -46,7 +48,10 @@ final class LatencySink implements Sink {
       long commitMicros = commit.getEpochSecond() * 1_000_000L + commit.getNano() / 1_000;
       if (size == micros.length) {
         micros = Arrays.copyOf(micros, size * 2);
+        commits = Arrays.copyOf(commits, size * 2);
       }
+      firstCommitMicros = Math.min(firstCommitMicros, commitMicros);
+      commits[size] = commitMicros;
       micros[size++] = ackMicros - commitMicros;
     }
   }
@@ -55,9 +60,20 @@ final class LatencySink implements Sink {
     return size;
   }
 
-  /** The latencies recorded so far, in microseconds, sorted. */
-  synchronized long[] sortedMicros() {
-    long[] sorted = Arrays.copyOf(micros, size);
+  /**
+   * The latencies recorded so far, in microseconds, sorted, of the events committed at least {@code
+   * warmupSeconds} after the first one (0: all of them).
+   */
+  synchronized long[] sortedMicros(int warmupSeconds) {
+    long from = warmupSeconds == 0 ? Long.MIN_VALUE : firstCommitMicros + warmupSeconds * 1_000_000L;
+    long[] kept = new long[size];
+    int count = 0;
+    for (int i = 0; i < size; i++) {
+      if (commits[i] >= from) {
+        kept[count++] = micros[i];
+      }
+    }
+    long[] sorted = Arrays.copyOf(kept, count);
     Arrays.sort(sorted);
     return sorted;
   }

@@ -55,13 +55,17 @@ final class Report {
   static String describe(LatencyResult r) {
     return String.format(
         Locale.ROOT,
-        "[%s] %,d events: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms",
+        "[%s] %,d events after %d s of warm-up: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms;"
+            + " with warm-up p99 %.1f ms, max %.1f ms",
         r.label(),
         r.events(),
+        r.warmupSeconds(),
         r.p50Ms(),
         r.p99Ms(),
         r.p999Ms(),
-        r.maxMs());
+        r.maxMs(),
+        r.p99AllMs(),
+        r.maxAllMs());
   }
 
   static List<Summary> summarize(List<Measurement> measurements) {
@@ -164,14 +168,14 @@ final class Report {
   static String latencyTable(List<LatencyResult> results) {
     StringBuilder out = new StringBuilder();
     out.append(
-        "| # | Scenario | events | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | mean (ms) | peak"
-            + " heap (MB) | peak RSS (MB) |\n");
-    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        "| # | Scenario | events after warm-up | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | mean (ms) |"
+            + " p99 incl. warm-up (ms) | max incl. warm-up (ms) | peak heap (MB) | peak RSS (MB) |\n");
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (LatencyResult r : results) {
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %,d | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s |%n",
+              "| %s | %s | %,d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s |%n",
               r.label(),
               r.scenario(),
               r.events(),
@@ -180,6 +184,8 @@ final class Report {
               r.p999Ms(),
               r.maxMs(),
               r.meanMs(),
+              r.p99AllMs(),
+              r.maxAllMs(),
               mb(r.peakHeapMb()),
               mb(r.peakRssMb())));
     }
@@ -244,18 +250,22 @@ final class Report {
     Files.createDirectories(directory);
     StringBuilder csv =
         new StringBuilder(
-            "label,scenario,events,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,peak_heap_mb,peak_rss_mb\n");
+            "label,scenario,events,warmup_s,p50_ms,p99_ms,p999_ms,max_ms,mean_ms,p99_all_ms,max_all_ms,"
+                + "peak_heap_mb,peak_rss_mb\n");
     for (LatencyResult r : results) {
       csv.append(
           csv(
               r.label(),
               r.scenario(),
               r.events(),
+              r.warmupSeconds(),
               r.p50Ms(),
               r.p99Ms(),
               r.p999Ms(),
               r.maxMs(),
               r.meanMs(),
+              r.p99AllMs(),
+              r.maxAllMs(),
               r.peakHeapMb(),
               r.peakRssMb()));
     }
@@ -292,6 +302,8 @@ final class Report {
     map.put("latencyTxRows", options.latencyTxRows);
     map.put("xmx", options.xmx);
     map.put("orderingBuckets", options.orderingBuckets);
+    map.put("warmupSeconds", options.warmupSeconds);
+    map.put("pubsub", options.pubsub);
     return map;
   }
 

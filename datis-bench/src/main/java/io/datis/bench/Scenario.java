@@ -41,6 +41,11 @@ enum Scenario {
     return "bench_r" + run + "_" + label.toLowerCase(Locale.ROOT);
   }
 
+  /** The title, naming the Pub/Sub server that scenarios 4 and 5 publish to. */
+  String title(String pubsubServer) {
+    return usesPubSub() ? title.replace("LocalPubSub", pubsubServer) : title;
+  }
+
   boolean usesPubSub() {
     return this == DATIS_PUBSUB || this == BLOCKING_BATCH;
   }

@@ -69,7 +69,7 @@ public final class ScenarioRunner {
     double seconds = progress.drainSeconds();
     return new Measurement(
         scenario.label(),
-        scenario.title(),
+        title(scenario, spec),
         Integer.parseInt(spec.get("run")),
         progress.count(),
         progress.firstEventMillis(),
@@ -109,25 +109,35 @@ public final class ScenarioRunner {
     } finally {
       pipeline.close();
     }
-    long[] sorted = sink.sortedMicros();
+    int warmup = Integer.parseInt(spec.get("warmup"));
+    long[] all = sink.sortedMicros(0);
+    long[] sorted = sink.sortedMicros(warmup);
     double sum = 0;
     for (long value : sorted) {
       sum += value;
     }
     return new LatencyResult(
         scenario.label(),
-        scenario.title(),
+        title(scenario, spec),
         sorted.length,
+        warmup,
         percentile(sorted, 0.50),
         percentile(sorted, 0.99),
         percentile(sorted, 0.999),
         sorted[sorted.length - 1] / 1000.0,
         sum / sorted.length / 1000.0,
+        percentile(all, 0.99),
+        all[all.length - 1] / 1000.0,
         memory.peakHeapMb(),
         MemoryMonitor.peakRssMb());
   }
 
   /** The nearest-rank percentile, in milliseconds. */
+  /** The title, naming the Pub/Sub server ({@code --pubsub}) that scenarios 4 and 5 publish to. */
+  private static String title(Scenario scenario, ChildSpec spec) {
+    return scenario.usesPubSub() ? scenario.title(spec.get("pubsubServer")) : scenario.title();
+  }
+
   private static double percentile(long[] sortedMicros, double fraction) {
     int rank = (int) Math.ceil(fraction * sortedMicros.length);
     return sortedMicros[Math.max(0, rank - 1)] / 1000.0;

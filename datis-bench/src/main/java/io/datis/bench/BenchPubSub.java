@@ -1,0 +1,72 @@
+package io.datis.bench;
+
+import io.datis.testkit.pubsub.LocalPubSub;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The Pub/Sub server that scenarios 4 and 5 (and the latency mode) publish to, chosen with {@code
+ * --pubsub}: the testkit's in-process {@link LocalPubSub}, or the official emulator ({@link
+ * EmulatorServer}).
+ */
+interface BenchPubSub extends AutoCloseable {
+
+  /** Starts the server {@code --pubsub} names: {@code local} or {@code emulator}. */
+  static BenchPubSub open(String kind, Path results) throws IOException, InterruptedException {
+    return kind.equals("emulator") ? EmulatorServer.start(results) : new Local();
+  }
+
+  /** How tables and notes name it, e.g. {@code LocalPubSub}. */
+  String name();
+
+  /** {@code host:port}, as {@code PubSubSink.Builder.emulator} takes it. */
+  String hostPort();
+
+  /** Creates a topic; messages published to it from then on are counted by {@link #storedMessages}. */
+  void createTopic(String project, String topic);
+
+  /** How many distinct messages the topic has stored since {@link #createTopic}. */
+  long storedMessages(String project, String topic);
+
+  /** Deletes the topics created here and what they stored. */
+  void reset();
+
+  @Override
+  void close();
+
+  /** The testkit's server, in this JVM: it keeps every published message, so nothing is pulled. */
+  final class Local implements BenchPubSub {
+
+    private final LocalPubSub server = LocalPubSub.create().start();
+
+    @Override
+    public String name() {
+      return "LocalPubSub";
+    }
+
+    @Override
+    public String hostPort() {
+      return server.hostPort();
+    }
+
+    @Override
+    public void createTopic(String project, String topic) {
+      server.createTopic(project, topic);
+    }
+
+    @Override
+    public long storedMessages(String project, String topic) {
+      return server.publishedMessages(project, topic).size();
+    }
+
+    @Override
+    public void reset() {
+      server.reset();
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+}
