@@ -23,7 +23,7 @@ final class SlotMonitor implements AutoCloseable {
 
   static final Duration INTERVAL = Duration.ofSeconds(5);
 
-  /** How long after start a slot nobody reads is normal: the engine is still connecting. */
+  /** How long after start a slot nobody has read yet is normal: the engine is still connecting. */
   static final Duration STARTUP_GRACE = Duration.ofSeconds(15);
 
   private static final Logger log = LoggerFactory.getLogger(SlotMonitor.class);
@@ -40,6 +40,8 @@ final class SlotMonitor implements AutoCloseable {
   private volatile @Nullable String trouble;
   private volatile @Nullable Instant troubleSince;
   private volatile Instant startedAt = Instant.now();
+  /** Once the engine has read the slot, a slot nobody reads means capture is down, grace or not. */
+  private boolean seenActive;
 
   SlotMonitor(PipelineSettings settings) {
     this.settings = settings;
@@ -90,12 +92,13 @@ final class SlotMonitor implements AutoCloseable {
         try (ResultSet row = statement.executeQuery()) {
           if (!row.next()) {
             troubled("replication slot '" + settings.slotName() + "' no longer exists");
-          } else if (!row.getBoolean(2) && Instant.now().isAfter(startedAt.plus(STARTUP_GRACE))) {
+          } else if (!row.getBoolean(2) && (seenActive || Instant.now().isAfter(startedAt.plus(STARTUP_GRACE)))) {
             lagBytes = row.getLong(1);
             // Between a lost connection and the engine's reconnect: nothing is captured meanwhile.
             troubled("replication slot '" + settings.slotName() + "' is not being read: capture is reconnecting");
           } else {
             lagBytes = row.getLong(1);
+            seenActive |= row.getBoolean(2);
             recovered();
           }
         }
