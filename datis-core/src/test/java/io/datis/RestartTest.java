@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.datis.api.SinkException;
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.Position;
 import io.datis.testkit.DatisPostgres;
 import io.datis.testkit.InMemorySink;
 import java.io.StringReader;
@@ -125,7 +126,12 @@ class RestartTest {
     InMemorySink firstSink = new InMemorySink();
     try (Pipeline first = pipeline("restart-pg", "public.events_pg", firstSink).offsets(OffsetStore.postgres()).start()) {
       insertOneRowPerTransaction("public.events_pg", 1, 50);
-      firstSink.awaitEvents(50, TIMEOUT);
+      long lastRow = firstSink.awaitEvents(50, TIMEOUT).get(49).position().lsn();
+      // A transaction is committed at its end marker, which can arrive after its row: wait for it, so
+      // that the second pipeline has no reason to redeliver anything.
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> first.health().lastCommittedLsn().map(Position::parseLsn).orElse(0L) > lastRow);
     }
     assertThat(
             pg.query(
