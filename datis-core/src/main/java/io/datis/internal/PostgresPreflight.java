@@ -30,7 +30,6 @@ final class PostgresPreflight {
 
   private static final Logger log = LoggerFactory.getLogger(PostgresPreflight.class);
 
-  private static final java.time.Duration SLOT_RELEASE_WAIT = java.time.Duration.ofSeconds(5);
 
   private final PipelineSettings settings;
   private final PostgresSource source;
@@ -168,34 +167,16 @@ final class PostgresPreflight {
   }
 
   /**
-   * Checks that an existing slot can be used by this pipeline; returns whether it exists. A slot that is
-   * active is given a few seconds to become free, since the reader of a pipeline that just stopped (for
-   * example the previous instance of a restarting service) takes a moment to exit.
+   * Checks that an existing slot can be used by this pipeline; returns whether it exists. A slot in use
+   * is first given a few seconds to become free (see {@link ReplicationSlots#RELEASE_WAIT}).
    */
   private boolean checkSlot(Connection connection, List<String> problems) throws SQLException {
-    long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
-    List<String> slotProblems = new ArrayList<>();
-    boolean exists = checkSlotOnce(connection, slotProblems);
-    while (!slotProblems.isEmpty() && isActive(slotProblems) && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      slotProblems.clear();
-      exists = checkSlotOnce(connection, slotProblems);
-    }
-    problems.addAll(slotProblems);
-    return exists;
-  }
-
-  private static boolean isActive(List<String> slotProblems) {
-    return slotProblems.stream().anyMatch(problem -> problem.contains("is already active"));
-  }
-
-  private boolean checkSlotOnce(Connection connection, List<String> problems) throws SQLException {
     String slot = settings.slotName();
+    try {
+      ReplicationSlots.awaitRelease(connection, slot);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try (PreparedStatement statement =
         connection.prepareStatement(
             "SELECT plugin, database, active, active_pid, wal_status, confirmed_flush_lsn::text"

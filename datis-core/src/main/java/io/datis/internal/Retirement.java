@@ -5,10 +5,8 @@ import io.datis.api.SourceException;
 import io.datis.postgres.PostgresSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +17,6 @@ import org.slf4j.LoggerFactory;
 public final class Retirement {
 
   private static final Logger log = LoggerFactory.getLogger(Retirement.class);
-
-  private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(5);
 
   private Retirement() {}
 
@@ -58,47 +54,29 @@ public final class Retirement {
   }
 
   private static void dropSlot(Connection connection, String slot, String pipeline) throws SQLException {
-    long deadline = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
-    while (true) {
-      Integer activePid = activePid(connection, slot);
-      if (activePid == null) {
-        try (PreparedStatement drop =
-            connection.prepareStatement(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-          drop.setString(1, slot);
-          drop.execute();
-        }
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new SourceException(
-            "Cannot retire pipeline '"
-                + pipeline
-                + "': its replication slot '"
-                + slot
-                + "' is in use by PID "
-                + activePid
-                + ". Close the pipeline (in every process running it) first",
-            null);
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SourceException("Interrupted while retiring pipeline '" + pipeline + "'", e);
-      }
+    Integer activePid;
+    try {
+      activePid = ReplicationSlots.awaitRelease(connection, slot);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SourceException("Interrupted while retiring pipeline '" + pipeline + "'", e);
     }
-  }
-
-  /** The PID reading from the slot, or {@code null} if nobody is (or the slot does not exist). */
-  private static Integer activePid(Connection connection, String slot) throws SQLException {
-    try (PreparedStatement statement =
+    if (activePid != null) {
+      throw new SourceException(
+          "Cannot retire pipeline '"
+              + pipeline
+              + "': its replication slot '"
+              + slot
+              + "' is in use by PID "
+              + activePid
+              + ". Close the pipeline (in every process running it) first",
+          null);
+    }
+    try (PreparedStatement drop =
         connection.prepareStatement(
-            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
-      statement.setString(1, slot);
-      try (ResultSet row = statement.executeQuery()) {
-        return row.next() ? row.getInt(1) : null;
-      }
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+      drop.setString(1, slot);
+      drop.execute();
     }
   }
 }

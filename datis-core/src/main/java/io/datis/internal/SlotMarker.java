@@ -65,29 +65,23 @@ final class SlotMarker {
     if (store.file().isEmpty() && store.table().isEmpty()) {
       return false;
     }
-    long deadline = System.nanoTime() + 5_000_000_000L;
     try (Connection connection = SourceConnections.open(source, pipeline);
         PreparedStatement select =
             connection.prepareStatement(
-                "SELECT active, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+      if (ReplicationSlots.awaitRelease(connection, slot) != null) {
+        return false;
+      }
       select.setString(1, slot);
-      while (true) {
-        try (ResultSet row = select.executeQuery()) {
-          if (!row.next() || row.getString(2) == null) {
-            return false;
-          }
-          if (!row.getBoolean(1)) {
-            if (!(RUNNING + " " + instance).equals(read())) {
-              return false; // another instance runs the pipeline now: its stop will record
-            }
-            write(row.getString(2));
-            return true;
-          }
-        }
-        if (System.nanoTime() > deadline) {
+      try (ResultSet row = select.executeQuery()) {
+        if (!row.next() || row.getString(1) == null) {
           return false;
         }
-        Thread.sleep(50);
+        if (!(RUNNING + " " + instance).equals(read())) {
+          return false; // another instance runs the pipeline now: its stop will record
+        }
+        write(row.getString(1));
+        return true;
       }
     }
   }
