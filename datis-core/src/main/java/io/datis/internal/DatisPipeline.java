@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -109,7 +108,7 @@ public final class DatisPipeline implements Pipeline {
             this::slotLag,
             this::inFlightWalBytes);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
-    this.slotMonitor = new SlotMonitor(settings);
+    this.slotMonitor = new SlotMonitor(settings, named("slot-monitor"));
     String database = settings.source().database();
     this.sinkStatus = new SinkStatus(settings.name(), database, "sink", metrics::sinkRetried);
     this.deadLetterStatus = new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
@@ -360,7 +359,7 @@ public final class DatisPipeline implements Pipeline {
       return;
     }
     inFlight.release(segment.events());
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Completions.cause(error);
     if (stopping) {
       // closing (or already failed): the batch just stays uncommitted and is delivered again
       log.debug("Pipeline '{}': a batch failed while stopping: {}", settings.name(), cause.toString());
@@ -418,7 +417,7 @@ public final class DatisPipeline implements Pipeline {
       return null;
     }
     Throwable error = ((CompletableFuture<Void>) delivery).handle((ignored, e) -> e).join();
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Completions.cause(error);
     return cause instanceof UndeliverableEventException ? (UndeliverableEventException) cause : null;
   }
 
@@ -527,7 +526,7 @@ public final class DatisPipeline implements Pipeline {
   }
 
   private SinkException deliveryFailure(List<ChangeEvent> batch, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Completions.cause(error);
     return new SinkException(
         "Sink "
             + sink.getClass().getName()

@@ -118,9 +118,7 @@ final class PoisonEvents {
   }
 
   private SinkException deadLetterFailed(DeadLetter letter, Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
+    Throwable cause = Completions.cause(failure);
     return new SinkException(
         "Dead-letter sink "
             + (deadLetters == null ? "" : deadLetters.getClass().getName())
