@@ -90,13 +90,7 @@ final class PipelineMetrics {
         .tag("pipeline", pipeline)
         .strongReference(true)
         .register(registry);
-    Gauge.builder(
-            "datis.replication.slot.lag",
-            slotLag,
-            supplier -> {
-              Long bytes = supplier.get();
-              return bytes == null ? Double.NaN : bytes;
-            })
+    Gauge.builder("datis.replication.slot.lag", slotLag, supplier -> nanIfNull(supplier.get()))
         .description("WAL the replication slot holds back, from pg_replication_slots")
         .baseUnit("bytes")
         .tag("pipeline", pipeline)

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,20 +44,10 @@ final class SlotMonitor implements AutoCloseable {
   /** Once the engine has read the slot, a slot nobody reads means capture is down, grace or not. */
   private boolean seenActive;
 
-  SlotMonitor(PipelineSettings settings) {
+  /** @param threads makes the monitor's thread, named and with the pipeline in its logging context */
+  SlotMonitor(PipelineSettings settings, ThreadFactory threads) {
     this.settings = settings;
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            task -> {
-              Runnable inContext =
-                  () -> {
-                    org.slf4j.MDC.put(DatisPipeline.MDC_KEY, settings.name());
-                    task.run();
-                  };
-              Thread thread = new Thread(inContext, "datis-" + settings.name() + "-slot-monitor");
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(threads);
   }
 
   void start() {
@@ -92,14 +83,16 @@ final class SlotMonitor implements AutoCloseable {
         try (ResultSet row = statement.executeQuery()) {
           if (!row.next()) {
             troubled("replication slot '" + settings.slotName() + "' no longer exists");
-          } else if (!row.getBoolean(2) && (seenActive || Instant.now().isAfter(startedAt.plus(STARTUP_GRACE)))) {
-            lagBytes = row.getLong(1);
-            // Between a lost connection and the engine's reconnect: nothing is captured meanwhile.
-            troubled("replication slot '" + settings.slotName() + "' is not being read: capture is reconnecting");
           } else {
             lagBytes = row.getLong(1);
-            seenActive |= row.getBoolean(2);
-            recovered();
+            boolean active = row.getBoolean(2);
+            seenActive |= active;
+            if (!active && (seenActive || Instant.now().isAfter(startedAt.plus(STARTUP_GRACE)))) {
+              // Between a lost connection and the engine's reconnect: nothing is captured meanwhile.
+              troubled("replication slot '" + settings.slotName() + "' is not being read: capture is reconnecting");
+            } else {
+              recovered();
+            }
           }
         }
       }
