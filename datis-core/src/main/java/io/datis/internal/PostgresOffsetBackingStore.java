@@ -84,18 +84,22 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
         + " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pipeline, offset_key))";
   }
 
+  /** Writes one value (pipeline, key, value) of the offsets table (a quoted, qualified name). */
+  static String upsertStatement(String table) {
+    return "INSERT INTO "
+        + table
+        + " (pipeline, offset_key, offset_value, updated_at) VALUES (?, ?, ?, now())"
+        + " ON CONFLICT (pipeline, offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value,"
+        + " updated_at = now()";
+  }
+
   @Override
   protected synchronized void save() {
     try {
       Connection open = connection();
       open.setAutoCommit(false);
       try (PreparedStatement upsert =
-          open.prepareStatement(
-              "INSERT INTO "
-                  + table
-                  + " (pipeline, offset_key, offset_value, updated_at) VALUES (?, ?, ?, now())"
-                  + " ON CONFLICT (pipeline, offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value,"
-                  + " updated_at = now()")) {
+          open.prepareStatement(upsertStatement(table))) {
         for (Map.Entry<ByteBuffer, ByteBuffer> entry : data.entrySet()) {
           upsert.setString(1, pipeline);
           upsert.setBytes(2, bytes(entry.getKey()));

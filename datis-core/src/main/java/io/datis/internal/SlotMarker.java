@@ -156,12 +156,7 @@ final class SlotMarker {
         create.execute();
       }
       try (PreparedStatement upsert =
-          connection.prepareStatement(
-              "INSERT INTO "
-                  + SqlIdentifiers.quote(table)
-                  + " (pipeline, offset_key, offset_value, updated_at) VALUES (?, ?, ?, now())"
-                  + " ON CONFLICT (pipeline, offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value,"
-                  + " updated_at = now()")) {
+          connection.prepareStatement(PostgresOffsetBackingStore.upsertStatement(SqlIdentifiers.quote(table)))) {
         upsert.setString(1, markerPipeline());
         upsert.setBytes(2, KEY);
         upsert.setBytes(3, value.getBytes(StandardCharsets.UTF_8));

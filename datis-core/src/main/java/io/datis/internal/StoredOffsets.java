@@ -71,7 +71,7 @@ final class StoredOffsets {
         return;
       }
       TableId table = store.table().orElse(null);
-      if (table == null || !exist()) {
+      if (table == null) {
         return;
       }
       try (Connection connection = connect();
@@ -80,6 +80,10 @@ final class StoredOffsets {
                   "DELETE FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ?")) {
         statement.setString(1, pipeline);
         statement.executeUpdate();
+      } catch (SQLException e) {
+        if (!"42P01".equals(e.getSQLState())) {
+          throw e; // else: no offsets table, so no offsets
+        }
       }
     } catch (IOException | SQLException e) {
       throw new SourceException("Cannot delete the stored offsets in " + store + ": " + e.getMessage(), e);
