@@ -25,6 +25,8 @@ import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
 import com.google.protobuf.ByteString;
 import com.google.pubsub.v1.ProjectName;
+import com.google.pubsub.v1.PublishRequest;
+import com.google.pubsub.v1.PublisherGrpc;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.PullRequest;
 import com.google.pubsub.v1.PullResponse;
@@ -562,6 +564,25 @@ class LocalPubSubTest {
           .cause()
           .isInstanceOf(NotFoundException.class)
           .hasMessageEndingWith("NOT_FOUND: Resource not found (resource=never-created).");
+    }
+
+    @Test
+    void aPublishRequestMixingOrderingKeysIsRejectedAsPubSubDoes() {
+      String topic = unique("topic");
+      pubsub.createTopic(PROJECT, topic);
+      PublishRequest mixed =
+          PublishRequest.newBuilder()
+              .setTopic("projects/" + PROJECT + "/topics/" + topic)
+              .addMessages(message("one", "key-1"))
+              .addMessages(message("two", "key-2"))
+              .build();
+
+      assertThatThrownBy(() -> PublisherGrpc.newBlockingStub(channel).publish(mixed))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+          .hasMessageContaining("same ordering key");
+      assertThat(pubsub.publishedMessages(PROJECT, topic)).isEmpty();
     }
   }
 

@@ -186,7 +186,17 @@ public final class Broker {
     if (request.getMessagesCount() == 0) {
       throw RpcException.invalidArgument("The publish request contains no messages.");
     }
+    String orderingKey = request.getMessages(0).getOrderingKey();
     for (PubsubMessage message : request.getMessagesList()) {
+      if (!message.getOrderingKey().equals(orderingKey)) {
+        // Pub/Sub's rule: one publish request carries one ordering key (or none).
+        throw RpcException.invalidArgument(
+            "All messages in a publish request must have the same ordering key, but found '"
+                + orderingKey
+                + "' and '"
+                + message.getOrderingKey()
+                + "'.");
+      }
       if (message.getData().isEmpty() && message.getAttributesCount() == 0) {
         throw RpcException.invalidArgument(
             "Some messages in the publish request are empty. Each message must contain non-empty"
