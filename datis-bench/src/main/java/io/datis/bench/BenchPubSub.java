@@ -28,13 +28,21 @@ interface BenchPubSub extends AutoCloseable {
   /** How many distinct messages the topic has stored since {@link #createTopic}. */
   long storedMessages(String project, String topic);
 
+  /**
+   * The CPU time, in nanoseconds, the server's process has consumed so far, or negative if unknown.
+   */
+  long cpuNanos();
+
   /** Deletes the topics created here and what they stored. */
   void reset();
 
   @Override
   void close();
 
-  /** The testkit's server, in this JVM: it keeps every published message, so nothing is pulled. */
+  /**
+   * The testkit's server, in this JVM: it keeps every published message, so nothing is pulled. Its
+   * CPU time is this JVM's, which does little else while a scenario runs.
+   */
   final class Local implements BenchPubSub {
 
     private final LocalPubSub server = LocalPubSub.create().start();
@@ -57,6 +65,11 @@ interface BenchPubSub extends AutoCloseable {
     @Override
     public long storedMessages(String project, String topic) {
       return server.publishedMessages(project, topic).size();
+    }
+
+    @Override
+    public long cpuNanos() {
+      return CpuTime.thisProcessNanos();
     }
 
     @Override

@@ -114,12 +114,16 @@ final class DrainBenchmark {
             .with("topic", topic)
             .with("orderingBuckets", options.orderingBuckets);
       }
+      // The server's CPU is read over the scenario JVM's whole run, its only client meanwhile.
+      long serverCpuBefore = pubsub == null ? -1 : pubsub.cpuNanos();
       Measurement measurement;
       try (ChildProcess child = ChildProcess.start(spec, options, pg.password(), results)) {
         measurement = child.result(Measurement.class, options.timeoutSeconds + 120L);
       }
       if (scenario.usesPubSub()) {
         BenchPubSub server = Objects.requireNonNull(pubsub, "pubsub");
+        double serverCpu =
+            CpuTime.microsPerEvent(serverCpuBefore, server.cpuNanos(), measurement.events());
         long counting = System.nanoTime();
         long stored = server.storedMessages(PROJECT, topic);
         System.err.printf(
@@ -127,16 +131,8 @@ final class DrainBenchmark {
             server.name(), stored, (System.nanoTime() - counting) / 1e9);
         server.reset();
         measurement =
-            new Measurement(
-                measurement.label(),
-                measurement.scenario(),
-                measurement.run(),
-                measurement.events(),
-                measurement.firstEventMs(),
-                measurement.drainSeconds(),
-                measurement.eventsPerSecond(),
-                measurement.peakHeapMb(),
-                measurement.peakRssMb(),
+            measurement.withServer(
+                serverCpu,
                 String.format(
                     "%s stored %,d messages%s",
                     server.name(),

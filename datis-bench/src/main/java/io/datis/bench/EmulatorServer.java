@@ -207,6 +207,12 @@ final class EmulatorServer implements BenchPubSub {
     return ids.size();
   }
 
+  /** The started emulator's process tree, read from {@code /proc}; -1 for one it did not start. */
+  @Override
+  public long cpuNanos() {
+    return process == null ? -1 : CpuTime.treeNanos(process.toHandle());
+  }
+
   @Override
   public void reset() {
     for (TopicName name : created) {

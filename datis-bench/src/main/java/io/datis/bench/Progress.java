@@ -8,17 +8,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counts a scenario's events, thread-safely, and remembers when the first one was seen and when the
- * expected number was reached.
+ * expected number was reached, with this JVM's CPU time at both moments.
  */
 final class Progress {
 
   private final long expected;
   private final long startNanos = System.nanoTime();
-  private final AtomicLong firstNanos = new AtomicLong();
+  private final AtomicReference<Moment> first = new AtomicReference<>(Moment.NOT_YET);
   private final AtomicLong count = new AtomicLong();
   private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
   private final CountDownLatch done = new CountDownLatch(1);
-  private volatile long lastNanos;
+  private volatile Moment last = Moment.NOT_YET;
 
   Progress(long expected) {
     this.expected = expected;
@@ -26,8 +26,8 @@ final class Progress {
 
   /** The consumer saw an event (delivery may still be pending). */
   void seen() {
-    if (firstNanos.get() == 0) {
-      firstNanos.compareAndSet(0, System.nanoTime());
+    if (first.get() == Moment.NOT_YET) {
+      first.compareAndSet(Moment.NOT_YET, Moment.now());
     }
   }
 
@@ -36,7 +36,7 @@ final class Progress {
     seen();
     long now = count.addAndGet(events);
     if (now >= expected && now - events < expected) {
-      lastNanos = System.nanoTime();
+      last = Moment.now();
       done.countDown();
     }
   }
@@ -76,11 +76,26 @@ final class Progress {
 
   /** Milliseconds from creation to the first event seen. */
   double firstEventMillis() {
-    return (firstNanos.get() - startNanos) / 1e6;
+    return (first.get().nanos() - startNanos) / 1e6;
   }
 
   /** Seconds from the first event seen to the last expected event done. */
   double drainSeconds() {
-    return (lastNanos - firstNanos.get()) / 1e9;
+    return (last.nanos() - first.get().nanos()) / 1e9;
+  }
+
+  /** Microseconds of this JVM's CPU per event done, from the first event seen to the last done. */
+  double cpuMicrosPerEvent() {
+    return CpuTime.microsPerEvent(first.get().cpuNanos(), last.cpuNanos(), count.get());
+  }
+
+  /** When something happened: {@link System#nanoTime} and this JVM's CPU time. */
+  private record Moment(long nanos, long cpuNanos) {
+
+    static final Moment NOT_YET = new Moment(0, -1);
+
+    static Moment now() {
+      return new Moment(System.nanoTime(), CpuTime.thisProcessNanos());
+    }
   }
 }

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Scenario 1b: {@code pg_recvlogical}, PostgreSQL's own client, reading the slot with {@code
  * pgoutput} up to the WAL position after the load, writing to a pipe this JVM drains. Its events
- * are the loaded rows; its drain runs from its first to its last output byte.
+ * are the loaded rows; its drain runs from its first to its last output byte. Its peak RSS and CPU
+ * time are polled from {@code /proc} while it writes, every 10 ms (one clock tick of its CPU time).
  */
 final class RecvLogical {
 
@@ -119,7 +120,9 @@ final class RecvLogical {
     long last = 0;
     long bytes = 0;
     double peakRss = -1;
-    long nextRssCheck = 0;
+    long firstCpu = -1;
+    long lastCpu = -1;
+    long nextPoll = 0;
     byte[] buffer = new byte[1 << 16];
     long deadline = started + TimeUnit.SECONDS.toNanos(timeoutSeconds);
     try (InputStream out = process.getInputStream()) {
@@ -129,13 +132,16 @@ final class RecvLogical {
         if (read > 0) {
           if (first == 0) {
             first = now;
+            firstCpu = CpuTime.processNanos(process.toHandle());
           }
           last = now;
           bytes += read;
         }
-        if (now >= nextRssCheck) {
+        if (now >= nextPoll) {
           peakRss = Math.max(peakRss, MemoryMonitor.peakRssMb(process.pid()));
-          nextRssCheck = now + TimeUnit.MILLISECONDS.toNanos(50);
+          // Once it has exited and been reaped, /proc no longer knows it: keep the last reading.
+          lastCpu = Math.max(lastCpu, CpuTime.processNanos(process.toHandle()));
+          nextPoll = now + TimeUnit.MILLISECONDS.toNanos(10);
         }
         if (now > deadline) {
           process.destroyForcibly();
@@ -163,6 +169,8 @@ final class RecvLogical {
         rows / seconds,
         -1,
         peakRss,
+        CpuTime.microsPerEvent(firstCpu, lastCpu, rows),
+        -1,
         String.format("%,d bytes of pgoutput from %s", bytes, binary));
   }
 }

@@ -32,6 +32,8 @@ final class Report {
       double firstEventMsMedian,
       double peakHeapMbMedian,
       double peakRssMbMedian,
+      double cpuMicrosPerEventMedian,
+      double serverCpuMicrosPerEventMedian,
       String note) {}
 
   static String describe(Measurement m) {
@@ -41,7 +43,7 @@ final class Report {
     return String.format(
         Locale.ROOT,
         "[%s] %,d events in %.2f s: %,.0f events/s, first event after %,.0f ms, peak heap %s MB,"
-            + " peak RSS %s MB%s",
+            + " peak RSS %s MB, CPU %s µs/event, server CPU %s µs/event%s",
         m.label(),
         m.events(),
         m.drainSeconds(),
@@ -49,6 +51,8 @@ final class Report {
         m.firstEventMs(),
         mb(m.peakHeapMb()),
         mb(m.peakRssMb()),
+        micros(m.cpuMicrosPerEvent()),
+        micros(m.serverCpuMicrosPerEvent()),
         m.note().isEmpty() ? "" : " (" + m.note() + ")");
   }
 
@@ -79,7 +83,8 @@ final class Report {
       List<Measurement> measured = runs.stream().filter(Measurement::measured).toList();
       if (measured.isEmpty()) {
         summaries.add(
-            new Summary(first.label(), first.scenario(), 0, -1, -1, -1, -1, -1, -1, first.note()));
+            new Summary(
+                first.label(), first.scenario(), 0, -1, -1, -1, -1, -1, -1, -1, -1, first.note()));
         continue;
       }
       double[] rates =
@@ -95,6 +100,8 @@ final class Report {
               median(measured, Measurement::firstEventMs),
               median(measured, Measurement::peakHeapMb),
               median(measured, Measurement::peakRssMb),
+              median(measured, Measurement::cpuMicrosPerEvent),
+              median(measured, Measurement::serverCpuMicrosPerEvent),
               measured.size() < runs.size()
                   ? (runs.size() - measured.size()) + " run(s) failed"
                   : first.note()));
@@ -134,19 +141,19 @@ final class Report {
     StringBuilder out = new StringBuilder();
     out.append(
         "| # | Scenario | events/s (median) | min-max | first event (ms) | peak heap (MB) | peak"
-            + " RSS (MB) |\n");
-    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+            + " RSS (MB) | CPU µs/event | server CPU µs/event |\n");
+    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (Summary s : summaries) {
       if (s.runs() == 0) {
         out.append(
             String.format(
-                Locale.ROOT, "| %s | %s | %s | | | | |%n", s.label(), s.scenario(), s.note()));
+                Locale.ROOT, "| %s | %s | %s | | | | | | |%n", s.label(), s.scenario(), s.note()));
         continue;
       }
       out.append(
           String.format(
               Locale.ROOT,
-              "| %s | %s | %,.0f | %,.0f-%,.0f | %,.0f | %s | %s |%n",
+              "| %s | %s | %,.0f | %,.0f-%,.0f | %,.0f | %s | %s | %s | %s |%n",
               s.label(),
               s.scenario(),
               s.eventsPerSecondMedian(),
@@ -154,7 +161,9 @@ final class Report {
               s.eventsPerSecondMax(),
               s.firstEventMsMedian(),
               mb(s.peakHeapMbMedian()),
-              mb(s.peakRssMbMedian())));
+              mb(s.peakRssMbMedian()),
+              micros(s.cpuMicrosPerEventMedian()),
+              micros(s.serverCpuMicrosPerEventMedian())));
     }
     if (!ratios.isEmpty()) {
       out.append("\nRatios of median events/s:");
@@ -202,7 +211,8 @@ final class Report {
     Files.createDirectories(directory);
     StringBuilder runs =
         new StringBuilder(
-            "label,scenario,run,events,first_event_ms,drain_seconds,events_per_second,peak_heap_mb,peak_rss_mb,note\n");
+            "label,scenario,run,events,first_event_ms,drain_seconds,events_per_second,peak_heap_mb,peak_rss_mb,"
+                + "cpu_micros_per_event,server_cpu_micros_per_event,note\n");
     for (Measurement m : measurements) {
       runs.append(
           csv(
@@ -215,12 +225,15 @@ final class Report {
               m.eventsPerSecond(),
               m.peakHeapMb(),
               m.peakRssMb(),
+              m.cpuMicrosPerEvent(),
+              m.serverCpuMicrosPerEvent(),
               m.note()));
     }
     Files.writeString(directory.resolve("drain-runs.csv"), runs);
     StringBuilder summary =
         new StringBuilder(
-            "label,scenario,runs,events_per_second_median,events_per_second_min,events_per_second_max,first_event_ms_median,peak_heap_mb_median,peak_rss_mb_median,note\n");
+            "label,scenario,runs,events_per_second_median,events_per_second_min,events_per_second_max,first_event_ms_median,peak_heap_mb_median,peak_rss_mb_median,"
+                + "cpu_micros_per_event_median,server_cpu_micros_per_event_median,note\n");
     for (Summary s : summaries) {
       summary.append(
           csv(
@@ -233,6 +246,8 @@ final class Report {
               s.firstEventMsMedian(),
               s.peakHeapMbMedian(),
               s.peakRssMbMedian(),
+              s.cpuMicrosPerEventMedian(),
+              s.serverCpuMicrosPerEventMedian(),
               s.note()));
     }
     Files.writeString(directory.resolve("drain-summary.csv"), summary);
@@ -341,6 +356,10 @@ final class Report {
 
   private static String mb(double value) {
     return value < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f", value);
+  }
+
+  private static String micros(double value) {
+    return value < 0 ? "-" : String.format(Locale.ROOT, "%,.1f", value);
   }
 
   private static String csv(Object... values) {

@@ -77,6 +77,8 @@ public final class ScenarioRunner {
         progress.count() / seconds,
         memory.peakHeapMb(),
         MemoryMonitor.peakRssMb(),
+        progress.cpuMicrosPerEvent(),
+        -1,
         note);
   }
 
