@@ -82,8 +82,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Defaults</h2>
  *
  * All defaults are the constants of {@link Builder}: format {@link MessageFormat#datisJson()}, ordering
- * keys {@link OrderingKeys#tableAndPrimaryKey()}, batches of up to {@value Builder#DEFAULT_BATCH_MESSAGES}
- * messages, {@value Builder#DEFAULT_BATCH_BYTES} bytes or {@value Builder#DEFAULT_BATCH_DELAY_MILLIS} ms,
+ * keys {@link OrderingKeys#tableAndPrimaryKey()}, publish requests of up to {@value
+ * Builder#DEFAULT_BATCH_MESSAGES} messages or {@value Builder#DEFAULT_BATCH_BYTES} bytes,
  * at most {@value Builder#DEFAULT_MAX_OUTSTANDING_MESSAGES} messages or {@value
  * Builder#DEFAULT_MAX_OUTSTANDING_BYTES} bytes outstanding (publishing blocks beyond, which pauses
  * capture), Application Default Credentials, and the emulator when {@code PUBSUB_EMULATOR_HOST} is set.
@@ -139,7 +139,6 @@ public final class PubSubSink implements Sink, DeadLetterSink {
         new PubSubDelivery(
             settings,
             context,
-            keys.isEnabled(),
             event -> encoder.encode(event, keys.keyFor(event), encoding),
             event -> encoder.encode(event, "", encoding),
             PubSubLimits::violations);
@@ -206,13 +205,11 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     public static final long DEFAULT_BATCH_MESSAGES = 1_000;
     /** Default most bytes per publish request: {@value}. */
     public static final long DEFAULT_BATCH_BYTES = 5_000_000;
-    /** Default longest wait to fill a publish request, in ms: {@value}. */
-    public static final long DEFAULT_BATCH_DELAY_MILLIS = 10;
     /** Default most messages published but not acknowledged: {@value}. */
     public static final long DEFAULT_MAX_OUTSTANDING_MESSAGES = 5_000;
     /** Default most bytes published but not acknowledged: {@value}. */
     public static final long DEFAULT_MAX_OUTSTANDING_BYTES = 200_000_000;
-    /** Default time the client retries one publish before Datis resumes and republishes, in s: {@value}. */
+    /** Default time one publish request may take before Datis sends it again, in s: {@value}. */
     public static final long DEFAULT_PUBLISH_TIMEOUT_SECONDS = 60;
     /** Default first retry delay after a failed publish, in ms: {@value}. */
     public static final long DEFAULT_RETRY_INITIAL_BACKOFF_MILLIS = 100;
@@ -231,7 +228,6 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     private @Nullable Function<ChangeEvent, Map<String, String>> attributeFunction;
     private long batchMaxMessages = DEFAULT_BATCH_MESSAGES;
     private long batchMaxBytes = DEFAULT_BATCH_BYTES;
-    private Duration batchMaxDelay = Duration.ofMillis(DEFAULT_BATCH_DELAY_MILLIS);
     private long maxOutstandingMessages = DEFAULT_MAX_OUTSTANDING_MESSAGES;
     private long maxOutstandingBytes = DEFAULT_MAX_OUTSTANDING_BYTES;
     private boolean compression;
@@ -292,24 +288,21 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     }
 
     /**
-     * Publish-request batching: a request is sent when it holds {@code maxMessages} messages or {@code
-     * maxBytes} bytes, or {@code maxDelay} after its first message. Defaults 1,000 messages, 5 MB, 10 ms:
-     * large enough for CDC bursts, short enough for low latency.
+     * The largest publish request: at most {@code maxMessages} messages and {@code maxBytes} bytes (a
+     * larger message goes alone). Pub/Sub takes one ordering key per request and Datis keeps one request
+     * per key in flight, so a key's message goes out at once when nothing of the key is in flight, and
+     * the messages that arrive meanwhile go together in its next request: there is no batching delay to
+     * tune. Defaults 1,000 messages and 5 MB.
      */
-    public Builder batching(long maxMessages, long maxBytes, Duration maxDelay) {
+    public Builder batching(long maxMessages, long maxBytes) {
       if (maxMessages < 1 || maxMessages > 1000) {
         throw new IllegalArgumentException("maxMessages must be 1 to 1,000 (Pub/Sub's limit), but was " + maxMessages);
       }
       if (maxBytes < 1 || maxBytes > 10_000_000) {
         throw new IllegalArgumentException("maxBytes must be 1 to 10,000,000 (Pub/Sub's limit), but was " + maxBytes);
       }
-      Objects.requireNonNull(maxDelay, "maxDelay");
-      if (maxDelay.isNegative()) {
-        throw new IllegalArgumentException("maxDelay must not be negative");
-      }
       this.batchMaxMessages = maxMessages;
       this.batchMaxBytes = maxBytes;
-      this.batchMaxDelay = maxDelay;
       return this;
     }
 
@@ -337,16 +330,11 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     }
 
     /**
-     * How long the client retries one publish before giving up on it (Datis then resumes the ordering
-     * key and publishes again after a backoff). At least 10 s, the client's minimum. Default 60 s.
+     * How long one publish request may take; a request not answered by then counts as failed and is sent
+     * again after a backoff, before anything behind it. Default 60 s.
      */
     public Builder publishTimeout(Duration timeout) {
-      positive(timeout, "publishTimeout");
-      if (timeout.compareTo(Duration.ofSeconds(10)) < 0) {
-        throw new IllegalArgumentException(
-            "publishTimeout must be at least 10 s (the Pub/Sub client's minimum), but was " + timeout);
-      }
-      this.publishTimeout = timeout;
+      this.publishTimeout = positive(timeout, "publishTimeout");
       return this;
     }
 
@@ -445,7 +433,6 @@ public final class PubSubSink implements Sink, DeadLetterSink {
           router,
           batchMaxMessages,
           batchMaxBytes,
-          batchMaxDelay,
           maxOutstandingMessages,
           maxOutstandingBytes,
           compression,

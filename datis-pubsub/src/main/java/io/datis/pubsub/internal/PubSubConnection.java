@@ -8,11 +8,9 @@ import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
-import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -28,20 +26,17 @@ final class PubSubConnection implements AutoCloseable {
   private final CredentialsProvider credentials;
   private final @Nullable String endpoint;
 
-  /** @param interceptor sees every call of the clients made from this connection */
-  PubSubConnection(PubSubSettings settings, ClientInterceptor interceptor) {
+  PubSubConnection(PubSubSettings settings) {
     if (settings.emulatorHost() != null) {
       this.emulatorChannel =
-          ManagedChannelBuilder.forTarget(settings.emulatorHost()).usePlaintext().intercept(interceptor).build();
+          ManagedChannelBuilder.forTarget(settings.emulatorHost()).usePlaintext().build();
       this.channelProvider = FixedTransportChannelProvider.create(GrpcTransportChannel.create(emulatorChannel));
       this.credentials = NoCredentialsProvider.create();
       this.endpoint = null;
     } else {
       this.emulatorChannel = null;
       this.channelProvider =
-          PublisherStubSettings.defaultGrpcTransportProviderBuilder()
-              .setInterceptorProvider(() -> List.of(interceptor))
-              .build();
+          PublisherStubSettings.defaultGrpcTransportProviderBuilder().build();
       this.credentials =
           settings.credentials() != null
               ? settings.credentials()
@@ -50,7 +45,7 @@ final class PubSubConnection implements AutoCloseable {
     }
   }
 
-  /** The channel provider to give clients: the emulator's channel, or the default transport intercepted. */
+  /** The channel provider to give clients: the emulator's channel, or the default transport. */
   TransportChannelProvider channelProvider() {
     return channelProvider;
   }

@@ -1,12 +1,14 @@
 package io.datis.pubsub.internal;
 
 import com.google.api.gax.batching.BatchingSettings;
-import com.google.api.gax.batching.FlowControlSettings;
-import com.google.api.gax.batching.FlowController;
+import com.google.api.gax.grpc.GrpcCallContext;
 import com.google.api.gax.retrying.RetrySettings;
+import com.google.api.gax.rpc.ApiCallContext;
 import com.google.api.gax.rpc.StatusCode;
-import com.google.cloud.pubsub.v1.Publisher;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
+import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.SinkException;
@@ -14,12 +16,15 @@ import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.MessageTooLargeException;
+import io.grpc.CallOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +34,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -36,38 +42,46 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Pub/Sub sink while it is open: one {@link Publisher} per topic, one {@link PublishLane} per ordering
- * key, a batch's stage completing when every one of its messages is acknowledged. Also publishes dead
+ * A Pub/Sub sink while it is open: one {@link PublishLane} per ordering key and topic over one Pub/Sub
+ * client, a batch's stage completing when every one of its messages is acknowledged. Also publishes dead
  * letters, when the sink serves as a pipeline's dead-letter sink.
+ *
+ * <p>Datis publishes through the client's generated stub rather than its {@code Publisher}: the
+ * {@code Publisher} keeps a batch, a future and a callback per message and waits for its batching delay
+ * before a key's next request, which with one ordering key per row made publishing, not capture, the
+ * bottleneck.
  */
 public final class PubSubDelivery {
 
   private static final Logger log = LoggerFactory.getLogger(PubSubDelivery.class);
 
-  /** Idle lanes are forgotten every this many publishes, so memory does not grow with the number of rows. */
+  /** Idle lanes are forgotten every this many messages, so memory does not grow with the number of rows. */
   private static final int LANE_SWEEP_INTERVAL = 10_000;
 
-  /** How long closing waits for the publishers to shut down, after the close timeout. */
-  private static final Duration PUBLISHER_SHUTDOWN_WAIT = Duration.ofSeconds(5);
+  /** Requests without ordering key in flight at once, per topic. */
+  private static final int UNORDERED_LANES = 4;
+
+  /** How long closing waits for the client to shut down, after the close timeout. */
+  private static final Duration STUB_SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
   private final PubSubSettings settings;
-  private final boolean ordering;
   private final Function<ChangeEvent, PubsubMessage> encoder;
   private final Function<ChangeEvent, PubsubMessage> deadLetterEncoder;
   private final BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations;
   private final PubSubConnection connection;
   private final ScheduledExecutorService scheduler;
-  private final Map<TopicName, Publisher> publishers = new ConcurrentHashMap<>();
+  private final OutstandingLimit limit;
+  private final PublisherStub stub;
+  private final PublishLane.Shared lanesShare;
   private final Map<TopicName, Map<String, PublishLane>> lanes = new ConcurrentHashMap<>();
-  /** Lanes of messages without ordering key, each until its message is acknowledged. */
-  private final java.util.Set<PublishLane> unorderedLanes = ConcurrentHashMap.newKeySet();
+  private final Map<TopicName, PublishLane[]> unorderedLanes = new ConcurrentHashMap<>();
+  private final AtomicInteger unorderedTurn = new AtomicInteger();
   private final AtomicBoolean retryWarned = new AtomicBoolean();
   private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
-  private final Backoff backoff;
   private final SinkContext context;
-  /** Lanes whose messages are being retried, by topic and ordering key; the sink is DEGRADED meanwhile. */
-  private final java.util.Set<String> retryingLanes = ConcurrentHashMap.newKeySet();
-  private int publishesSinceSweep;
+  /** Lanes whose requests are being retried, by topic and ordering key; the sink is DEGRADED meanwhile. */
+  private final Set<String> retryingLanes = ConcurrentHashMap.newKeySet();
+  private int publishedSinceSweep;
 
   /**
    * Connects and checks that the default topic exists (creating it if so configured).
@@ -79,18 +93,16 @@ public final class PubSubDelivery {
   public PubSubDelivery(
       PubSubSettings settings,
       SinkContext context,
-      boolean ordering,
       Function<ChangeEvent, PubsubMessage> encoder,
       Function<ChangeEvent, PubsubMessage> deadLetterEncoder,
       BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations) {
     this.settings = settings;
     this.context = context;
-    this.ordering = ordering;
     this.encoder = encoder;
     this.deadLetterEncoder = deadLetterEncoder;
     this.limitViolations = limitViolations;
-    this.backoff = new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff());
-    this.connection = new PubSubConnection(settings, new PublishAttempts(transportOutcomes()));
+    this.connection = new PubSubConnection(settings);
+    this.limit = new OutstandingLimit(settings.maxOutstandingMessages(), settings.maxOutstandingBytes());
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -99,11 +111,30 @@ public final class PubSubDelivery {
               return thread;
             });
     try {
+      this.stub = newStub();
+    } catch (RuntimeException e) {
+      scheduler.shutdownNow();
+      connection.close();
+      throw e;
+    }
+    ApiCallContext callContext =
+        settings.compression()
+            ? GrpcCallContext.createDefault().withCallOptions(CallOptions.DEFAULT.withCompression("gzip"))
+            : GrpcCallContext.createDefault();
+    this.lanesShare =
+        new PublishLane.Shared(
+            request -> stub.publishCallable().futureCall(request, callContext),
+            scheduler,
+            new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
+            limit,
+            settings.batchMaxMessages(),
+            settings.batchMaxBytes(),
+            retryReporting());
+    try {
       checkTopic(settings.topic());
       if (settings.deadLetterTopic() != null) {
         checkTopic(settings.deadLetterTopic());
       }
-      publishers.computeIfAbsent(settings.topic(), this::newPublisher);
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -160,7 +191,11 @@ public final class PubSubDelivery {
         cause);
   }
 
-  /** Publishes a batch; the stage completes when Pub/Sub has acknowledged every message of it. */
+  /**
+   * Publishes a batch; the stage completes when Pub/Sub has acknowledged every message of it. Every
+   * message is encoded and checked first, so a message over Pub/Sub's limits fails the batch before any
+   * of it is sent.
+   */
   public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
     List<TopicName> topics = new ArrayList<>(batch.size());
     List<PubsubMessage> messages = new ArrayList<>(batch.size());
@@ -186,11 +221,35 @@ public final class PubSubDelivery {
       topics.add(topic);
       messages.add(message);
     }
-    CompletableFuture<?>[] acknowledgements = new CompletableFuture<?>[messages.size()];
-    for (int i = 0; i < messages.size(); i++) {
-      acknowledgements[i] = publish(topics.get(i), messages.get(i));
+    sweepIdleLanes(messages.size());
+    Acknowledgement acknowledgement = new Acknowledgement(messages.size());
+    Set<PublishLane> touched = new HashSet<>();
+    try {
+      for (int i = 0; i < messages.size(); i++) {
+        PubsubMessage message = messages.get(i);
+        PublishLane lane = laneFor(topics.get(i), message.getOrderingKey());
+        lane.add(message, acquire(message, touched), acknowledgement);
+        touched.add(lane);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      acknowledgement.failed(new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e));
     }
-    return CompletableFuture.allOf(acknowledgements);
+    touched.forEach(PublishLane::flush);
+    return acknowledgement.done();
+  }
+
+  /**
+   * Counts a message against the flow control. When it does not fit, the messages queued so far are
+   * sent first, so that their acknowledgements can make room.
+   */
+  private long acquire(PubsubMessage message, Set<PublishLane> queuedIn) throws InterruptedException {
+    long charged = limit.tryAcquire(message.getSerializedSize());
+    if (charged >= 0) {
+      return charged;
+    }
+    queuedIn.forEach(PublishLane::flush);
+    return limit.acquire(message.getSerializedSize());
   }
 
   /**
@@ -218,7 +277,16 @@ public final class PubSubDelivery {
     if (!violations.isEmpty()) {
       message = DeadLetterMessage.tooLarge(letter, null, violations);
     }
-    return publish(settings.topic(), message).thenApply(messageId -> null);
+    Acknowledgement acknowledgement = new Acknowledgement(1);
+    PublishLane lane = unorderedLane(settings.topic());
+    try {
+      lane.add(message, limit.acquire(message.getSerializedSize()), acknowledgement);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      acknowledgement.failed(new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e));
+    }
+    lane.flush();
+    return acknowledgement.done();
   }
 
   private MessageTooLargeException tooLarge(ChangeEvent event, List<String> violations) {
@@ -242,85 +310,66 @@ public final class PubSubDelivery {
     return chosen.startsWith("projects/") ? TopicName.parse(chosen) : TopicName.of(settings.topic().getProject(), chosen);
   }
 
-  private CompletableFuture<String> publish(TopicName topic, PubsubMessage message) {
-    Publisher publisher = publishers.computeIfAbsent(topic, this::newPublisher);
-    String orderingKey = message.getOrderingKey();
+  /**
+   * The lane of an ordering key, or for a message without key one of the topic's unordered lanes in
+   * turn, so that those go out in several requests at once.
+   */
+  private PublishLane laneFor(TopicName topic, String orderingKey) {
     if (orderingKey.isEmpty()) {
-      PublishLane lane = newLane(publisher, topic, orderingKey);
-      unorderedLanes.add(lane);
-      CompletableFuture<String> acknowledged = lane.publish(message);
-      acknowledged.whenComplete((id, error) -> unorderedLanes.remove(lane));
-      return acknowledged;
+      return unorderedLane(topic);
     }
-    // Only the delivering thread adds lanes, so an idle lane removed here gets no new message.
-    if (++publishesSinceSweep >= LANE_SWEEP_INTERVAL) {
-      publishesSinceSweep = 0;
-      lanes.values().forEach(topicLanes -> topicLanes.values().removeIf(PublishLane::isIdle));
-    }
-    Map<String, PublishLane> topicLanes = lanes.computeIfAbsent(topic, t -> new ConcurrentHashMap<>());
-    return topicLanes.computeIfAbsent(orderingKey, key -> newLane(publisher, topic, key)).publish(message);
+    return lanes
+        .computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
+        .computeIfAbsent(orderingKey, key -> new PublishLane(lanesShare, topic, key, error -> publishFailure(topic, error)));
   }
 
-  private PublishLane newLane(Publisher publisher, TopicName topic, String orderingKey) {
-    return new PublishLane(
-        publisher,
-        orderingKey,
-        scheduler,
-        backoff,
-        error -> publishFailure(topic, error),
-        new PublishLane.RetryListener() {
-          @Override
-          public void retrying(String key, Throwable cause, long delayMillis, int attempt) {
-            String text =
-                "Publishing to {} failed ({}); retrying in {} ms (attempt {}){}";
-            Object[] args = {
-              topic, PubSubErrors.describe(cause), delayMillis, attempt, key.isEmpty() ? "" : ", ordering key paused and resumed"
-            };
-            if (retryWarned.compareAndSet(false, true)) {
-              log.warn(text, args);
-            } else {
-              log.debug(text, args);
-            }
-            retryingLanes.add(topic + "|" + key);
-            context.retrying("publishing to " + topic + " failed: " + PubSubErrors.describe(cause));
-          }
-
-          @Override
-          public void recovered(String key) {
-            log.debug("Publishing to {} (ordering key '{}') succeeds again", topic, key);
-            if (retryingLanes.remove(topic + "|" + key) && retryingLanes.isEmpty()) {
-              context.recovered();
-            }
-          }
-        });
+  private PublishLane unorderedLane(TopicName topic) {
+    PublishLane[] topicLanes =
+        unorderedLanes.computeIfAbsent(
+            topic,
+            t -> {
+              PublishLane[] created = new PublishLane[UNORDERED_LANES];
+              for (int i = 0; i < created.length; i++) {
+                created[i] = new PublishLane(lanesShare, t, "", error -> publishFailure(t, error));
+              }
+              return created;
+            });
+    return topicLanes[Math.floorMod(unorderedTurn.getAndIncrement(), UNORDERED_LANES)];
   }
 
   /**
-   * Publish attempts that fail on the wire, which the client may retry by itself without telling
-   * (it does, for ever, with message ordering on): the sink is retrying until an attempt succeeds.
+   * Forgets idle lanes now and then, so memory does not grow with the number of rows. Only the
+   * delivering thread adds keyed lanes, so a lane removed here gets no new message.
    */
-  private PublishAttempts.Outcomes transportOutcomes() {
-    String marker = "transport";
-    return new PublishAttempts.Outcomes() {
+  private void sweepIdleLanes(int published) {
+    publishedSinceSweep += published;
+    if (publishedSinceSweep >= LANE_SWEEP_INTERVAL) {
+      publishedSinceSweep = 0;
+      lanes.values().forEach(topicLanes -> topicLanes.values().removeIf(PublishLane::isDisposable));
+    }
+  }
+
+  /** Logs the first retry at WARN (later ones at DEBUG) and keeps the sink DEGRADED while any lane retries. */
+  private PublishLane.RetryListener retryReporting() {
+    return new PublishLane.RetryListener() {
       @Override
-      public void failed(io.grpc.Status status) {
-        String reason = "publishing to Pub/Sub failed: " + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription());
+      public void retrying(TopicName topic, String key, Throwable cause, long delayMillis, int attempt) {
+        String text = "Publishing to {} failed ({}); retrying in {} ms (attempt {}), the ordering key's later messages waiting";
+        Object[] args = {topic, PubSubErrors.describe(cause), delayMillis, attempt};
         if (retryWarned.compareAndSet(false, true)) {
-          log.warn("{}; the client retries (further failures are logged at DEBUG)", reason);
+          log.warn(text, args);
         } else {
-          log.debug(reason);
+          log.debug(text, args);
         }
-        retryingLanes.add(marker);
-        context.retrying(reason);
+        retryingLanes.add(topic + "|" + key);
+        context.retrying("publishing to " + topic + " failed: " + PubSubErrors.describe(cause));
       }
 
       @Override
-      public void succeeded() {
-        if (retryingLanes.remove(marker)) {
-          log.info("Publishing to Pub/Sub succeeds again");
-          if (retryingLanes.isEmpty()) {
-            context.recovered();
-          }
+      public void recovered(TopicName topic, String key) {
+        log.debug("Publishing to {} (ordering key '{}') succeeds again", topic, key);
+        if (retryingLanes.remove(topic + "|" + key) && retryingLanes.isEmpty()) {
+          context.recovered();
         }
       }
     };
@@ -333,51 +382,40 @@ public final class PubSubDelivery {
         PubSubErrors.unwrap(error));
   }
 
-  private Publisher newPublisher(TopicName topic) {
-    Publisher.Builder builder =
-        Publisher.newBuilder(topic)
+  /**
+   * The generated Pub/Sub client, without its own batching and retries: Datis batches per ordering key
+   * and retries whole requests itself, in order. Each attempt may take up to the publish timeout.
+   */
+  private PublisherStub newStub() {
+    PublisherStubSettings.Builder builder =
+        PublisherStubSettings.newBuilder()
             .setCredentialsProvider(connection.credentials())
-            .setEnableMessageOrdering(ordering && !topic.equals(settings.deadLetterTopic()))
-            .setEnableCompression(settings.compression())
-            .setBatchingSettings(
-                BatchingSettings.newBuilder()
-                    .setElementCountThreshold(settings.batchMaxMessages())
-                    .setRequestByteThreshold(settings.batchMaxBytes())
-                    .setDelayThresholdDuration(settings.batchMaxDelay())
-                    .setFlowControlSettings(
-                        FlowControlSettings.newBuilder()
-                            .setMaxOutstandingElementCount(settings.maxOutstandingMessages())
-                            .setMaxOutstandingRequestBytes(settings.maxOutstandingBytes())
-                            .setLimitExceededBehavior(FlowController.LimitExceededBehavior.Block)
-                            .build())
-                    .build())
-            .setRetrySettings(retrySettings(settings.publishTimeout()));
-    builder.setChannelProvider(connection.channelProvider());
+            .setTransportChannelProvider(connection.channelProvider());
     if (connection.endpoint() != null) {
       builder.setEndpoint(connection.endpoint());
     }
+    Duration timeout = settings.publishTimeout();
+    builder
+        .publishSettings()
+        .setRetryableCodes(Set.of())
+        .setRetrySettings(
+            RetrySettings.newBuilder()
+                .setMaxAttempts(1)
+                .setInitialRpcTimeoutDuration(timeout)
+                .setMaxRpcTimeoutDuration(timeout)
+                .setRpcTimeoutMultiplier(1)
+                .setTotalTimeoutDuration(timeout)
+                .build())
+        .setBatchingSettings(BatchingSettings.newBuilder().setIsEnabled(false).build());
     try {
-      return builder.build();
+      return GrpcPublisherStub.create(builder.build());
     } catch (IOException e) {
-      throw new SinkException("Cannot create a Pub/Sub publisher for " + topic + ": " + e.getMessage(), e);
+      throw new SinkException("Cannot create the Pub/Sub client for " + settings.describeEndpoint() + ": " + e.getMessage(), e);
     }
   }
 
-  private static RetrySettings retrySettings(Duration publishTimeout) {
-    return RetrySettings.newBuilder()
-        .setInitialRetryDelayDuration(Duration.ofMillis(100))
-        .setRetryDelayMultiplier(2)
-        .setMaxRetryDelayDuration(Duration.ofSeconds(5))
-        .setInitialRpcTimeoutDuration(Duration.ofSeconds(10).compareTo(publishTimeout) < 0 ? Duration.ofSeconds(10) : publishTimeout)
-        .setRpcTimeoutMultiplier(1)
-        .setMaxRpcTimeoutDuration(publishTimeout)
-        .setTotalTimeoutDuration(publishTimeout)
-        .build();
-  }
-
-  /** Flushes, waits up to the close timeout for acknowledgements, then shuts every publisher down. */
+  /** Waits up to the close timeout for acknowledgements, then fails what is left and shuts the client down. */
   public void close() {
-    publishers.values().forEach(Publisher::publishAllOutstanding);
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
     while (!allIdle() && System.nanoTime() < deadline) {
       try {
@@ -394,54 +432,35 @@ public final class PubSubDelivery {
           settings.closeTimeout());
     }
     SinkException closed = new SinkException("The Pub/Sub sink was closed before the message was acknowledged", null);
-    lanes.values().forEach(topicLanes -> topicLanes.values().forEach(lane -> lane.close(closed)));
-    unorderedLanes.forEach(lane -> lane.close(closed));
+    allLanes().forEach(lane -> lane.fail(closed));
+    limit.close();
     scheduler.shutdownNow();
-    shutDownPublishers();
-    publishers.clear();
+    stub.shutdown();
+    try {
+      if (!stub.awaitTermination(STUB_SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("The Pub/Sub client did not shut down within {}; abandoning its calls", STUB_SHUTDOWN_WAIT);
+        stub.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stub.shutdownNow();
+    }
     connection.close();
   }
 
-  /**
-   * {@link Publisher#shutdown()} waits for every outstanding publish, without a bound: run it on a helper
-   * thread and give up after a few seconds, so that closing never hangs on an unreachable service.
-   */
-  private void shutDownPublishers() {
-    Thread stopper =
-        new Thread(
-            () -> {
-              for (Publisher publisher : publishers.values()) {
-                publisher.shutdown();
-                try {
-                  publisher.awaitTermination(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  return;
-                }
-              }
-            },
-            "datis-pubsub-shutdown");
-    stopper.setDaemon(true);
-    stopper.start();
-    try {
-      stopper.join(PUBLISHER_SHUTDOWN_WAIT.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (stopper.isAlive()) {
-      log.warn("Pub/Sub publishers did not shut down within {}; abandoning their outstanding publishes", PUBLISHER_SHUTDOWN_WAIT);
-      stopper.interrupt();
-    }
-  }
-
   private boolean allIdle() {
-    for (Map<String, PublishLane> topicLanes : lanes.values()) {
-      for (PublishLane lane : topicLanes.values()) {
-        if (!lane.isIdle()) {
-          return false;
-        }
+    for (PublishLane lane : allLanes()) {
+      if (!lane.isIdle()) {
+        return false;
       }
     }
-    return unorderedLanes.isEmpty();
+    return true;
+  }
+
+  private List<PublishLane> allLanes() {
+    List<PublishLane> all = new ArrayList<>();
+    lanes.values().forEach(topicLanes -> all.addAll(topicLanes.values()));
+    unorderedLanes.values().forEach(topicLanes -> all.addAll(List.of(topicLanes)));
+    return all;
   }
 }

@@ -16,7 +16,6 @@ public record PubSubSettings(
     @Nullable Function<ChangeEvent, String> router,
     long batchMaxMessages,
     long batchMaxBytes,
-    Duration batchMaxDelay,
     long maxOutstandingMessages,
     long maxOutstandingBytes,
     boolean compression,

@@ -4,12 +4,13 @@ import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
 import com.google.common.util.concurrent.MoreExecutors;
-import com.google.cloud.pubsub.v1.Publisher;
+import com.google.pubsub.v1.PublishRequest;
+import com.google.pubsub.v1.PublishResponse;
 import com.google.pubsub.v1.PubsubMessage;
+import com.google.pubsub.v1.TopicName;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,233 +18,226 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The messages of one ordering key on one topic, published in order and kept until Pub/Sub acknowledges
- * them. When a publish fails for a transient reason, the client pauses the key and fails the key's later
- * messages; the lane then waits until nothing of the key is in flight, backs off, resumes the key and
- * publishes every unacknowledged message again, in the original order. No message is lost or reordered,
- * and the pipeline keeps running. A failure that retrying cannot cure fails the lane's messages instead.
+ * The messages of one ordering key on one topic (or a share of the messages without key), sent in
+ * order, one Publish request in flight at a time. Pub/Sub takes one ordering key per request and
+ * orders a key's messages as it receives them, so this is what keeps each key in order; messages that
+ * arrive while a request is in flight wait and go together in the next one, so requests fill up under
+ * load by themselves and a lone message goes out at once.
  *
- * <p>Messages without ordering key each get a lane of their own, so they are retried the same way but
- * independently.
+ * <p>A request that fails for a transient reason is sent again, the same messages in the same order,
+ * after a backoff, and nothing behind it goes first: no message is lost or reordered and the pipeline
+ * keeps running. A failure that retrying cannot cure fails the lane's messages, and every later one,
+ * instead.
  */
 final class PublishLane {
 
-  /** A message on its way, and the stage completed when Pub/Sub has acknowledged it. */
-  static final class Outgoing {
-    final PubsubMessage message;
-    final CompletableFuture<String> acknowledged = new CompletableFuture<>();
-
-    Outgoing(PubsubMessage message) {
-      this.message = message;
-    }
-  }
-
-  private final Publisher publisher;
-  private final String orderingKey;
-  private final ScheduledExecutorService scheduler;
-  private final Backoff backoff;
-  private final Function<Throwable, Throwable> fatalError;
-  private final RetryListener listener;
-
-  /** Unacknowledged messages, in publish order. */
-  private final ArrayDeque<Outgoing> outstanding = new ArrayDeque<>();
-  /** Messages waiting to be handed to the publisher, in order. */
-  private final ArrayDeque<Outgoing> unsent = new ArrayDeque<>();
-  private int inFlight;
-  private boolean draining;
-  private boolean failed;
-  private int failedAttempts;
-  private @Nullable Throwable fatal;
-  private Throwable lastError = new IllegalStateException("no failure yet");
-  private boolean closed;
+  /** What the lanes of one sink share. */
+  record Shared(
+      Function<PublishRequest, ApiFuture<PublishResponse>> rpc,
+      ScheduledExecutorService scheduler,
+      Backoff backoff,
+      OutstandingLimit limit,
+      long maxMessages,
+      long maxBytes,
+      RetryListener listener) {}
 
   /** Told about retries, for logs and health. */
   interface RetryListener {
-    void retrying(String orderingKey, Throwable cause, long delayMillis, int attempt);
+    void retrying(TopicName topic, String orderingKey, Throwable cause, long delayMillis, int attempt);
 
-    /** A message was acknowledged again after failures. */
-    void recovered(String orderingKey);
+    /** A request was acknowledged again after failures. */
+    void recovered(TopicName topic, String orderingKey);
   }
 
-  PublishLane(
-      Publisher publisher,
-      String orderingKey,
-      ScheduledExecutorService scheduler,
-      Backoff backoff,
-      Function<Throwable, Throwable> fatalError,
-      RetryListener listener) {
-    this.publisher = publisher;
+  private record Queued(PubsubMessage message, long charged, Acknowledgement acknowledgement) {}
+
+  private record Request(List<Queued> messages, PublishRequest request, long charged) {}
+
+  private final Shared shared;
+  private final TopicName topic;
+  private final String orderingKey;
+  private final Function<Throwable, Throwable> fatalError;
+
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  private @Nullable Request inFlight;
+  private int failedAttempts;
+  private @Nullable Throwable failure;
+
+  PublishLane(Shared shared, TopicName topic, String orderingKey, Function<Throwable, Throwable> fatalError) {
+    this.shared = shared;
+    this.topic = topic;
     this.orderingKey = orderingKey;
-    this.scheduler = scheduler;
-    this.backoff = backoff;
     this.fatalError = fatalError;
-    this.listener = listener;
   }
 
-  /** Queues a message behind the lane's earlier ones and publishes it when its turn comes. */
-  CompletableFuture<String> publish(PubsubMessage message) {
-    Outgoing outgoing = new Outgoing(message);
-    boolean drain;
+  /**
+   * Queues a message behind the lane's earlier ones; {@link #flush} sends it.
+   *
+   * @param charged what the message took of the sink's {@link OutstandingLimit}, given back once it is done
+   */
+  void add(PubsubMessage message, long charged, Acknowledgement acknowledgement) {
+    Throwable failedWith;
     synchronized (this) {
-      if (fatal != null) {
-        outgoing.acknowledged.completeExceptionally(fatal);
-        return outgoing.acknowledged;
+      failedWith = failure;
+      if (failedWith == null) {
+        queue.addLast(new Queued(message, charged, acknowledgement));
+        return;
       }
-      outstanding.addLast(outgoing);
-      unsent.addLast(outgoing);
-      drain = !draining && !failed;
-      draining |= drain;
     }
-    if (drain) {
-      drain();
-    }
-    return outgoing.acknowledged;
+    shared.limit().release(1, charged);
+    acknowledgement.failed(failedWith);
   }
 
-  /** Hands unsent messages to the publisher one by one, outside the lock, until none are left. */
-  private void drain() {
-    while (true) {
-      Outgoing next;
-      synchronized (this) {
-        if (failed || closed || unsent.isEmpty()) {
-          draining = false;
-          return;
-        }
-        next = unsent.pollFirst();
-        inFlight++;
+  /** Sends the first queued messages, unless a request is in flight (its completion sends them). */
+  void flush() {
+    Request next;
+    synchronized (this) {
+      if (inFlight != null || failure != null || queue.isEmpty()) {
+        return;
       }
-      send(next);
+      next = take();
+      inFlight = next;
     }
+    send(next);
   }
 
-  private void send(Outgoing outgoing) {
-    ApiFuture<String> result;
+  /** The next request: as many queued messages as the batching limits allow, at least one. */
+  private Request take() {
+    int capacity = (int) Math.min(queue.size(), shared.maxMessages());
+    List<Queued> taken = new ArrayList<>(capacity);
+    PublishRequest.Builder request = PublishRequest.newBuilder().setTopic(topic.toString());
+    long bytes = 0;
+    long charged = 0;
+    while (taken.size() < capacity) {
+      Queued next = queue.peekFirst();
+      int size = next.message().getSerializedSize();
+      if (!taken.isEmpty() && bytes + size > shared.maxBytes()) {
+        break;
+      }
+      queue.pollFirst();
+      taken.add(next);
+      request.addMessages(next.message());
+      bytes += size;
+      charged += next.charged();
+    }
+    return new Request(taken, request.build(), charged);
+  }
+
+  private void send(Request request) {
+    ApiFuture<PublishResponse> response;
     try {
-      result = publisher.publish(outgoing.message);
+      response = shared.rpc().apply(request.request());
     } catch (RuntimeException e) {
-      result = ApiFutures.immediateFailedFuture(e);
+      response = ApiFutures.immediateFailedFuture(e);
     }
     ApiFutures.addCallback(
-        result,
-        new ApiFutureCallback<String>() {
+        response,
+        new ApiFutureCallback<PublishResponse>() {
           @Override
-          public void onSuccess(String messageId) {
-            acknowledged(outgoing, messageId);
+          public void onSuccess(PublishResponse result) {
+            if (result.getMessageIdsCount() == request.messages().size()) {
+              acknowledged(request);
+            } else {
+              failed(
+                  request,
+                  new IllegalStateException(
+                      "Pub/Sub returned " + result.getMessageIdsCount() + " message ids for " + request.messages().size() + " messages"));
+            }
           }
 
           @Override
           public void onFailure(Throwable error) {
-            failed(error);
+            failed(request, error);
           }
         },
         MoreExecutors.directExecutor());
   }
 
-  private void acknowledged(Outgoing outgoing, String messageId) {
-    boolean recover;
-    boolean recovered = false;
+  private void acknowledged(Request request) {
+    boolean recovered;
     synchronized (this) {
-      inFlight--;
-      outstanding.remove(outgoing);
-      if (!failed) {
-        recovered = failedAttempts > 0;
-        failedAttempts = 0;
+      if (inFlight != request) {
+        return;
       }
-      recover = failed && inFlight == 0 && fatal == null;
+      inFlight = null;
+      recovered = failedAttempts > 0;
+      failedAttempts = 0;
     }
-    outgoing.acknowledged.complete(messageId);
+    shared.limit().release(request.messages().size(), request.charged());
+    for (Queued queued : request.messages()) {
+      queued.acknowledgement().acknowledged();
+    }
     if (recovered) {
-      listener.recovered(orderingKey);
+      shared.listener().recovered(topic, orderingKey);
     }
-    if (recover) {
-      scheduleRecovery();
-    }
+    flush();
   }
 
-  private void failed(Throwable error) {
-    List<Outgoing> toFail = List.of();
-    Throwable fatalCause = null;
-    boolean recover;
-    synchronized (this) {
-      inFlight--;
-      boolean firstFailure = !failed;
-      failed = true;
-      if (firstFailure && !PubSubErrors.isRetryable(error)) {
-        fatal = fatalError.apply(error);
-        fatalCause = fatal;
-        toFail = new ArrayList<>(outstanding);
-        outstanding.clear();
-        unsent.clear();
-      }
-      if (firstFailure) {
-        lastError = error;
-      }
-      recover = inFlight == 0 && fatal == null;
+  private void failed(Request request, Throwable error) {
+    if (!PubSubErrors.isRetryable(error)) {
+      fail(fatalError.apply(error));
+      return;
     }
-    for (Outgoing outgoing : toFail) {
-      outgoing.acknowledged.completeExceptionally(fatalCause);
-    }
-    if (recover) {
-      scheduleRecovery();
-    }
-  }
-
-  private void scheduleRecovery() {
     long delay;
     int attempt;
-    Throwable cause;
     synchronized (this) {
-      if (closed) {
+      if (inFlight != request) {
         return;
       }
       attempt = ++failedAttempts;
-      delay = backoff.delayMillis(attempt);
-      cause = lastError;
+      delay = shared.backoff().delayMillis(attempt);
     }
-    listener.retrying(orderingKey, cause, delay, attempt);
+    shared.listener().retrying(topic, orderingKey, error, delay, attempt);
     try {
-      scheduler.schedule(this::recover, delay, TimeUnit.MILLISECONDS);
+      shared.scheduler().schedule(() -> retry(request), delay, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // the sink is closing: the unacknowledged messages stay uncommitted and are delivered again later
     }
   }
 
-  /** Resumes the paused key and publishes every unacknowledged message again, in order. */
-  private void recover() {
-    if (!orderingKey.isEmpty()) {
-      publisher.resumePublish(orderingKey);
-    }
+  private void retry(Request request) {
     synchronized (this) {
-      if (closed) {
+      if (inFlight != request) {
         return;
       }
-      failed = false;
-      unsent.clear();
-      unsent.addAll(outstanding);
-      if (draining) {
-        return;
-      }
-      draining = true;
     }
-    drain();
+    send(request);
   }
 
-  /** Whether every message of the lane has been acknowledged (or failed for good). */
+  /** Whether nothing of the lane is queued or in flight. */
   synchronized boolean isIdle() {
-    return outstanding.isEmpty();
+    return inFlight == null && queue.isEmpty();
   }
 
-  /** Stops retrying; unacknowledged messages fail with the given cause. */
-  void close(Throwable cause) {
-    List<Outgoing> toFail;
+  /**
+   * Whether the lane can be forgotten: idle, and not failed (a failed lane must keep failing its key's
+   * later messages, or they would overtake the failed ones).
+   */
+  synchronized boolean isDisposable() {
+    return isIdle() && failure == null;
+  }
+
+  /** Fails every queued and in-flight message, and every later one, with the given cause. */
+  void fail(Throwable cause) {
+    List<Queued> failed = new ArrayList<>();
     synchronized (this) {
-      closed = true;
-      toFail = new ArrayList<>(outstanding);
-      outstanding.clear();
-      unsent.clear();
+      if (failure == null) {
+        failure = cause;
+      }
+      if (inFlight != null) {
+        failed.addAll(inFlight.messages());
+        inFlight = null;
+      }
+      failed.addAll(queue);
+      queue.clear();
     }
-    for (Outgoing outgoing : toFail) {
-      outgoing.acknowledged.completeExceptionally(cause);
+    long charged = 0;
+    for (Queued queued : failed) {
+      charged += queued.charged();
+    }
+    shared.limit().release(failed.size(), charged);
+    for (Queued queued : failed) {
+      queued.acknowledgement().failed(cause);
     }
   }
 }
