@@ -183,7 +183,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     return open.deliver(letter);
   }
 
-  /** Flushes, waits up to the close timeout for outstanding publishes, and shuts the publishers down. */
+  /** Waits up to the close timeout for outstanding publishes, then shuts the Pub/Sub client down. */
   @Override
   public void close() {
     PubSubDelivery open = delivery;

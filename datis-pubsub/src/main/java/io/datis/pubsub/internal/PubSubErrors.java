@@ -14,8 +14,7 @@ final class PubSubErrors {
   /**
    * Failures that retrying cannot cure: the topic, the permissions or the request are wrong, and a person
    * must act. Every other status (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL,
-   * FAILED_PRECONDITION, ...) is treated as transient. For ordered messages the client itself retries the
-   * usual transient codes without limit; it pauses a key on the others, which Datis then resumes.
+   * FAILED_PRECONDITION, ...) is treated as transient, and the request is sent again after a backoff.
    */
   private static final Set<StatusCode.Code> NEEDS_A_PERSON =
       EnumSet.of(
@@ -53,8 +52,8 @@ final class PubSubErrors {
   }
 
   /**
-   * Whether publishing again later can succeed. Failures without a status (for example the client's
-   * refusal to publish on a paused ordering key) are retryable: Datis resumes the key and republishes.
+   * Whether publishing again later can succeed. Failures without a status (a broken connection, say) are
+   * retryable.
    */
   static boolean isRetryable(Throwable error) {
     StatusCode.Code code = code(error);
