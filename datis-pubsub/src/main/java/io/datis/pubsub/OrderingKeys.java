@@ -113,11 +113,6 @@ public final class OrderingKeys {
     return new OrderingKeys("of(" + function + ")", function);
   }
 
-  /** Whether messages get ordering keys at all: false only for {@link #none()}. */
-  boolean isEnabled() {
-    return this != NONE;
-  }
-
   /**
    * The ordering key of the event, at most 1,024 bytes of UTF-8.
    *

@@ -46,7 +46,6 @@ class OrderingKeysTest {
     ChangeEvent insert = insert("public.orders", List.of("id"), Map.of("id", 10L, "status", "new"));
 
     assertThat(OrderingKeys.tableAndPrimaryKey().keyFor(insert)).isEqualTo("public.orders:[10]");
-    assertThat(OrderingKeys.tableAndPrimaryKey().isEnabled()).isTrue();
   }
 
   @Test
@@ -149,11 +148,10 @@ class OrderingKeysTest {
   }
 
   @Test
-  void noneGivesNoKeyAndTurnsOrderingOff() {
+  void noneGivesNoKey() {
     ChangeEvent insert = insert("public.orders", List.of("id"), Map.of("id", 10L));
 
     assertThat(OrderingKeys.none().keyFor(insert)).isEmpty();
-    assertThat(OrderingKeys.none().isEnabled()).isFalse();
     assertThat(OrderingKeys.none()).hasToString("OrderingKeys.none()");
   }
 
@@ -164,7 +162,6 @@ class OrderingKeysTest {
     ChangeEvent insert = insert("public.orders", List.of("id"), Map.of("id", 10L));
 
     assertThat(perTable.keyFor(insert)).isEqualTo("public.orders");
-    assertThat(perTable.isEnabled()).isTrue();
     assertThat(huge.keyFor(insert)).startsWith("public.orders:sha256:").hasSize(85);
   }
 

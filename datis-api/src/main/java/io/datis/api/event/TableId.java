@@ -8,10 +8,13 @@ public final class TableId implements Comparable<TableId> {
 
   private final String schema;
   private final String table;
+  /** {@code schema.table}, built once: sinks name the table in every message. */
+  private final String qualified;
 
   private TableId(String schema, String table) {
     this.schema = requireName(schema, "schema");
     this.table = requireName(table, "table");
+    this.qualified = schema + '.' + table;
   }
 
   /** The table {@code schema.table}. */
@@ -52,7 +55,7 @@ public final class TableId implements Comparable<TableId> {
   /** Returns {@code schema.table}. */
   @Override
   public String toString() {
-    return schema + '.' + table;
+    return qualified;
   }
 
   @Override

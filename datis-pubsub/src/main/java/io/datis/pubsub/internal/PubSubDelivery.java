@@ -228,7 +228,8 @@ public final class PubSubDelivery {
       for (int i = 0; i < messages.size(); i++) {
         PubsubMessage message = messages.get(i);
         PublishLane lane = laneFor(topics.get(i), message.getOrderingKey());
-        lane.add(message, acquire(message, touched), acknowledgement);
+        long size = PubSubLimits.size(message);
+        lane.add(message, size, acquire(size, touched), acknowledgement);
         touched.add(lane);
       }
     } catch (InterruptedException e) {
@@ -243,13 +244,13 @@ public final class PubSubDelivery {
    * Counts a message against the flow control. When it does not fit, the messages queued so far are
    * sent first, so that their acknowledgements can make room.
    */
-  private long acquire(PubsubMessage message, Set<PublishLane> queuedIn) throws InterruptedException {
-    long charged = limit.tryAcquire(message.getSerializedSize());
+  private long acquire(long size, Set<PublishLane> queuedIn) throws InterruptedException {
+    long charged = limit.tryAcquire(size);
     if (charged >= 0) {
       return charged;
     }
     queuedIn.forEach(PublishLane::flush);
-    return limit.acquire(message.getSerializedSize());
+    return limit.acquire(size);
   }
 
   /**
@@ -280,7 +281,8 @@ public final class PubSubDelivery {
     Acknowledgement acknowledgement = new Acknowledgement(1);
     PublishLane lane = unorderedLane(settings.topic());
     try {
-      lane.add(message, limit.acquire(message.getSerializedSize()), acknowledgement);
+      long size = PubSubLimits.size(message);
+      lane.add(message, size, limit.acquire(size), acknowledgement);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       acknowledgement.failed(new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e));

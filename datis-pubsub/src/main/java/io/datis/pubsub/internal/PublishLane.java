@@ -49,7 +49,14 @@ final class PublishLane {
     void recovered(TopicName topic, String orderingKey);
   }
 
-  private record Queued(PubsubMessage message, long charged, Acknowledgement acknowledgement) {}
+  /**
+   * A message waiting in the lane.
+   *
+   * @param size its size as Pub/Sub counts it ({@link PubSubLimits#size}), cheaper to compute than the
+   *     protobuf size, whose attribute map costs as much as encoding the row
+   * @param charged what it took of the sink's {@link OutstandingLimit}
+   */
+  private record Queued(PubsubMessage message, long size, long charged, Acknowledgement acknowledgement) {}
 
   private record Request(List<Queued> messages, PublishRequest request, long charged) {}
 
@@ -73,14 +80,15 @@ final class PublishLane {
   /**
    * Queues a message behind the lane's earlier ones; {@link #flush} sends it.
    *
+   * @param size the message's {@link PubSubLimits#size}
    * @param charged what the message took of the sink's {@link OutstandingLimit}, given back once it is done
    */
-  void add(PubsubMessage message, long charged, Acknowledgement acknowledgement) {
+  void add(PubsubMessage message, long size, long charged, Acknowledgement acknowledgement) {
     Throwable failedWith;
     synchronized (this) {
       failedWith = failure;
       if (failedWith == null) {
-        queue.addLast(new Queued(message, charged, acknowledgement));
+        queue.addLast(new Queued(message, size, charged, acknowledgement));
         return;
       }
     }
@@ -110,7 +118,7 @@ final class PublishLane {
     long charged = 0;
     while (taken.size() < capacity) {
       Queued next = queue.peekFirst();
-      int size = next.message().getSerializedSize();
+      long size = requestBytes(next);
       if (!taken.isEmpty() && bytes + size > shared.maxBytes()) {
         break;
       }
@@ -121,6 +129,11 @@ final class PublishLane {
       charged += next.charged();
     }
     return new Request(taken, request.build(), charged);
+  }
+
+  /** What a message adds to a request: its size, plus protobuf's tags and lengths, generously. */
+  private static long requestBytes(Queued queued) {
+    return queued.size() + 16 + 8L * queued.message().getAttributesCount();
   }
 
   private void send(Request request) {
