@@ -20,9 +20,9 @@ final class BenchOptions {
           "  --runs N               drain: runs per scenario, median reported (default 3)",
           "  --scenarios 1,2,3,4,5  which scenarios (default all; latency mode runs 3 and 4)",
           "  --rate N               latency: rows inserted per second (default 5000)",
-          "  --duration S           latency: seconds of inserts (default 30)",
+          "  --duration S           latency: seconds of inserts (default 40)",
           "  --latency-tx-rows N    latency: rows per inserted transaction (default 10)",
-          "  --warmup S             latency: seconds of events left out of the percentiles (default 5)",
+          "  --warmup S             latency: seconds of events left out of the percentiles (default 15)",
           "  --xmx SIZE             heap of each scenario JVM (default 2g)",
           "  --timeout S            most seconds one scenario may take (default 900)",
           "  --ordering-buckets N   scenario 4: OrderingKeys.tableAndKeyBucket(N) instead of the sink's"
@@ -40,13 +40,13 @@ final class BenchOptions {
   int runs = 3;
   Set<String> scenarios = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5"));
   int rate = 5_000;
-  int durationSeconds = 30;
+  int durationSeconds = 40;
   int latencyTxRows = 10;
   String xmx = "2g";
   int timeoutSeconds = 900;
   boolean jfr;
   int orderingBuckets;
-  int warmupSeconds = 5;
+  int warmupSeconds = 15;
   String pubsub = "local";
 
   static BenchOptions parse(String[] args) {

@@ -309,7 +309,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     /**
      * Bounds the messages and bytes published but not yet acknowledged; beyond them publishing blocks,
      * which pauses capture instead of growing memory. Defaults 5,000 messages, 200 MB: with one ordering
-     * key per row the client sends one message per request, and more requests in flight cost more than
+     * key per row the sink sends one message per request, and more requests in flight cost more than
      * they bring (measured in datis-bench); raise it for a distant region with few keys.
      */
     public Builder flowControl(long maxOutstandingMessages, long maxOutstandingBytes) {
