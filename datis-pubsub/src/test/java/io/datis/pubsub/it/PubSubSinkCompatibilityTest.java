@@ -41,10 +41,13 @@ class PubSubSinkCompatibilityTest extends SinkCompatibilityKit {
     pubsub.clearFaults();
     topic = "kit-" + TOPICS.incrementAndGet();
     pubsub.createTopic(PROJECT, topic);
-    return PubSubSink.builder(PROJECT, topic)
-        .emulator(pubsub.hostPort())
-        .closeTimeout(Duration.ofSeconds(5))
+    return configure(PubSubSink.builder(PROJECT, topic).emulator(pubsub.hostPort()).closeTimeout(Duration.ofSeconds(5)))
         .build();
+  }
+
+  /** Options on top of the kit's sink; none here. */
+  protected PubSubSink.Builder configure(PubSubSink.Builder sink) {
+    return sink;
   }
 
   @Override
