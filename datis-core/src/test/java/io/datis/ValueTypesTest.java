@@ -42,6 +42,9 @@ class ValueTypesTest {
               "numeric",
               "123456789012345678901234567890.123456789",
               new BigDecimal("123456789012345678901234567890.123456789")),
+          // Debezium strips trailing zeros of an unconstrained numeric (documented in the README)
+          new Column("c_numeric_trailing_zeros", "numeric", "1.50", new BigDecimal("1.5")),
+          new Column("c_numeric_scaled_trailing_zeros", "numeric(10,3)", "1.500", new BigDecimal("1.500")),
           new Column("c_numeric_scaled", "numeric(32,2)", "-123456789012345678901234567890.10",
               new BigDecimal("-123456789012345678901234567890.10")),
           new Column("c_real", "real", "3.25", 3.25f),
