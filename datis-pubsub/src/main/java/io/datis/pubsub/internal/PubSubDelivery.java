@@ -233,11 +233,15 @@ public final class PubSubDelivery {
         touched.add(lane);
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      acknowledgement.failed(new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e));
+      acknowledgement.failed(interrupted(e));
     }
     touched.forEach(PublishLane::flush);
     return acknowledgement.done();
+  }
+
+  private static SinkException interrupted(InterruptedException e) {
+    Thread.currentThread().interrupt();
+    return new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e);
   }
 
   /**
@@ -284,8 +288,7 @@ public final class PubSubDelivery {
       long size = PubSubLimits.size(message);
       lane.add(message, size, limit.acquire(size), acknowledgement);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      acknowledgement.failed(new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e));
+      acknowledgement.failed(interrupted(e));
     }
     lane.flush();
     return acknowledgement.done();
