@@ -68,7 +68,7 @@ final class RecordConverter {
   ChangeEvent toChangeEvent(SourceRecord record) {
     Struct value = (Struct) record.value();
     Struct source = value.getStruct("source");
-    Operation operation = operation(value.getString("op"));
+    Operation operation = Operation.fromDebeziumCode(value.getString("op"));
     TableId table = TableId.of(source.getString("schema"), source.getString("table"));
     ChangeEvent.Builder event =
         ChangeEvent.builder(operation, table)
@@ -126,22 +126,6 @@ final class RecordConverter {
     return Instant.ofEpochMilli(source.getInt64("ts_ms"));
   }
 
-  private static Operation operation(String op) {
-    switch (op) {
-      case "c":
-        return Operation.INSERT;
-      case "u":
-        return Operation.UPDATE;
-      case "d":
-        return Operation.DELETE;
-      case "t":
-        return Operation.TRUNCATE;
-      case "r":
-        return Operation.SNAPSHOT_READ;
-      default:
-        throw new IllegalArgumentException("Unknown Debezium operation '" + op + "'");
-    }
-  }
 
   private static List<String> fieldNames(Schema keySchema) {
     return keySchema.fields().stream().map(Field::name).toList();

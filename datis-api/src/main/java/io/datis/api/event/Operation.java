@@ -3,13 +3,46 @@ package io.datis.api.event;
 /** What happened to a row. */
 public enum Operation {
   /** A row was inserted; the event has an {@code after} image only. */
-  INSERT,
+  INSERT("c"),
   /** A row was updated; the event has an {@code after} image, and a {@code before} image when the table's replica identity provides one. */
-  UPDATE,
+  UPDATE("u"),
   /** A row was deleted; the event has a {@code before} image only (key columns only under replica identity DEFAULT). */
-  DELETE,
+  DELETE("d"),
   /** The table was truncated; the event has neither image. */
-  TRUNCATE,
+  TRUNCATE("t"),
   /** A row read by the initial snapshot; the event has an {@code after} image only. */
-  SNAPSHOT_READ
+  SNAPSHOT_READ("r");
+
+  private final String debeziumCode;
+
+  Operation(String debeziumCode) {
+    this.debeziumCode = debeziumCode;
+  }
+
+  /** The {@code op} code of Debezium's envelope for this operation: {@code c}, {@code u}, {@code d}, {@code t} or {@code r}. */
+  public String debeziumCode() {
+    return debeziumCode;
+  }
+
+  /**
+   * The operation of a Debezium {@code op} code, as in {@code Operation.fromDebeziumCode("u")}.
+   *
+   * @throws IllegalArgumentException if the code is none of {@code c}, {@code u}, {@code d}, {@code t}, {@code r}
+   */
+  public static Operation fromDebeziumCode(String code) {
+    switch (code) {
+      case "c":
+        return INSERT;
+      case "u":
+        return UPDATE;
+      case "d":
+        return DELETE;
+      case "t":
+        return TRUNCATE;
+      case "r":
+        return SNAPSHOT_READ;
+      default:
+        throw new IllegalArgumentException("Unknown Debezium operation '" + code + "', expected c, u, d, t or r");
+    }
+  }
 }

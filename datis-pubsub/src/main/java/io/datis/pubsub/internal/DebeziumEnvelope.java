@@ -58,7 +58,7 @@ final class DebeziumEnvelope {
       json.writeEndObject();
     }
 
-    json.writeStringField("op", op(event.operation()));
+    json.writeStringField("op", event.operation().debeziumCode());
     Instant now = context.clock().instant();
     long nowMicros = JsonValues.epochMicros(now);
     json.writeNumberField("ts_ms", Math.floorDiv(nowMicros, 1_000L));
@@ -80,21 +80,5 @@ final class DebeziumEnvelope {
       DatisEnvelope.writeColumn(json, event, column.getKey(), column.getValue(), UNAVAILABLE_VALUE);
     }
     json.writeEndObject();
-  }
-
-  private static String op(Operation operation) {
-    switch (operation) {
-      case INSERT:
-        return "c";
-      case UPDATE:
-        return "u";
-      case DELETE:
-        return "d";
-      case TRUNCATE:
-        return "t";
-      case SNAPSHOT_READ:
-        return "r";
-    }
-    throw new AssertionError(operation);
   }
 }

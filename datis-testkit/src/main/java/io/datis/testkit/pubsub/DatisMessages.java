@@ -421,21 +421,13 @@ public final class DatisMessages {
     }
 
     private static Operation debeziumOperation(String op) {
-      switch (op) {
-        case "c":
-          return Operation.INSERT;
-        case "u":
-          return Operation.UPDATE;
-        case "d":
-          return Operation.DELETE;
-        case "t":
-          return Operation.TRUNCATE;
-        case "r":
-          return Operation.SNAPSHOT_READ;
-        default:
-          throw malformed(DEBEZIUM_JSON, "op is '" + op + "', expected c, u, d, t or r");
+      try {
+        return Operation.fromDebeziumCode(op);
+      } catch (IllegalArgumentException e) {
+        throw malformed(DEBEZIUM_JSON, "op is '" + op + "', expected c, u, d, t or r");
       }
     }
+
 
     private Operation operation(String op, String path) {
       try {
