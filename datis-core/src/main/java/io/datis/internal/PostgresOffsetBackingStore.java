@@ -93,6 +93,21 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
         + " updated_at = now()";
   }
 
+  /**
+   * Deletes every row the offsets table (a quoted, qualified name) holds under a pipeline name; a
+   * missing table holds none.
+   */
+  static void deletePipeline(Connection connection, String table, String pipeline) throws SQLException {
+    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE pipeline = ?")) {
+      delete.setString(1, pipeline);
+      delete.executeUpdate();
+    } catch (SQLException e) {
+      if (!"42P01".equals(e.getSQLState())) {
+        throw e;
+      }
+    }
+  }
+
   @Override
   protected synchronized void save() {
     try {

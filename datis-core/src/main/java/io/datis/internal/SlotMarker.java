@@ -97,16 +97,8 @@ final class SlotMarker {
     if (table == null) {
       return;
     }
-    try (Connection connection = connect();
-        PreparedStatement delete =
-            connection.prepareStatement(
-                "DELETE FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ?")) {
-      delete.setString(1, markerPipeline());
-      delete.executeUpdate();
-    } catch (SQLException e) {
-      if (!"42P01".equals(e.getSQLState())) {
-        throw e;
-      }
+    try (Connection connection = connect()) {
+      PostgresOffsetBackingStore.deletePipeline(connection, SqlIdentifiers.quote(table), markerPipeline());
     }
   }
 

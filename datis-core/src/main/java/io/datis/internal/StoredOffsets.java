@@ -74,16 +74,8 @@ final class StoredOffsets {
       if (table == null) {
         return;
       }
-      try (Connection connection = connect();
-          PreparedStatement statement =
-              connection.prepareStatement(
-                  "DELETE FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ?")) {
-        statement.setString(1, pipeline);
-        statement.executeUpdate();
-      } catch (SQLException e) {
-        if (!"42P01".equals(e.getSQLState())) {
-          throw e; // else: no offsets table, so no offsets
-        }
+      try (Connection connection = connect()) {
+        PostgresOffsetBackingStore.deletePipeline(connection, SqlIdentifiers.quote(table), pipeline);
       }
     } catch (IOException | SQLException e) {
       throw new SourceException("Cannot delete the stored offsets in " + store + ": " + e.getMessage(), e);
