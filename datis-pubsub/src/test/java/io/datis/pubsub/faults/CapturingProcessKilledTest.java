@@ -129,16 +129,11 @@ class CapturingProcessKilledTest {
     return ChildJvm.launch(
         "killed-" + generation,
         List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"),
-        List.of(
-            "pg.host=" + pg.host(),
-            "pg.port=" + pg.port(),
-            "pg.database=" + pg.database(),
-            "pg.user=" + pg.user(),
-            "pg.password=" + pg.password(),
-            "pubsub=" + pubsub.hostPort(),
-            "project=" + PROJECT,
-            "topic=" + TOPIC,
-            "name=" + PIPELINE,
-            "table=public.killed_rows"));
+        pg,
+        pubsub,
+        "project=" + PROJECT,
+        "topic=" + TOPIC,
+        "name=" + PIPELINE,
+        "table=public.killed_rows");
   }
 }

@@ -1,5 +1,7 @@
 package io.datis.pubsub.faults;
 
+import io.datis.testkit.DatisPostgres;
+import io.datis.testkit.pubsub.LocalPubSub;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,8 +47,25 @@ final class ChildJvm implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(killer);
   }
 
+  /**
+   * Starts {@link CaptureProcess} with these JVM options, capturing from {@code pg} and publishing to
+   * {@code pubsub}, with further {@code key=value} arguments.
+   */
+  static ChildJvm launch(
+      String name, List<String> jvmOptions, DatisPostgres pg, LocalPubSub pubsub, String... arguments) {
+    List<String> all = new ArrayList<>();
+    all.add("pg.host=" + pg.host());
+    all.add("pg.port=" + pg.port());
+    all.add("pg.database=" + pg.database());
+    all.add("pg.user=" + pg.user());
+    all.add("pg.password=" + pg.password());
+    all.add("pubsub=" + pubsub.hostPort());
+    all.addAll(List.of(arguments));
+    return launch(name, jvmOptions, all);
+  }
+
   /** Starts {@link CaptureProcess} with these JVM options and {@code key=value} arguments. */
-  static ChildJvm launch(String name, List<String> jvmOptions, List<String> arguments) {
+  private static ChildJvm launch(String name, List<String> jvmOptions, List<String> arguments) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);

@@ -45,18 +45,13 @@ class SlowSinkSmallHeapTest {
         ChildJvm.launch(
             "slow-sink",
             List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
-            List.of(
-                "pg.host=" + pg.host(),
-                "pg.port=" + pg.port(),
-                "pg.database=" + pg.database(),
-                "pg.user=" + pg.user(),
-                "pg.password=" + pg.password(),
-                "pubsub=" + pubsub.hostPort(),
-                "project=" + PROJECT,
-                "topic=" + TOPIC,
-                "name=slow-sink",
-                "table=" + workload.table(),
-                "expect=" + CHANGES))) {
+            pg,
+            pubsub,
+            "project=" + PROJECT,
+            "topic=" + TOPIC,
+            "name=slow-sink",
+            "table=" + workload.table(),
+            "expect=" + CHANGES)) {
       child.awaitLine("STARTED", Duration.ofSeconds(90));
       pubsub.publishLatency(Duration.ofMillis(LATENCY_MILLIS));
 
