@@ -447,7 +447,12 @@ public final class DatisPipeline implements Pipeline {
 
   /** Commits the newest acknowledged transaction end; runs on the commit thread. */
   private void commitPending() {
-    RecordChangeEvent<SourceRecord> point = pendingCommit.getAndSet(null);
+    RecordChangeEvent<SourceRecord> point;
+    // Under the lock: a batch that just completed (and let close() see the tracker drained) may still be
+    // handing over its commit point.
+    synchronized (commitLock) {
+      point = pendingCommit.getAndSet(null);
+    }
     DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
     if (point == null || current == null) {
       return;
