@@ -9,7 +9,8 @@ import java.util.concurrent.CompletionStage;
  * closed or fails.
  *
  * <p>{@link #close()} stops capturing, waits (up to the builder's close timeout) for the sink to finish
- * the batches it holds, commits what was delivered and releases the replication connection. Events the
+ * the batches it holds, commits what was delivered (waiting briefly for the end of a transaction whose
+ * changes were all delivered) and releases the replication connection. Events the
  * sink had not finished stay uncommitted and are delivered again by the next pipeline with the same
  * offsets and slot.
  */

@@ -61,11 +61,15 @@ public final class DatisPipeline implements Pipeline {
   /** How long {@code start()} waits for the engine to connect and begin polling. */
   private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
 
+  /** How long {@code close()} waits, at most, for the end of a transaction whose changes were all delivered. */
+  private static final Duration TRANSACTION_END_TIMEOUT = Duration.ofSeconds(5);
+
   private final PipelineSettings settings;
   private final Sink sink;
   private final RecordConverter converter;
   private final TransformChain transforms;
   private final CommitTracker<RecordChangeEvent<SourceRecord>> tracker = new CommitTracker<>();
+  private final DeliveredTransaction delivered = new DeliveredTransaction();
   private final Semaphore inFlight;
   private final Object commitLock = new Object();
   private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pendingCommit = new AtomicReference<>();
@@ -205,26 +209,31 @@ public final class DatisPipeline implements Pipeline {
       throws InterruptedException {
     committer = recordCommitter;
     if (stopping) {
-      return; // not marked, so not committed: delivered again by the next pipeline
+      commitTheEndOfTheDeliveredTransaction(records);
+      return; // the rest is not marked, so not committed: delivered again by the next pipeline
     }
     PreparedBatch prepared = prepare(records);
     if (prepared == null) {
+      delivered.dropped();
       return; // failed: nothing from this batch on is committed
     }
     if (prepared.leadingCommitPoint != null) {
       completed(tracker.append(prepared.leadingCommitPoint, 0));
+      delivered.appended(false);
     }
     List<ChangeEvent> events = prepared.events;
-    if (events.isEmpty() && prepared.commitPoint == null && prepared.poisonHandled.isEmpty()) {
+    if (events.isEmpty() && prepared.commitPoint == null && prepared.poisonHandled.isEmpty() && !prepared.endsOpen) {
       return;
     }
     while (!inFlight.tryAcquire(events.size(), 100, TimeUnit.MILLISECONDS)) {
       if (stopping) {
+        delivered.dropped();
         return;
       }
     }
     CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment =
         tracker.append(prepared.commitPoint, events.size());
+    delivered.appended(prepared.endsOpen);
     if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
       completed(segment);
     } else {
@@ -242,11 +251,35 @@ public final class DatisPipeline implements Pipeline {
     @Nullable RecordChangeEvent<SourceRecord> leadingCommitPoint;
     /** The last commit point after the batch's first change, committed once the batch completes. */
     @Nullable RecordChangeEvent<SourceRecord> commitPoint;
+    /** Whether the batch's last change is not followed by a commit point: its transaction goes on. */
+    boolean endsOpen;
     /** Events a transform failed on, skipped or dead-lettered: the batch completes once they are. */
     final List<CompletableFuture<Void>> poisonHandled = new ArrayList<>(0);
 
     PreparedBatch(int capacity) {
       this.events = new ArrayList<>(capacity);
+    }
+  }
+
+  /**
+   * While stopping: commits the end of the transaction whose changes were all delivered, if it comes
+   * before any further change. pgoutput sends it right behind its last change, often in the next batch.
+   */
+  private void commitTheEndOfTheDeliveredTransaction(List<RecordChangeEvent<SourceRecord>> records) {
+    for (RecordChangeEvent<SourceRecord> record : records) {
+      switch (converter.kindOf(record.record())) {
+        case CHANGE:
+          delivered.dropped();
+          return;
+        case TRANSACTION_END:
+          if (delivered.awaitsItsEnd()) {
+            completed(tracker.append(record, 0));
+            delivered.appended(false);
+          }
+          return;
+        default:
+          break;
+      }
     }
   }
 
@@ -267,9 +300,11 @@ public final class DatisPipeline implements Pipeline {
             fail(conversionFailure(sourceRecord, e));
             return null;
           }
-          if (RecordConverter.isCommitPointOnItsOwn(captured)) {
+          boolean commitPointOnItsOwn = RecordConverter.isCommitPointOnItsOwn(captured);
+          if (commitPointOnItsOwn) {
             prepared.commitPoint = record;
           }
+          prepared.endsOpen = !commitPointOnItsOwn;
           newest = captured;
           metrics.captured(captured);
           ChangeEvent transformed;
@@ -295,6 +330,7 @@ public final class DatisPipeline implements Pipeline {
           } else {
             prepared.leadingCommitPoint = record;
           }
+          prepared.endsOpen = false;
           break;
         default:
           break;
@@ -583,6 +619,7 @@ public final class DatisPipeline implements Pipeline {
     }
     stopping = true;
     if (graceful) {
+      awaitTheDeliveredTransactionsEnd();
       awaitOutstandingBatches();
     }
     runOnCommitThread(this::commitPending);
@@ -597,6 +634,16 @@ public final class DatisPipeline implements Pipeline {
       termination.complete(null);
     } else {
       termination.completeExceptionally(failed);
+    }
+  }
+
+  private void awaitTheDeliveredTransactionsEnd() {
+    Duration timeout =
+        settings.closeTimeout().compareTo(TRANSACTION_END_TIMEOUT) < 0 ? settings.closeTimeout() : TRANSACTION_END_TIMEOUT;
+    try {
+      delivered.awaitEnd(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
