@@ -79,8 +79,8 @@ public final class PubSubDelivery {
   private final AtomicBoolean retryWarned = new AtomicBoolean();
   private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
   private final SinkContext context;
-  /** Lanes whose requests are being retried, by topic and ordering key; the sink is DEGRADED meanwhile. */
-  private final Set<String> retryingLanes = ConcurrentHashMap.newKeySet();
+  /** Lanes whose requests are being retried; the sink is DEGRADED meanwhile. Guarded by itself. */
+  private final Set<PublishLane> retryingLanes = new HashSet<>();
   private int publishedSinceSweep;
 
   /**
@@ -358,23 +358,27 @@ public final class PubSubDelivery {
   private PublishLane.RetryListener retryReporting() {
     return new PublishLane.RetryListener() {
       @Override
-      public void retrying(TopicName topic, String key, Throwable cause, long delayMillis, int attempt) {
+      public void retrying(PublishLane lane, Throwable cause, long delayMillis, int attempt) {
         String text = "Publishing to {} failed ({}); retrying in {} ms (attempt {}), the ordering key's later messages waiting";
-        Object[] args = {topic, PubSubErrors.describe(cause), delayMillis, attempt};
+        Object[] args = {lane.topic(), PubSubErrors.describe(cause), delayMillis, attempt};
         if (retryWarned.compareAndSet(false, true)) {
           log.warn(text, args);
         } else {
           log.debug(text, args);
         }
-        retryingLanes.add(topic + "|" + key);
-        context.retrying("publishing to " + topic + " failed: " + PubSubErrors.describe(cause));
+        synchronized (retryingLanes) {
+          retryingLanes.add(lane);
+          context.retrying("publishing to " + lane.topic() + " failed: " + PubSubErrors.describe(cause));
+        }
       }
 
       @Override
-      public void recovered(TopicName topic, String key) {
-        log.debug("Publishing to {} (ordering key '{}') succeeds again", topic, key);
-        if (retryingLanes.remove(topic + "|" + key) && retryingLanes.isEmpty()) {
-          context.recovered();
+      public void recovered(PublishLane lane) {
+        log.debug("Publishing to {} (ordering key '{}') succeeds again", lane.topic(), lane.orderingKey());
+        synchronized (retryingLanes) {
+          if (retryingLanes.remove(lane) && retryingLanes.isEmpty()) {
+            context.recovered();
+          }
         }
       }
     };

@@ -41,12 +41,13 @@ final class PublishLane {
       long maxBytes,
       RetryListener listener) {}
 
-  /** Told about retries, for logs and health. */
+  /** Told about retries, for logs and health; called on the client's threads. */
   interface RetryListener {
-    void retrying(TopicName topic, String orderingKey, Throwable cause, long delayMillis, int attempt);
+    /** A request of the lane failed and is sent again after {@code delayMillis}. */
+    void retrying(PublishLane lane, Throwable cause, long delayMillis, int attempt);
 
-    /** A request was acknowledged again after failures. */
-    void recovered(TopicName topic, String orderingKey);
+    /** A request of the lane was acknowledged again after failures. */
+    void recovered(PublishLane lane);
   }
 
   /**
@@ -75,6 +76,14 @@ final class PublishLane {
     this.topic = topic;
     this.orderingKey = orderingKey;
     this.fatalError = fatalError;
+  }
+
+  TopicName topic() {
+    return topic;
+  }
+
+  String orderingKey() {
+    return orderingKey;
   }
 
   /**
@@ -180,10 +189,13 @@ final class PublishLane {
     for (Queued queued : request.messages()) {
       queued.acknowledgement().acknowledged();
     }
-    if (recovered) {
-      shared.listener().recovered(topic, orderingKey);
+    try {
+      if (recovered) {
+        shared.listener().recovered(this);
+      }
+    } finally {
+      flush(); // even if the listener threw: the queued messages must not wait for the next one
     }
-    flush();
   }
 
   private void failed(Request request, Throwable error) {
@@ -200,9 +212,16 @@ final class PublishLane {
       attempt = ++failedAttempts;
       delay = shared.backoff().delayMillis(attempt);
     }
-    shared.listener().retrying(topic, orderingKey, error, delay, attempt);
     try {
-      shared.scheduler().schedule(() -> retry(request), delay, TimeUnit.MILLISECONDS);
+      shared.listener().retrying(this, error, delay, attempt);
+    } finally {
+      scheduleRetry(request, delay); // even if the listener threw: the request must not stay in flight for ever
+    }
+  }
+
+  private void scheduleRetry(Request request, long delayMillis) {
+    try {
+      shared.scheduler().schedule(() -> retry(request), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // the sink is closing: the unacknowledged messages stay uncommitted and are delivered again later
     }
