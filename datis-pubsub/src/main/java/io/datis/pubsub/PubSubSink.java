@@ -37,9 +37,9 @@ import org.jspecify.annotations.Nullable;
  * and the pipeline commits only the acknowledged prefix. Messages carry an ordering key (by default the
  * table and primary key), so a subscription with message ordering receives each row's changes in commit
  * order. Transient failures ({@code UNAVAILABLE}, {@code DEADLINE_EXCEEDED}, {@code RESOURCE_EXHAUSTED},
- * {@code INTERNAL}, ...) are retried with exponential backoff for as long as they last; when the client
- * pauses an ordering key after a failed publish, the sink resumes it and publishes the key's
- * unacknowledged messages again, in order, without a restart. Failures that need a person ({@code
+ * {@code INTERNAL}, ...) are retried with exponential backoff for as long as they last: a failed request is
+ * sent again whole, before any later message of its ordering key, so nothing is lost or reordered and no
+ * restart is needed. Failures that need a person ({@code
  * NOT_FOUND}, {@code PERMISSION_DENIED}, ...) stop the pipeline with an error naming the topic and the
  * fix. A message over Pub/Sub's limits (10 MB) fails with a {@link MessageTooLargeException}, which
  * the pipeline's error policy acts on (by default it stops the pipeline), before anything after it is
