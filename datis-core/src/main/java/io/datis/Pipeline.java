@@ -38,7 +38,11 @@ public interface Pipeline extends AutoCloseable {
   /** The failure that stopped the pipeline, if one did. */
   Optional<Throwable> failure();
 
-  /** Stops the pipeline cleanly; see the class description. Idempotent. */
+  /**
+   * Stops the pipeline cleanly and returns once it has stopped; see the class description. Idempotent,
+   * and not cut short by an interrupt. Called from a transform or a sink (on the pipeline's own thread),
+   * it returns at once and the pipeline stops in the background; {@link #termination()} tells when.
+   */
   @Override
   void close();
 }

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -156,6 +159,65 @@ class RestartTest {
   }
 
   @Test
+  void closeCalledByTheSinkStopsThePipelineAndLetsGoOfTheSlot() throws Exception {
+    pg.execute("CREATE TABLE public.events_self (id int PRIMARY KEY, payload text)");
+    InMemorySink sink = new InMemorySink();
+    AtomicReference<Pipeline> first = new AtomicReference<>();
+    Sink closingItself =
+        batch -> {
+          if (batch.stream().anyMatch(event -> event.key().get("id").equals(5))) {
+            first.get().close(); // on the pipeline's own thread: must not wait for itself
+          }
+          return sink.deliver(batch);
+        };
+    first.set(pipeline("restart-self", "public.events_self", sink).to(closingItself).start());
+    insertOneRowPerTransaction("public.events_self", 1, 5);
+
+    assertThat(first.get().awaitTermination(TIMEOUT)).isTrue();
+    assertThat(first.get().failure()).isEmpty();
+    awaitSlotReleased("datis_restart_self");
+    InMemorySink second = new InMemorySink();
+    insertOneRowPerTransaction("public.events_self", 6, 6);
+    try (Pipeline restarted = pipeline("restart-self", "public.events_self", second).start()) {
+      second.awaitEvents(events -> ids(events).contains(6), TIMEOUT);
+    }
+    assertThat(ids(second.events())).as("what the first pipeline delivered and committed").doesNotContain(1, 2, 3, 4);
+  }
+
+  @Test
+  void closeOnAnInterruptedThreadStillCommitsWhatWasDelivered() throws Exception {
+    pg.execute("CREATE TABLE public.events_interrupted (id int PRIMARY KEY, payload text)");
+    InMemorySink sink = new InMemorySink();
+    AtomicInteger handedOver = new AtomicInteger();
+    // Acknowledges half a second late, so that close() has batches to wait for.
+    Sink slow =
+        batch -> {
+          handedOver.addAndGet(batch.size());
+          return CompletableFuture.runAsync(
+              () -> sink.deliver(batch), CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS));
+        };
+    Pipeline first = pipeline("restart-interrupted", "public.events_interrupted", sink).to(slow).start();
+    insertOneRowPerTransaction("public.events_interrupted", 1, 5);
+    await().atMost(TIMEOUT).until(() -> handedOver.get() == 5);
+    Thread closer =
+        new Thread(
+            () -> {
+              Thread.currentThread().interrupt();
+              first.close();
+            });
+    closer.start();
+    closer.join(TIMEOUT.toMillis());
+    assertThat(first.awaitTermination(Duration.ZERO)).as("close() returned only once stopped").isTrue();
+    awaitSlotReleased("datis_restart_interrupted");
+
+    InMemorySink second = new InMemorySink();
+    try (Pipeline restarted = pipeline("restart-interrupted", "public.events_interrupted", second).start()) {
+      insertOneRowPerTransaction("public.events_interrupted", 6, 6);
+      assertThat(ids(second.awaitEvents(1, TIMEOUT))).containsExactly(6);
+    }
+  }
+
+  @Test
   void offsetsKeptInAPostgresTableLetANewPipelineResumeWithoutRedelivery() {
     pg.execute("CREATE TABLE public.events_pg (id int PRIMARY KEY, payload text)");
     InMemorySink firstSink = new InMemorySink();
@@ -177,6 +239,15 @@ class RestartTest {
       secondSink.awaitEvents(10, TIMEOUT);
     }
     assertThat(ids(secondSink.events())).isEqualTo(range(51, 60));
+  }
+
+  /** The stopped engine let go of its replication connection (Debezium stopped its task). */
+  private static void awaitSlotReleased(String slot) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> pg.query("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'", row -> row.getBoolean(1)),
+            active -> active.equals(List.of(false)));
   }
 
   private static void insertOneRowPerTransaction(String table, int from, int to) {

@@ -79,9 +79,18 @@ public final class DatisPipeline implements Pipeline {
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
   private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
   private final Object lifecycle = new Object();
+  /**
+   * Held while a batch is checked against {@link #stopping} and handed to the tracker, and while close
+   * sets it: a batch either is in the tracker before close waits for the tracker, or is dropped.
+   */
+  private final Object handoff = new Object();
 
   private volatile @Nullable DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
+  /** Debezium's thread that calls {@link #handleBatch}: a close() from it must not wait for the engine. */
+  private volatile @Nullable Thread pollingThread;
+  /** Set once the engine has stopped by itself or been stopped: closing it again is refused, harmlessly. */
+  private volatile boolean engineStopped;
   /** Set once closing or failing: capture no more, deliver no more. */
   private volatile boolean stopping;
   private volatile @Nullable Instant lastEventTime;
@@ -128,7 +137,8 @@ public final class DatisPipeline implements Pipeline {
     try {
       pipeline.launch();
     } catch (RuntimeException e) {
-      pipeline.shutdown(false);
+      pipeline.beginShutdown(false);
+      pipeline.termination.handle((v, error) -> null).join();
       throw e;
     }
     return pipeline;
@@ -197,6 +207,7 @@ public final class DatisPipeline implements Pipeline {
       List<RecordChangeEvent<SourceRecord>> records,
       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter)
       throws InterruptedException {
+    pollingThread = Thread.currentThread();
     // Debezium's thread: the pipeline's name goes into the MDC for this batch's transforms and sink.
     try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, settings.name())) {
       handleBatchInContext(records, recordCommitter);
@@ -217,9 +228,15 @@ public final class DatisPipeline implements Pipeline {
       delivered.dropped();
       return; // failed: nothing from this batch on is committed
     }
-    if (prepared.leadingCommitPoint != null) {
-      completed(tracker.append(prepared.leadingCommitPoint, 0));
-      delivered.appended(false);
+    synchronized (handoff) {
+      if (stopping) { // close() began while the batch was prepared
+        commitTheEndOfTheDeliveredTransaction(records);
+        return;
+      }
+      if (prepared.leadingCommitPoint != null) {
+        completed(tracker.append(prepared.leadingCommitPoint, 0));
+        delivered.appended(false);
+      }
     }
     List<ChangeEvent> events = prepared.events;
     if (events.isEmpty() && prepared.commitPoint == null && prepared.poisonHandled.isEmpty() && !prepared.endsOpen) {
@@ -231,9 +248,16 @@ public final class DatisPipeline implements Pipeline {
         return;
       }
     }
-    CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment =
-        tracker.append(prepared.commitPoint, events.size());
-    delivered.appended(prepared.endsOpen);
+    CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment;
+    synchronized (handoff) {
+      if (stopping) {
+        inFlight.release(events.size());
+        delivered.dropped();
+        return;
+      }
+      segment = tracker.append(prepared.commitPoint, events.size());
+      delivered.appended(prepared.endsOpen);
+    }
     if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
       completed(segment);
     } else {
@@ -584,6 +608,7 @@ public final class DatisPipeline implements Pipeline {
   }
 
   private void onEngineStopped(boolean success, String message, @Nullable Throwable error) {
+    engineStopped = true;
     if (stopping) {
       return;
     }
@@ -597,27 +622,38 @@ public final class DatisPipeline implements Pipeline {
     }
     stopping = true;
     log.error("Pipeline '{}' failed: {}", settings.name(), cause.getMessage());
-    Thread stopper = named("stop").newThread(() -> shutdown(false));
-    stopper.start();
+    beginShutdown(false);
   }
 
   @Override
   public void close() {
-    shutdown(true);
+    beginShutdown(true);
+    if (Thread.currentThread() == pollingThread) {
+      // Called by a transform or the sink on Debezium's thread: stopping the engine waits for this very
+      // thread to return, so the pipeline stops in the background.
+      return;
+    }
+    termination.handle((v, e) -> null).join(); // not interruptible: an interrupt must not cut the stop short
   }
 
-  /** Stops everything once; the first caller does the work, later callers wait for it. */
-  private void shutdown(boolean graceful) {
+  /**
+   * Starts stopping everything, once, on a thread of its own: neither the caller's interrupt status nor
+   * the caller being one of the pipeline's threads can cut the stop short.
+   */
+  private void beginShutdown(boolean graceful) {
     synchronized (lifecycle) {
       if (shutdownStarted) {
-        if (graceful) {
-          termination.handle((v, e) -> null).join();
-        }
         return;
       }
       shutdownStarted = true;
     }
-    stopping = true;
+    named("stop").newThread(() -> shutdown(graceful)).start();
+  }
+
+  private void shutdown(boolean graceful) {
+    synchronized (handoff) {
+      stopping = true;
+    }
     if (graceful) {
       awaitTheDeliveredTransactionsEnd();
       awaitOutstandingBatches();
@@ -677,6 +713,14 @@ public final class DatisPipeline implements Pipeline {
       if (running != null) {
         running.close();
       }
+    } catch (Exception e) {
+      if (engineStopped) {
+        log.debug("Pipeline '{}': the Debezium engine had already stopped: {}", settings.name(), e.toString());
+      } else {
+        log.warn("Pipeline '{}': error while stopping the Debezium engine: {}", settings.name(), e.toString());
+      }
+    }
+    try {
       engineExecutor.shutdown();
       if (!engineExecutor.awaitTermination(60, TimeUnit.SECONDS)) {
         log.warn("Pipeline '{}': the Debezium engine did not stop within 60 s", settings.name());
@@ -684,8 +728,6 @@ public final class DatisPipeline implements Pipeline {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      log.warn("Pipeline '{}': error while stopping the Debezium engine: {}", settings.name(), e.toString());
     }
   }
 
