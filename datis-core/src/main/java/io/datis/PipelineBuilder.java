@@ -57,6 +57,7 @@ public final class PipelineBuilder {
   private SnapshotMode snapshotMode = SnapshotMode.INITIAL;
   private int maxBatchSize = 2048;
   private int maxInFlightEvents = 20_000;
+  private long maxInFlightBytes = defaultMaxInFlightBytes();
   private Duration closeTimeout = Duration.ofSeconds(30);
   private final Map<String, String> debeziumProperties = new LinkedHashMap<>();
   private @Nullable MeterRegistry meterRegistry;
@@ -145,6 +146,23 @@ public final class PipelineBuilder {
     }
     this.maxInFlightEvents = maxInFlightEvents;
     return this;
+  }
+
+  /**
+   * The most (estimated) bytes of events delivered to the sink but not yet acknowledged; with
+   * {@link #maxInFlightEvents}, whichever is reached first pauses capture. It keeps wide rows from
+   * exhausting the heap. Default: an eighth of the maximum heap ({@code -Xmx}).
+   */
+  public PipelineBuilder maxInFlightBytes(long maxInFlightBytes) {
+    if (maxInFlightBytes < 1024 * 1024) {
+      throw new IllegalArgumentException("maxInFlightBytes must be at least 1 MiB, but was " + maxInFlightBytes);
+    }
+    this.maxInFlightBytes = maxInFlightBytes;
+    return this;
+  }
+
+  private static long defaultMaxInFlightBytes() {
+    return Math.max(1024 * 1024, Runtime.getRuntime().maxMemory() / 8);
   }
 
   /** How long {@link Pipeline#close()} waits for the sink to finish outstanding batches. Default 30 s. */
@@ -292,6 +310,7 @@ public final class PipelineBuilder {
             snapshotMode,
             maxBatchSize,
             maxInFlightEvents,
+            maxInFlightBytes,
             closeTimeout,
             Map.copyOf(debeziumProperties),
             meterRegistry,

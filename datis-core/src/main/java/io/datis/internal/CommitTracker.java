@@ -19,15 +19,22 @@ final class CommitTracker<P> {
   static final class Segment<P> {
     private final @Nullable P commitPoint;
     private final int events;
+    private final long bytes;
     private boolean completed;
 
-    private Segment(@Nullable P commitPoint, int events) {
+    private Segment(@Nullable P commitPoint, int events, long bytes) {
       this.commitPoint = commitPoint;
       this.events = events;
+      this.bytes = bytes;
     }
 
     int events() {
       return events;
+    }
+
+    /** The estimated size of its events. */
+    long bytes() {
+      return bytes;
     }
   }
 
@@ -36,8 +43,8 @@ final class CommitTracker<P> {
   private final Condition drained = lock.newCondition();
 
   /** Appends the next batch of the stream; called in capture order. */
-  Segment<P> append(@Nullable P commitPoint, int events) {
-    Segment<P> segment = new Segment<>(commitPoint, events);
+  Segment<P> append(@Nullable P commitPoint, int events, long bytes) {
+    Segment<P> segment = new Segment<>(commitPoint, events, bytes);
     lock.lock();
     try {
       segments.addLast(segment);

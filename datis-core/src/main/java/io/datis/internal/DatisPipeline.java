@@ -31,7 +31,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,7 +69,7 @@ public final class DatisPipeline implements Pipeline {
   private final TransformChain transforms;
   private final CommitTracker<RecordChangeEvent<SourceRecord>> tracker = new CommitTracker<>();
   private final DeliveredTransaction delivered = new DeliveredTransaction();
-  private final Semaphore inFlight;
+  private final InFlightLimit inFlight;
   private final Object commitLock = new Object();
   private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pendingCommit = new AtomicReference<>();
   private final ExecutorService engineExecutor;
@@ -111,12 +110,12 @@ public final class DatisPipeline implements Pipeline {
     this.sink = settings.sink();
     this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), oldRowColumns);
     this.transforms = new TransformChain(settings.transforms());
-    this.inFlight = new Semaphore(settings.maxInFlightEvents());
+    this.inFlight = new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
     this.metrics =
         PipelineMetrics.of(
             settings.meterRegistry(),
             settings.name(),
-            () -> settings.maxInFlightEvents() - inFlight.availablePermits(),
+            inFlight::events,
             () -> lastCommitTime,
             this::slotLag,
             this::inFlightWalBytes);
@@ -234,7 +233,7 @@ public final class DatisPipeline implements Pipeline {
         return;
       }
       if (prepared.leadingCommitPoint != null) {
-        completed(tracker.append(prepared.leadingCommitPoint, 0));
+        completed(tracker.append(prepared.leadingCommitPoint, 0, 0));
         delivered.appended(false);
       }
     }
@@ -242,20 +241,18 @@ public final class DatisPipeline implements Pipeline {
     if (events.isEmpty() && prepared.commitPoint == null && prepared.poisonHandled.isEmpty() && !prepared.endsOpen) {
       return;
     }
-    while (!inFlight.tryAcquire(events.size(), 100, TimeUnit.MILLISECONDS)) {
-      if (stopping) {
-        delivered.dropped();
-        return;
-      }
+    if (!inFlight.acquire(events.size(), prepared.bytes, () -> stopping)) {
+      delivered.dropped();
+      return;
     }
     CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment;
     synchronized (handoff) {
       if (stopping) {
-        inFlight.release(events.size());
+        inFlight.release(events.size(), prepared.bytes);
         delivered.dropped();
         return;
       }
-      segment = tracker.append(prepared.commitPoint, events.size());
+      segment = tracker.append(prepared.commitPoint, events.size(), prepared.bytes);
       delivered.appended(prepared.endsOpen);
     }
     if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
@@ -277,6 +274,8 @@ public final class DatisPipeline implements Pipeline {
     @Nullable RecordChangeEvent<SourceRecord> commitPoint;
     /** Whether the batch's last change is not followed by a commit point: its transaction goes on. */
     boolean endsOpen;
+    /** The estimated size of {@link #events}. */
+    long bytes;
     /** Events a transform failed on, skipped or dead-lettered: the batch completes once they are. */
     final List<CompletableFuture<Void>> poisonHandled = new ArrayList<>(0);
 
@@ -297,7 +296,7 @@ public final class DatisPipeline implements Pipeline {
           return;
         case TRANSACTION_END:
           if (delivered.awaitsItsEnd()) {
-            completed(tracker.append(record, 0));
+            completed(tracker.append(record, 0, 0));
             delivered.appended(false);
           }
           return;
@@ -346,6 +345,7 @@ public final class DatisPipeline implements Pipeline {
             metrics.dropped(captured);
           } else {
             prepared.events.add(transformed);
+            prepared.bytes += EventSize.estimate(transformed);
           }
           break;
         case TRANSACTION_END:
@@ -418,7 +418,7 @@ public final class DatisPipeline implements Pipeline {
       completed(segment);
       return;
     }
-    inFlight.release(segment.events());
+    inFlight.release(segment.events(), segment.bytes());
     Throwable cause = Completions.cause(error);
     if (stopping) {
       // closing (or already failed): the batch just stays uncommitted and is delivered again
@@ -492,7 +492,7 @@ public final class DatisPipeline implements Pipeline {
   }
 
   private void completed(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
-    inFlight.release(segment.events());
+    inFlight.release(segment.events(), segment.bytes());
     synchronized (commitLock) {
       RecordChangeEvent<SourceRecord> newest = tracker.complete(segment);
       if (newest != null && pendingCommit.getAndSet(newest) == null) {

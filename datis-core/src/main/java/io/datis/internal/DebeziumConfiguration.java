@@ -71,6 +71,8 @@ final class DebeziumConfiguration {
     props.setProperty("retriable.restart.connector.wait.ms", "2000");
     props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
     props.setProperty("max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
+    // Bounded by bytes too, like the events in flight: 8,192 wide rows would not fit in a modest heap.
+    props.setProperty("max.queue.size.in.bytes", Long.toString(settings.maxInFlightBytes()));
 
     offsetStorage(settings, props);
     // Datis decides when to commit (only acknowledged transactions); the engine flushes each time it asks.

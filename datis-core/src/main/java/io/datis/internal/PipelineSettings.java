@@ -25,6 +25,7 @@ public record PipelineSettings(
     SnapshotMode snapshotMode,
     int maxBatchSize,
     int maxInFlightEvents,
+    long maxInFlightBytes,
     Duration closeTimeout,
     Map<String, String> debeziumProperties,
     @Nullable MeterRegistry meterRegistry,

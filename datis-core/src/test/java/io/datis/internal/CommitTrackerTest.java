@@ -11,9 +11,9 @@ class CommitTrackerTest {
 
   @Test
   void commitsOnlyTheContiguousCompletedPrefix() {
-    CommitTracker.Segment<String> first = tracker.append("end-1", 3);
-    CommitTracker.Segment<String> second = tracker.append(null, 2);
-    CommitTracker.Segment<String> third = tracker.append("end-3", 1);
+    CommitTracker.Segment<String> first = tracker.append("end-1", 3, 0);
+    CommitTracker.Segment<String> second = tracker.append(null, 2, 0);
+    CommitTracker.Segment<String> third = tracker.append("end-3", 1, 0);
 
     assertThat(tracker.complete(third)).as("third completes first: nothing before it is done").isNull();
     assertThat(tracker.complete(second)).as("second has no commit point and first is still open").isNull();
@@ -23,8 +23,8 @@ class CommitTrackerTest {
 
   @Test
   void aPrefixWithoutCommitPointsCommitsNothing() {
-    CommitTracker.Segment<String> first = tracker.append(null, 5);
-    tracker.append("end-2", 5);
+    CommitTracker.Segment<String> first = tracker.append(null, 5, 0);
+    tracker.append("end-2", 5, 0);
 
     assertThat(tracker.complete(first)).isNull();
     assertThat(tracker.pendingBatches()).isEqualTo(1);
@@ -32,7 +32,7 @@ class CommitTrackerTest {
 
   @Test
   void awaitDrainedReturnsOnceEverythingCompletedOrTheTimeoutElapses() throws Exception {
-    CommitTracker.Segment<String> only = tracker.append("end", 1);
+    CommitTracker.Segment<String> only = tracker.append("end", 1, 0);
 
     assertThat(tracker.awaitDrained(20, TimeUnit.MILLISECONDS)).isFalse();
     new Thread(() -> tracker.complete(only)).start();
