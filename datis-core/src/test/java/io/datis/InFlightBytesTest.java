@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.datis.testkit.DatisPostgres;
 import io.datis.testkit.InMemorySink;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,8 @@ class InFlightBytesTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final int ROWS = 30;
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
   @Test
   void aStalledSinkHoldsNoMoreThanTheByteBudgetOfWideRowsAndGetsThemAllOnceItRecovers() {
     pg.execute("CREATE TABLE public.wide (id int PRIMARY KEY, payload text NOT NULL)");
@@ -31,6 +34,7 @@ class InFlightBytesTest {
             .offsets(OffsetStore.inMemory())
             .maxBatchSize(2)
             .maxInFlightBytes(1024 * 1024)
+            .metrics(registry)
             .to(sink)
             .start()) {
       // 100,000 characters a row: about ten rows fit in 1 MiB, while 20,000 events would be allowed.
@@ -44,15 +48,21 @@ class InFlightBytesTest {
           .during(Duration.ofSeconds(2))
           .atMost(Duration.ofSeconds(10))
           .until(() -> sink.stalledBatches() <= 10);
+      assertThat(inFlightBytes()).isBetween(300_000.0, 1024.0 * 1024);
 
       sink.reset();
       sink.releaseStalled();
       sink.awaitEvents(ROWS, TIMEOUT);
+      await().atMost(TIMEOUT).until(() -> inFlightBytes() == 0);
     }
     // Acknowledgement order, not capture order: released batches and the ones after them interleave.
     assertThat(sink.events())
         .extracting(event -> event.key().get("id"))
         .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, ROWS).boxed().toList());
+  }
+
+  private double inFlightBytes() {
+    return registry.get("datis.events.in.flight.bytes").tag("pipeline", "wide").gauge().value();
   }
 
   @Test

@@ -116,6 +116,7 @@ public final class DatisPipeline implements Pipeline {
             settings.meterRegistry(),
             settings.name(),
             inFlight::events,
+            inFlight::bytes,
             () -> lastCommitTime,
             this::slotLag,
             this::inFlightWalBytes);

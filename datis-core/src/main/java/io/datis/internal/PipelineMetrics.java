@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
 final class PipelineMetrics {
 
   private static final PipelineMetrics NONE =
-      new PipelineMetrics(null, "", () -> 0, () -> null, () -> null, () -> null);
+      new PipelineMetrics(null, "", () -> 0, () -> 0, () -> null, () -> null, () -> null);
 
   private final @Nullable MeterRegistry registry;
   private final String pipeline;
@@ -52,6 +52,7 @@ final class PipelineMetrics {
       @Nullable MeterRegistry registry,
       String pipeline,
       Supplier<Number> inFlight,
+      Supplier<Number> inFlightBytes,
       Supplier<@Nullable Instant> lastCommit,
       Supplier<@Nullable Long> slotLag,
       Supplier<@Nullable Long> inFlightWal) {
@@ -77,6 +78,12 @@ final class PipelineMetrics {
         .description("Events handed to the sink and not yet acknowledged")
         .tag("pipeline", pipeline)
         .strongReference(true) // the supplier lives nowhere else
+        .register(registry);
+    Gauge.builder("datis.events.in.flight.bytes", inFlightBytes, supplier -> supplier.get().doubleValue())
+        .description("Estimated size of the events handed to the sink and not yet acknowledged")
+        .baseUnit("bytes")
+        .tag("pipeline", pipeline)
+        .strongReference(true)
         .register(registry);
     Gauge.builder(
             "datis.commit.age",
@@ -108,12 +115,13 @@ final class PipelineMetrics {
       @Nullable MeterRegistry registry,
       String pipeline,
       Supplier<Number> inFlight,
+      Supplier<Number> inFlightBytes,
       Supplier<@Nullable Instant> lastCommit,
       Supplier<@Nullable Long> slotLag,
       Supplier<@Nullable Long> inFlightWal) {
     return registry == null
         ? NONE
-        : new PipelineMetrics(registry, pipeline, inFlight, lastCommit, slotLag, inFlightWal);
+        : new PipelineMetrics(registry, pipeline, inFlight, inFlightBytes, lastCommit, slotLag, inFlightWal);
   }
 
   private static double nanIfNull(@Nullable Long value) {
