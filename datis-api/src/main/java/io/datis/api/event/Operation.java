@@ -30,19 +30,11 @@ public enum Operation {
    * @throws IllegalArgumentException if the code is none of {@code c}, {@code u}, {@code d}, {@code t}, {@code r}
    */
   public static Operation fromDebeziumCode(String code) {
-    switch (code) {
-      case "c":
-        return INSERT;
-      case "u":
-        return UPDATE;
-      case "d":
-        return DELETE;
-      case "t":
-        return TRUNCATE;
-      case "r":
-        return SNAPSHOT_READ;
-      default:
-        throw new IllegalArgumentException("Unknown Debezium operation '" + code + "', expected c, u, d, t or r");
+    for (Operation operation : values()) {
+      if (operation.debeziumCode.equals(code)) {
+        return operation;
+      }
     }
+    throw new IllegalArgumentException("Unknown Debezium operation '" + code + "', expected c, u, d, t or r");
   }
 }
