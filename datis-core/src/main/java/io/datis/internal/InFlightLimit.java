@@ -1,65 +1,61 @@
 package io.datis.internal;
 
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * Bounds what the sink holds unacknowledged, by events and by (estimated) bytes, so that a slow sink
  * pauses capture before memory runs out, whether rows are small or wide. A batch larger than the whole
- * byte budget still goes, alone.
+ * byte budget counts as the budget, so it still goes, alone.
  */
 final class InFlightLimit {
 
+  /** How often a waiting batch checks whether the pipeline is stopping. */
+  private static final long STOPPING_CHECK_MILLIS = 100;
+
   private final int maxEvents;
-  private final int maxKilobytes;
-  private final Semaphore events;
-  /** Bytes are counted in kB, so that a semaphore's int permits cover budgets of several GB. */
-  private final Semaphore kilobytes;
+  private final long maxBytes;
+  private int events;
+  private long bytes;
 
   InFlightLimit(int maxEvents, long maxBytes) {
     this.maxEvents = maxEvents;
-    this.maxKilobytes = (int) Math.min(Integer.MAX_VALUE, Math.max(1, maxBytes / 1024));
-    this.events = new Semaphore(maxEvents);
-    this.kilobytes = new Semaphore(maxKilobytes);
+    this.maxBytes = maxBytes;
   }
 
   /**
    * Waits until the batch fits; {@code false} (having taken nothing) if {@code stopping} turned true
    * meanwhile.
    */
-  boolean acquire(int eventCount, long bytes, BooleanSupplier stopping) throws InterruptedException {
-    while (!events.tryAcquire(eventCount, 100, TimeUnit.MILLISECONDS)) {
+  synchronized boolean acquire(int eventCount, long batchBytes, BooleanSupplier stopping) throws InterruptedException {
+    long charged = chargeOf(batchBytes);
+    while (events + eventCount > maxEvents || bytes + charged > maxBytes) {
       if (stopping.getAsBoolean()) {
         return false;
       }
+      wait(STOPPING_CHECK_MILLIS);
     }
-    int kb = kilobytesOf(bytes);
-    while (!kilobytes.tryAcquire(kb, 100, TimeUnit.MILLISECONDS)) {
-      if (stopping.getAsBoolean()) {
-        events.release(eventCount);
-        return false;
-      }
-    }
+    events += eventCount;
+    bytes += charged;
     return true;
   }
 
-  void release(int eventCount, long bytes) {
-    events.release(eventCount);
-    kilobytes.release(kilobytesOf(bytes));
+  synchronized void release(int eventCount, long batchBytes) {
+    events -= eventCount;
+    bytes -= chargeOf(batchBytes);
+    notifyAll();
   }
 
   /** Events handed to the sink and not yet acknowledged. */
-  int events() {
-    return maxEvents - events.availablePermits();
+  synchronized int events() {
+    return events;
   }
 
   /** Estimated bytes of those events. */
-  long bytes() {
-    return (long) (maxKilobytes - kilobytes.availablePermits()) * 1024;
+  synchronized long bytes() {
+    return bytes;
   }
 
-  private int kilobytesOf(long bytes) {
-    return (int) Math.min(maxKilobytes, (bytes + 1023) / 1024);
+  private long chargeOf(long batchBytes) {
+    return Math.min(batchBytes, maxBytes);
   }
 }
