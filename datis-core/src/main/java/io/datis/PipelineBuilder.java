@@ -5,6 +5,7 @@ import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
 import io.datis.internal.DatisPipeline;
+import io.datis.internal.ExpertDebeziumProperties;
 import io.datis.internal.PipelineSettings;
 import io.datis.internal.Retirement;
 import io.datis.postgres.PostgresSource;
@@ -30,23 +31,6 @@ import org.jspecify.annotations.Nullable;
 public final class PipelineBuilder {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,49}");
-
-  /** Debezium settings that Datis decides, since changing them would break its guarantees. */
-  private static final Set<String> RESERVED_DEBEZIUM_PROPERTIES =
-      Set.of(
-          "connector.class",
-          "plugin.name",
-          "offset.storage",
-          "provide.transaction.metadata",
-          "unavailable.value.placeholder",
-          "table.include.list",
-          "slot.name",
-          "publication.name",
-          "topic.prefix",
-          "decimal.handling.mode",
-          "time.precision.mode",
-          "interval.handling.mode",
-          "binary.handling.mode");
 
   private final PostgresSource source;
   private String name = "datis";
@@ -225,16 +209,20 @@ public final class PipelineBuilder {
   }
 
   /**
-   * Sets a Debezium PostgreSQL connector property that Datis does not manage itself, such as {@code
-   * snapshot.fetch.size} or {@code status.update.interval.ms}. For experts: Datis's settings for the
-   * connector, plugin, offsets, slot, publication, table list and value handling cannot be overridden.
+   * Sets one of the Debezium PostgreSQL connector properties that tune timing, fetching and retries
+   * without changing what is delivered or committed, such as {@code snapshot.fetch.size} or {@code
+   * status.update.interval.ms}. For experts; the README lists the allowed properties. Any other property
+   * is refused, since it could drop, filter, reorder, re-key or re-encode events, or commit offsets
+   * behind Datis's back; the error names the Datis setting to use instead, where there is one.
+   *
+   * @throws IllegalArgumentException if the property is not one of the allowed ones
    */
   public PipelineBuilder debeziumProperty(String key, String value) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
-    if (RESERVED_DEBEZIUM_PROPERTIES.contains(key)) {
-      throw new IllegalArgumentException(
-          "Debezium property '" + key + "' is managed by Datis; use the PipelineBuilder or PostgresSource setting instead");
+    String refusal = ExpertDebeziumProperties.refusal(key);
+    if (refusal != null) {
+      throw new IllegalArgumentException(refusal);
     }
     debeziumProperties.put(key, value);
     return this;

@@ -48,17 +48,20 @@ class SinkOutageTest {
   private static final int MAX_BATCH = 250;
   private static final double CHANGES_PER_SECOND = 1_000;
   /**
-   * Debezium's own queue of records read and not yet polled, in front of Datis's in-flight bound. It is
-   * bounded too (Datis sizes it max(8192, 4 × maxBatchSize)); it is set small here so that what the
-   * pipeline may hold is decided by {@code maxInFlightEvents}, the bound under test.
+   * The byte budget of the events in flight, which bounds Debezium's own queue of records read and not
+   * yet polled as well (by its size estimate, about the row's text). Large enough that {@code
+   * maxInFlightEvents}, the bound under test, decides what is in flight; small enough that Debezium's queue
+   * holds far fewer records than its default count (8,192): at most this many.
    */
-  private static final int DEBEZIUM_QUEUE = 1_000;
+  private static final long IN_FLIGHT_BYTES = 12L << 20;
+
+  private static final long DEBEZIUM_QUEUE = IN_FLIGHT_BYTES / PAYLOAD_CHARS;
   /** Generous for one captured change in memory: the row as a Debezium struct, the event, its JSON message. */
   private static final long BYTES_PER_HELD_CHANGE = 3L * PAYLOAD_CHARS + 4_096;
   /**
    * How much the live heap may grow during the outage: all that the pipeline may hold (Debezium's queue,
-   * the events in flight, one batch waiting for room: 2,250 changes), at a generous 28 KB each, plus 32
-   * MB for buffers (the replication connection's, gRPC's) and the test's own bookkeeping: 92 MB. The
+   * the events in flight, one batch waiting for room: 2,822 changes), at a generous 28 KB each, plus 32
+   * MB for buffers (the replication connection's, gRPC's) and the test's own bookkeeping: 111 MB. The
    * outage's writes hold 240 MB of row text: buffering them would break the bound.
    */
   private static final long HEAP_GROWTH_BOUND = (DEBEZIUM_QUEUE + MAX_IN_FLIGHT + MAX_BATCH) * BYTES_PER_HELD_CHANGE + (32L << 20);
@@ -82,7 +85,7 @@ class SinkOutageTest {
                 .maxInFlightEvents(MAX_IN_FLIGHT)
                 .maxBatchSize(MAX_BATCH)
                 .metrics(metrics)
-                .debeziumProperty("max.queue.size", Integer.toString(DEBEZIUM_QUEUE))
+                .maxInFlightBytes(IN_FLIGHT_BYTES)
                 .to(PubSubSink.builder(PROJECT, TOPIC).emulator(pubsub.hostPort()).build())
                 .start();
         HealthLog health = HealthLog.start(pipeline);
