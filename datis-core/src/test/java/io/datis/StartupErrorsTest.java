@@ -21,6 +21,66 @@ class StartupErrorsTest {
   @RegisterExtension
   static final DatisPostgres withoutLogicalReplication = DatisPostgres.embedded().withSetting("wal_level", "replica");
 
+  @RegisterExtension
+  static final DatisPostgres fewReplicationResources =
+      DatisPostgres.embedded().withSetting("max_wal_senders", "1").withSetting("max_replication_slots", "2");
+
+  @Test
+  void noFreeWalSenderIsReportedWithTheFix() {
+    fewReplicationResources.execute("CREATE TABLE IF NOT EXISTS public.busy (id int PRIMARY KEY)");
+    PostgresSource source = fewReplicationResources.source();
+    try (Pipeline first = pipelineOn(source, "first-sender").start()) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  fewReplicationResources.query(
+                      "SELECT active FROM pg_replication_slots WHERE slot_name = 'datis_first_sender'",
+                      row -> row.getBoolean(1)),
+              active -> active.equals(java.util.List.of(true)));
+      assertThatThrownBy(() -> pipelineOn(source, "second-sender").start())
+          .isInstanceOf(SourceException.class)
+          .hasMessage(
+              "PostgreSQL at 127.0.0.1:"
+                  + fewReplicationResources.port()
+                  + " has no free WAL sender for the replication connection: all 1 (max_wal_senders) are in use by"
+                  + " replication clients. Fix: stop a replication client that is no longer needed, or raise"
+                  + " max_wal_senders (ALTER SYSTEM SET max_wal_senders = 2;) and restart PostgreSQL");
+    }
+  }
+
+  @Test
+  void noFreeReplicationSlotIsReportedWithTheFix() {
+    fewReplicationResources.execute(
+        "CREATE TABLE IF NOT EXISTS public.busy (id int PRIMARY KEY)",
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots",
+        "SELECT pg_create_logical_replication_slot('leftover_a', 'pgoutput')",
+        "SELECT pg_create_logical_replication_slot('leftover_b', 'pgoutput')");
+    try {
+      assertThatThrownBy(() -> pipelineOn(fewReplicationResources.source(), "slotless").start())
+          .isInstanceOf(SourceException.class)
+          .hasMessage(
+              "PostgreSQL at 127.0.0.1:"
+                  + fewReplicationResources.port()
+                  + " has no free replication slot for 'datis_slotless': all 2 (max_replication_slots) exist, of"
+                  + " which unused: leftover_a, leftover_b. Fix: drop slots that are no longer needed (SELECT"
+                  + " pg_drop_replication_slot('name');), or raise max_replication_slots (ALTER SYSTEM SET"
+                  + " max_replication_slots = 3;) and restart PostgreSQL");
+    } finally {
+      fewReplicationResources.execute(
+          "SELECT pg_drop_replication_slot('leftover_a')", "SELECT pg_drop_replication_slot('leftover_b')");
+    }
+  }
+
+  private static PipelineBuilder pipelineOn(PostgresSource source, String name) {
+    return Datis.capture(source)
+        .name(name)
+        .tables("public.busy")
+        .snapshot(SnapshotMode.CHANGES_ONLY)
+        .offsets(OffsetStore.inMemory())
+        .to(new InMemorySink());
+  }
+
   @Test
   void walLevelOtherThanLogicalIsReportedWithTheFix() {
     withoutLogicalReplication.execute("CREATE TABLE IF NOT EXISTS public.t (id int PRIMARY KEY)");
@@ -185,32 +245,6 @@ class StartupErrorsTest {
             .containsExactly("reserved");
       }
     }
-  }
-
-  @Test
-  void aTableWithoutPrimaryKeyStartsWithAWarningThatNamesTheFix() {
-    pg.execute("CREATE TABLE public.keyless (id int, note text)");
-    java.io.PrintStream stderr = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-    try (Pipeline pipeline =
-        Datis.capture(pg.source())
-            .name("keyless")
-            .tables("public.keyless")
-            .snapshot(SnapshotMode.CHANGES_ONLY)
-            .offsets(OffsetStore.inMemory())
-            .to(new InMemorySink())
-            .start()) {
-      assertThat(pipeline.isRunning()).isTrue();
-    } finally {
-      System.setErr(stderr);
-    }
-    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
-        .contains(
-            "WARN io.datis.internal.PostgresPreflight - Table public.keyless has no primary key (REPLICA"
-                + " IDENTITY DEFAULT): its updates and deletes carry no key, and PostgreSQL refuses UPDATE and"
-                + " DELETE on a table without a replica identity while it is in publication 'datis_keyless'."
-                + " Fix: add a primary key, or run ALTER TABLE \"public\".\"keyless\" REPLICA IDENTITY FULL;");
   }
 
   @Test

@@ -98,17 +98,17 @@ public final class DatisPipeline implements Pipeline {
   private volatile @Nullable Instant lastCommitTime;
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
-  private final SlotMonitor slotMonitor;
+  private final SourceMonitor sourceMonitor;
   private final SlotMarker slotMarker;
   private final SinkStatus sinkStatus;
   private final SinkStatus deadLetterStatus;
   private boolean shutdownStarted;
 
-  private DatisPipeline(PipelineSettings settings, Map<TableId, Set<String>> oldRowColumns, SlotMarker marker) {
+  private DatisPipeline(PipelineSettings settings, CapturedTables tables, SlotMarker marker) {
     this.settings = settings;
     this.slotMarker = marker;
     this.sink = settings.sink();
-    this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), oldRowColumns);
+    this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), tables.eventIdentities());
     this.transforms = new TransformChain(settings.transforms());
     this.inFlight = new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
     this.metrics =
@@ -121,7 +121,8 @@ public final class DatisPipeline implements Pipeline {
             this::slotLag,
             this::inFlightWalBytes);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
-    this.slotMonitor = new SlotMonitor(settings, named("slot-monitor"));
+    this.sourceMonitor =
+        new SourceMonitor(settings, new ReplicaIdentityCheck(settings, tables.serverVersion()), named("source-monitor"));
     String database = settings.source().database();
     this.sinkStatus = new SinkStatus(settings.name(), database, "sink", metrics::sinkRetried);
     this.deadLetterStatus = new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
@@ -132,8 +133,8 @@ public final class DatisPipeline implements Pipeline {
   /** Checks the database, opens the sink and starts the engine; returns once the engine is polling. */
   public static Pipeline start(PipelineSettings settings) {
     SlotMarker marker = new SlotMarker(settings.offsets(), settings.source(), settings.name());
-    Map<TableId, Set<String>> oldRowColumns = new PostgresPreflight(settings, marker).run();
-    DatisPipeline pipeline = new DatisPipeline(settings, oldRowColumns, marker);
+    CapturedTables tables = new PostgresPreflight(settings, marker).run();
+    DatisPipeline pipeline = new DatisPipeline(settings, tables, marker);
     try {
       pipeline.launch();
     } catch (RuntimeException e) {
@@ -170,7 +171,7 @@ public final class DatisPipeline implements Pipeline {
     engine = built;
     engineExecutor.execute(built);
     awaitPollingStarted();
-    slotMonitor.start();
+    sourceMonitor.start();
     log.info(
         "Pipeline '{}' started: capturing {} from {}:{}/{} through slot '{}' and publication '{}', offsets in {}",
         settings.name(),
@@ -543,12 +544,17 @@ public final class DatisPipeline implements Pipeline {
     Throwable failed = failure.get();
     Long committed = lastCommittedLsn;
     String committedText = committed == null ? null : Position.formatLsn(committed);
-    Long lag = slotMonitor.lagBytes();
+    Long lag = sourceMonitor.lagBytes();
     if (failed != null) {
       return new Health(Health.Status.DOWN, List.of("failed: " + failed.getMessage()), lastEventTime, committedText, lag);
     }
     if (stopping || termination.isDone()) {
       return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag);
+    }
+    String unidentified = sourceMonitor.replicaIdentityProblem();
+    if (unidentified != null) {
+      // Still capturing, but the application's own updates and deletes of those tables fail.
+      return new Health(Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag);
     }
     List<String> reasons = new ArrayList<>(3);
     for (SinkStatus status : List.of(sinkStatus, deadLetterStatus)) {
@@ -557,16 +563,16 @@ public final class DatisPipeline implements Pipeline {
         reasons.add(trouble);
       }
     }
-    String slotTrouble = slotMonitor.trouble();
-    Instant slotTroubleSince = slotMonitor.troubleSince();
+    String slotTrouble = sourceMonitor.trouble();
+    Instant slotTroubleSince = sourceMonitor.troubleSince();
     if (slotTrouble != null && slotTroubleSince != null) {
       reasons.add(slotTrouble + " (for " + secondsSince(slotTroubleSince) + " s)");
     } else if (lag != null && lag > settings.slotLagThreshold()) {
       reasons.add(
           "replication slot lag "
-              + SlotMonitor.pretty(lag)
+              + SourceMonitor.pretty(lag)
               + " (over the threshold of "
-              + SlotMonitor.pretty(settings.slotLagThreshold())
+              + SourceMonitor.pretty(settings.slotLagThreshold())
               + ")");
     }
     Health.Status status = reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED;
@@ -574,7 +580,7 @@ public final class DatisPipeline implements Pipeline {
   }
 
   private @Nullable Long slotLag() {
-    return slotMonitor.lagBytes();
+    return sourceMonitor.lagBytes();
   }
 
   /** The WAL between the last committed position and the newest change captured: what is in flight. */
@@ -661,7 +667,7 @@ public final class DatisPipeline implements Pipeline {
     }
     runOnCommitThread(this::commitPending);
     commitExecutor.shutdown();
-    slotMonitor.close();
+    sourceMonitor.close();
     closeEngine();
     recordSlotAtStop();
     closeSink();

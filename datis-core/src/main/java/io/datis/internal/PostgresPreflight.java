@@ -1,8 +1,8 @@
 package io.datis.internal;
 
+import io.datis.api.ConfigurationException;
 import io.datis.api.SourceException;
 import io.datis.api.event.Position;
-import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
 import java.io.IOException;
 import java.sql.Connection;
@@ -11,13 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,29 +43,39 @@ final class PostgresPreflight {
   }
 
   /**
-   * Runs the checks and prepares publication and slot; throws {@link SourceException} on any problem.
+   * Runs the checks and prepares publication and slot; throws {@link SourceException} when the database
+   * cannot be captured from and {@link ConfigurationException} when the listed tables cannot be, before
+   * changing anything in the database.
    *
-   * @return for each table whose replica identity sends only some columns of the old row (DEFAULT or
-   *     USING INDEX), those columns: the rest of a {@code before} image is not real data
+   * @return the captured tables as the catalog describes them
    */
-  Map<TableId, Set<String>> run() {
+  CapturedTables run() {
     try (Connection connection = connect()) {
+      int serverVersion = Integer.parseInt(queryString(connection, "SHOW server_version_num"));
       List<String> problems = new ArrayList<>();
       checkWalLevel(connection, problems);
       checkReplicationPrivilege(connection, problems);
-      checkTablesExist(connection, problems);
+      CapturedTables tables = CapturedTables.read(connection, settings.tables(), serverVersion);
+      problems.addAll(tables.sourceProblems(source.user(), source.database()));
       boolean slotExists = checkSlot(connection, problems);
-      if (problems.isEmpty()) {
-        slotExists = checkSlotMatchesOffsets(connection, slotExists, problems);
-      }
+      checkReplicationCapacity(connection, slotExists, problems);
       if (!problems.isEmpty()) {
         throw new SourceException(describe(problems));
       }
-      ensurePublication(connection);
+      List<String> tableProblems = tables.configurationProblems(settings.publicationName());
+      if (!tableProblems.isEmpty()) {
+        throw new ConfigurationException("Pipeline '" + settings.name() + "' cannot start", tableProblems);
+      }
+      slotExists = checkSlotMatchesOffsets(connection, slotExists, problems);
+      if (!problems.isEmpty()) {
+        throw new SourceException(describe(problems));
+      }
+      new PublicationSync(settings, serverVersion)
+          .sync(connection, new LinkedHashSet<>(settings.tables()), tables.partitioned());
       if (!slotExists) {
         createSlot(connection);
       }
-      return oldRowColumns(connection);
+      return tables;
     } catch (SQLException e) {
       throw new SourceException(
           "Cannot prepare PostgreSQL at " + where() + " for capture: " + e.getMessage(), e);
@@ -122,47 +129,57 @@ final class PostgresPreflight {
     }
   }
 
-  private void checkTablesExist(Connection connection, List<String> problems) throws SQLException {
-    List<TableId> missing = new ArrayList<>();
-    List<TableId> unreadable = new ArrayList<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
-      for (TableId table : settings.tables()) {
-        statement.setString(1, table.schema());
-        statement.setString(2, table.table());
-        try (ResultSet row = statement.executeQuery()) {
-          if (!row.next()) {
-            missing.add(table);
-          } else if (!row.getBoolean(1)) {
-            unreadable.add(table);
-          }
-        }
+  /**
+   * Checks that the server has a WAL sender free for the replication connection and, when the slot must
+   * be created, a free replication slot.
+   */
+  private void checkReplicationCapacity(Connection connection, boolean slotExists, List<String> problems)
+      throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet row =
+            statement.executeQuery(
+                "SELECT current_setting('max_wal_senders')::int,"
+                    + " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender'),"
+                    + " current_setting('max_replication_slots')::int,"
+                    + " (SELECT count(*) FROM pg_replication_slots),"
+                    + " (SELECT string_agg(slot_name, ', ' ORDER BY slot_name) FROM pg_replication_slots WHERE NOT active)")) {
+      row.next();
+      int maxWalSenders = row.getInt(1);
+      long walSenders = row.getLong(2);
+      int maxSlots = row.getInt(3);
+      long slots = row.getLong(4);
+      String inactive = row.getString(5);
+      if (walSenders >= maxWalSenders) {
+        problems.add(
+            "PostgreSQL at "
+                + source.host()
+                + ":"
+                + source.port()
+                + " has no free WAL sender for the replication connection: "
+                + (maxWalSenders == 0
+                    ? "max_wal_senders is 0"
+                    : "all " + maxWalSenders + " (max_wal_senders) are in use by replication clients")
+                + ". Fix: stop a replication client that is no longer needed, or raise max_wal_senders (ALTER SYSTEM"
+                + " SET max_wal_senders = "
+                + (Math.max(maxWalSenders, (int) walSenders) + 1)
+                + ";) and restart PostgreSQL");
       }
-    }
-    if (!unreadable.isEmpty()) {
-      String names = unreadable.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
-      problems.add(
-          "User '"
-              + source.user()
-              + "' may not read "
-              + (unreadable.size() == 1 ? "table " : "tables ")
-              + unreadable.stream().map(TableId::toString).collect(Collectors.joining(", "))
-              + ", which the snapshot and the publication need. Fix: GRANT SELECT ON "
-              + names
-              + " TO \""
-              + source.user()
-              + "\";");
-    }
-    if (!missing.isEmpty()) {
-      String names = missing.stream().map(TableId::toString).collect(Collectors.joining(", "));
-      problems.add(
-          (missing.size() == 1 ? "Table " + names + " does not exist" : "Tables " + names + " do not exist")
-              + " in database '"
-              + source.database()
-              + "'. Check the names given to tables(...): they are schema-qualified and case-sensitive,"
-              + " e.g. \"public.orders\"");
+      if (!slotExists && slots >= maxSlots) {
+        problems.add(
+            "PostgreSQL at "
+                + source.host()
+                + ":"
+                + source.port()
+                + " has no free replication slot for '"
+                + settings.slotName()
+                + "': "
+                + (maxSlots == 0 ? "max_replication_slots is 0" : "all " + maxSlots + " (max_replication_slots) exist")
+                + (inactive == null ? "" : ", of which unused: " + inactive)
+                + ". Fix: drop slots that are no longer needed (SELECT pg_drop_replication_slot('name');), or raise"
+                + " max_replication_slots (ALTER SYSTEM SET max_replication_slots = "
+                + (Math.max(maxSlots, (int) slots) + 1)
+                + ";) and restart PostgreSQL");
+      }
     }
   }
 
@@ -303,105 +320,6 @@ final class PostgresPreflight {
     } catch (IOException | SQLException e) {
       throw new SourceException("Cannot write to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
     }
-  }
-
-  private Map<TableId, Set<String>> oldRowColumns(Connection connection) throws SQLException {
-    Map<TableId, Set<String>> partial = new HashMap<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "SELECT c.relreplident, (SELECT array_agg(a.attname ORDER BY k.ord) FROM pg_index i"
-                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-                + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
-                + " WHERE i.indrelid = c.oid AND ((c.relreplident = 'd' AND i.indisprimary)"
-                + " OR (c.relreplident = 'i' AND i.indisreplident)))"
-                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE n.nspname = ? AND c.relname = ?")) {
-      for (TableId table : settings.tables()) {
-        statement.setString(1, table.schema());
-        statement.setString(2, table.table());
-        try (ResultSet row = statement.executeQuery()) {
-          if (row.next() && !"f".equals(row.getString(1))) {
-            java.sql.Array identity = row.getArray(2);
-            if (identity == null) {
-              warnNoReplicaIdentity(table, row.getString(1));
-            }
-            partial.put(
-                table,
-                identity == null ? Set.of() : new LinkedHashSet<>(List.of((String[]) identity.getArray())));
-          }
-        }
-      }
-    }
-    return partial;
-  }
-
-  private void warnNoReplicaIdentity(TableId table, String replicaIdentity) {
-    log.warn(
-        "Table {} has no {}: its updates and deletes carry no key, and PostgreSQL refuses UPDATE and DELETE"
-            + " on a table without a replica identity while it is in publication '{}'. Fix: add a primary key,"
-            + " or run ALTER TABLE {} REPLICA IDENTITY FULL;",
-        table,
-        "n".equals(replicaIdentity) ? "replica identity (REPLICA IDENTITY NOTHING)" : "primary key (REPLICA IDENTITY DEFAULT)",
-        settings.publicationName(),
-        SqlIdentifiers.quote(table));
-  }
-
-  private void ensurePublication(Connection connection) {
-    String publication = settings.publicationName();
-    Set<TableId> wanted = new LinkedHashSet<>(settings.tables());
-    String tableList = wanted.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
-    String sql = null;
-    try {
-      Boolean allTables = publicationAllTables(connection, publication);
-      if (allTables == null) {
-        sql = "CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + tableList;
-      } else if (!allTables && !wanted.equals(publishedTables(connection, publication))) {
-        sql = "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + tableList;
-      }
-      if (sql != null) {
-        try (Statement statement = connection.createStatement()) {
-          statement.execute(sql);
-        }
-        log.info("Publication '{}' now publishes {}", publication, wanted);
-      }
-    } catch (SQLException e) {
-      throw new SourceException(
-          "Cannot prepare publication '"
-              + publication
-              + "' for "
-              + wanted
-              + ": "
-              + e.getMessage()
-              + ". Fix: as the owner of the tables run "
-              + (sql != null ? sql : "CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + tableList)
-              + ";",
-          e);
-    }
-  }
-
-  private static Boolean publicationAllTables(Connection connection, String publication) throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
-      statement.setString(1, publication);
-      try (ResultSet row = statement.executeQuery()) {
-        return row.next() ? row.getBoolean(1) : null;
-      }
-    }
-  }
-
-  private static Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
-    Set<TableId> tables = new LinkedHashSet<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
-      statement.setString(1, publication);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          tables.add(TableId.of(rows.getString(1), rows.getString(2)));
-        }
-      }
-    }
-    return tables;
   }
 
   private void createSlot(Connection connection) {

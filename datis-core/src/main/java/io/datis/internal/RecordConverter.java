@@ -9,7 +9,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -36,16 +35,16 @@ final class RecordConverter {
   private final String transactionTopic;
   private final Map<Schema, RowConverter> rowConverters = new IdentityHashMap<>();
   private final Map<Schema, List<String>> keyColumns = new IdentityHashMap<>();
-  private final Map<TableId, Set<String>> oldRowColumns;
+  private final Map<TableId, ReplicaIdentity> identities;
   private long snapshotSequence;
 
   /**
-   * @param oldRowColumns for tables whose replica identity sends only some columns of the old row, those
-   *     columns; Debezium fills the others with type defaults, which Datis removes
+   * @param identities each captured table's replica identity, which decides its key columns and which
+   *     columns of the old row are real (Debezium fills the others with type defaults, which Datis removes)
    */
-  RecordConverter(String topicPrefix, Map<TableId, Set<String>> oldRowColumns) {
+  RecordConverter(String topicPrefix, Map<TableId, ReplicaIdentity> identities) {
     this.transactionTopic = topicPrefix + ".transaction";
-    this.oldRowColumns = Map.copyOf(oldRowColumns);
+    this.identities = Map.copyOf(identities);
   }
 
   Kind kindOf(SourceRecord record) {
@@ -74,13 +73,16 @@ final class RecordConverter {
         ChangeEvent.builder(operation, table)
             .position(position(value, source, operation))
             .commitTime(commitTime(source));
-    if (record.keySchema() != null) {
+    ReplicaIdentity identity = identities.get(table);
+    if (identity != null) {
+      event.keyColumns(identity.keyColumns());
+    } else if (record.keySchema() != null) {
       event.keyColumns(keyColumns.computeIfAbsent(record.keySchema(), RecordConverter::fieldNames));
     }
     Struct before = value.getStruct("before");
     if (before != null) {
       Map<String, @Nullable Object> image = rowConverter(before.schema()).convert(before);
-      Set<String> sent = oldRowColumns.get(table);
+      List<String> sent = identity == null ? null : identity.oldRowColumns();
       event.before(sent == null ? image : onlyColumns(image, sent));
     }
     Struct after = value.getStruct("after");
@@ -90,7 +92,7 @@ final class RecordConverter {
     return event.build();
   }
 
-  private static Map<String, @Nullable Object> onlyColumns(Map<String, @Nullable Object> image, Set<String> columns) {
+  private static Map<String, @Nullable Object> onlyColumns(Map<String, @Nullable Object> image, List<String> columns) {
     Map<String, @Nullable Object> kept = new LinkedHashMap<>();
     for (Map.Entry<String, @Nullable Object> column : image.entrySet()) {
       if (columns.contains(column.getKey())) {

@@ -16,18 +16,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the replication slot's lag (how much WAL PostgreSQL keeps for the pipeline, from {@code
- * pg_replication_slots}) every few seconds on a connection of its own, and notices when the database
- * cannot be reached or the slot is gone. Feeds the pipeline's health and its slot-lag gauge.
+ * Watches the captured database every few seconds, on a connection of its own: reads the replication
+ * slot's lag (how much WAL PostgreSQL keeps for the pipeline, from {@code pg_replication_slots}), notices
+ * when the database cannot be reached or the slot is gone, and has the {@link ReplicaIdentityCheck} run.
+ * Feeds the pipeline's health and its slot-lag gauge.
  */
-final class SlotMonitor implements AutoCloseable {
+final class SourceMonitor implements AutoCloseable {
 
   static final Duration INTERVAL = Duration.ofSeconds(5);
 
   /** How long after start a slot nobody has read yet is normal: the engine is still connecting. */
   static final Duration STARTUP_GRACE = Duration.ofSeconds(15);
 
-  private static final Logger log = LoggerFactory.getLogger(SlotMonitor.class);
+  private static final Logger log = LoggerFactory.getLogger(SourceMonitor.class);
 
   private static final String LAG =
       "SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
@@ -35,6 +36,7 @@ final class SlotMonitor implements AutoCloseable {
           + " FROM pg_replication_slots WHERE slot_name = ?";
 
   private final PipelineSettings settings;
+  private final ReplicaIdentityCheck replicaIdentities;
   private final ScheduledExecutorService scheduler;
   private @Nullable Connection connection;
   private volatile @Nullable Long lagBytes;
@@ -45,8 +47,9 @@ final class SlotMonitor implements AutoCloseable {
   private boolean seenActive;
 
   /** @param threads makes the monitor's thread, named and with the pipeline in its logging context */
-  SlotMonitor(PipelineSettings settings, ThreadFactory threads) {
+  SourceMonitor(PipelineSettings settings, ReplicaIdentityCheck replicaIdentities, ThreadFactory threads) {
     this.settings = settings;
+    this.replicaIdentities = replicaIdentities;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(threads);
   }
 
@@ -63,6 +66,11 @@ final class SlotMonitor implements AutoCloseable {
   /** Why the slot cannot be read, for example the database is unreachable; {@code null} if it can. */
   @Nullable String trouble() {
     return trouble;
+  }
+
+  /** Which captured tables lost their replica identity, with the fix; {@code null} if none did. */
+  @Nullable String replicaIdentityProblem() {
+    return replicaIdentities.problem();
   }
 
   /** Since when {@link #trouble()} has been the case. */
@@ -96,6 +104,7 @@ final class SlotMonitor implements AutoCloseable {
           }
         }
       }
+      replicaIdentities.check(open);
     } catch (SQLException | RuntimeException e) {
       closeConnection();
       troubled("cannot read the replication slot: " + e.getMessage());
