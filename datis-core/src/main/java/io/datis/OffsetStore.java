@@ -33,7 +33,12 @@ public final class OffsetStore {
 
   /**
    * Offsets in a local file, written after each commit. The parent directory is created if needed.
-   * Survives restarts of the process, as long as the file does.
+   * Survives restarts of the process, as long as the file does. Each write goes to a temporary file that
+   * is flushed to disk and renamed over the file, the file it replaces kept as {@code <file>.previous}:
+   * a crash never leaves it cut off. A damaged file is read from its previous copy (with a warning; the
+   * last commit's changes are delivered again), or, without one, fails the start saying so: it is never
+   * taken for "no offsets". To start a pipeline afresh, delete the file and its {@code .previous} and
+   * {@code .slot} files.
    */
   public static OffsetStore file(Path file) {
     Objects.requireNonNull(file, "file");

@@ -88,8 +88,8 @@ final class DebeziumConfiguration {
     Path file = offsets.file().orElse(null);
     TableId table = offsets.table().orElse(null);
     if (file != null) {
-      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-      props.setProperty("offset.storage.file.filename", file.toAbsolutePath().toString());
+      props.setProperty("offset.storage", FileOffsetStore.class.getName());
+      props.setProperty(FileOffsetStore.FILE, file.toAbsolutePath().toString());
     } else if (table != null) {
       PostgresSource database = offsets.database().orElse(settings.source());
       props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());

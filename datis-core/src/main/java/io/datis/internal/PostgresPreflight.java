@@ -252,6 +252,7 @@ final class PostgresPreflight {
       throws SQLException {
     String slot = settings.slotName();
     StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
+    boolean offsetsExist = stored.exist(); // also fails on offsets that cannot be read, before the engine starts
     OptionalLong stoppedAt = slotExists ? stoppedAt(marker) : OptionalLong.empty();
     String lost;
     if (slotExists && slotInvalidated) {
@@ -272,7 +273,7 @@ final class PostgresPreflight {
               + Position.formatLsn(slotConfirmedLsn)
               + "): it was dropped and recreated, or another client read from it, so changes made since this"
               + " pipeline last ran are gone";
-    } else if (!slotExists && stored.exist()) {
+    } else if (!slotExists && offsetsExist) {
       lost =
           "Replication slot '"
               + slot

@@ -131,11 +131,7 @@ final class SlotMarker {
   private void write(String value) throws IOException, SQLException {
     Path file = file();
     if (file != null) {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, value + "\n", StandardCharsets.UTF_8);
+      OffsetFile.writeAtomically(file, value + "\n");
       return;
     }
     TableId table = store.table().orElse(null);
@@ -158,7 +154,7 @@ final class SlotMarker {
   }
 
   private @Nullable Path file() {
-    return store.file().map(offsets -> offsets.resolveSibling(offsets.getFileName() + ".slot")).orElse(null);
+    return store.file().map(offsets -> OffsetFile.sibling(offsets, ".slot")).orElse(null);
   }
 
   private String markerPipeline() {

@@ -5,7 +5,6 @@ import io.datis.api.SourceException;
 import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,12 +27,16 @@ final class StoredOffsets {
     this.pipeline = pipeline;
   }
 
-  /** Whether the pipeline committed offsets before; never for an in-memory store. */
+  /**
+   * Whether the pipeline committed offsets before; never for an in-memory store.
+   *
+   * @throws SourceException if the offsets cannot be read, say a damaged offsets file
+   */
   boolean exist() {
     try {
       Path file = store.file().orElse(null);
       if (file != null) {
-        return Files.isRegularFile(file) && Files.size(file) > 0;
+        return !new OffsetFile(file).read().isEmpty();
       }
       TableId table = store.table().orElse(null);
       if (table == null) {
@@ -57,7 +60,7 @@ final class StoredOffsets {
         throw e;
       }
     } catch (IOException | SQLException e) {
-      throw new SourceException("Cannot read the stored offsets in " + store + ": " + e.getMessage(), e);
+      throw new SourceException("Cannot read the stored offsets of " + store + ": " + e.getMessage(), e);
     }
   }
 
@@ -67,7 +70,7 @@ final class StoredOffsets {
       new SlotMarker(store, source, pipeline).clear();
       Path file = store.file().orElse(null);
       if (file != null) {
-        Files.deleteIfExists(file);
+        new OffsetFile(file).delete();
         return;
       }
       TableId table = store.table().orElse(null);
