@@ -33,6 +33,7 @@ public final class Health {
   private final @Nullable Instant lastEventTime;
   private final @Nullable String lastCommittedLsn;
   private final @Nullable Long slotLagBytes;
+  private final @Nullable String snapshot;
 
   /** Creates a health report; used by the pipeline. */
   public Health(
@@ -40,12 +41,14 @@ public final class Health {
       List<String> reasons,
       @Nullable Instant lastEventTime,
       @Nullable String lastCommittedLsn,
-      @Nullable Long slotLagBytes) {
+      @Nullable Long slotLagBytes,
+      @Nullable String snapshot) {
     this.status = Objects.requireNonNull(status, "status");
     this.reasons = List.copyOf(reasons);
     this.lastEventTime = lastEventTime;
     this.lastCommittedLsn = lastCommittedLsn;
     this.slotLagBytes = slotLagBytes;
+    this.snapshot = snapshot;
   }
 
   /** UP, DEGRADED or DOWN. */
@@ -76,6 +79,15 @@ public final class Health {
     return slotLagBytes == null ? OptionalLong.empty() : OptionalLong.of(slotLagBytes);
   }
 
+  /**
+   * The snapshot while streaming in progress (tables added to the pipeline, {@link Pipeline#snapshot}),
+   * e.g. {@code snapshot while streaming: reading public.orders (41,000 rows so far), public.items
+   * waiting}; empty when none runs.
+   */
+  public Optional<String> snapshot() {
+    return Optional.ofNullable(snapshot);
+  }
+
   /** For example {@code UP, last event 2026-11-26T17:00:00Z, committed up to 0/16B3748}. */
   @Override
   public String toString() {
@@ -91,6 +103,9 @@ public final class Health {
     }
     if (slotLagBytes != null) {
       text.append(", slot lag ").append(slotLagBytes).append(" bytes");
+    }
+    if (snapshot != null) {
+      text.append(", ").append(snapshot);
     }
     return text.toString();
   }

@@ -32,6 +32,32 @@ public interface Pipeline extends AutoCloseable {
   /** Completes when the pipeline stops: normally after {@link #close()}, exceptionally with the failure. */
   CompletionStage<Void> termination();
 
+  /**
+   * Reads the given captured tables again while changes keep streaming (an incremental snapshot), for
+   * example to backfill a new consumer: every existing row arrives as a {@link
+   * io.datis.api.event.Operation#SNAPSHOT_READ} event. Tables are read in chunks of their key, and a
+   * chunk's rows are delivered at the place in the stream where the chunk was read, leaving out rows
+   * changed while it was: a row's snapshot event never follows a newer change of that row, and the last
+   * event of each row is its latest state. Progress shows in {@link #health()} and the {@code
+   * datis.snapshot.tables.remaining} gauge.
+   *
+   * <p>The request is a row in the pipeline's signal table ({@code public.datis_signals_<name>}), which
+   * travels with the changes: a pipeline that stops or crashes goes on reading where its committed
+   * offsets were when it starts again (chunks read after them are read again).
+   *
+   * <pre>{@code
+   * pipeline.snapshot("public.orders").toCompletableFuture().join();
+   * }</pre>
+   *
+   * @param tables schema-qualified names of captured tables, such as {@code "public.orders"}
+   * @return completes once every table was read; fails if one could not be, or if this pipeline stops
+   *     first (the next one goes on)
+   * @throws IllegalArgumentException naming a table that the pipeline does not capture, or that has no
+   *     key (primary key or replica identity index) to read it in chunks by
+   * @throws IllegalStateException if the pipeline is not running
+   */
+  CompletionStage<Void> snapshot(String... tables);
+
   /** How the pipeline is doing: UP, DEGRADED (with reasons, e.g. the sink retrying) or DOWN. */
   Health health();
 

@@ -8,6 +8,7 @@ import io.datis.api.SourceException;
 import io.datis.api.TransformException;
 import io.datis.api.UndeliverableEventException;
 import io.datis.api.event.ChangeEvent;
+import io.datis.api.event.Operation;
 import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.DeadLetter;
@@ -34,6 +35,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -99,6 +101,10 @@ public final class DatisPipeline implements Pipeline {
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
   private final SourceMonitor sourceMonitor;
+  /** The id under which the pipeline's data types are registered for Debezium's column converter. */
+  private final String typesId;
+  private final Map<TableId, ReplicaIdentity> identities;
+  private final IncrementalSnapshots snapshots;
   private final SlotMarker slotMarker;
   private final SinkStatus sinkStatus;
   private final SinkStatus deadLetterStatus;
@@ -108,7 +114,9 @@ public final class DatisPipeline implements Pipeline {
     this.settings = settings;
     this.slotMarker = marker;
     this.sink = settings.sink();
-    this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), tables.eventIdentities());
+    this.identities = tables.eventIdentities();
+    this.converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), identities);
+    this.snapshots = new IncrementalSnapshots(settings, identities);
     this.transforms = new TransformChain(settings.transforms());
     this.inFlight = new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
     this.metrics =
@@ -121,11 +129,13 @@ public final class DatisPipeline implements Pipeline {
             this::slotLag,
             this::inFlightWalBytes);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
+    metrics.snapshotProgress(snapshots::remainingTables);
     this.sourceMonitor =
         new SourceMonitor(settings, new ReplicaIdentityCheck(settings, tables.serverVersion()), named("source-monitor"));
     String database = settings.source().database();
     this.sinkStatus = new SinkStatus(settings.name(), database, "sink", metrics::sinkRetried);
     this.deadLetterStatus = new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
+    this.typesId = new PostgresTypes(settings.source(), settings.name()).register();
     this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
     this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
   }
@@ -157,7 +167,7 @@ public final class DatisPipeline implements Pipeline {
     poison.open(deadLetterStatus);
     DebeziumEngine<RecordChangeEvent<SourceRecord>> built =
         DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-            .using(DebeziumConfiguration.of(settings))
+            .using(DebeziumConfiguration.of(settings, typesId, identities))
             .using(
                 new DebeziumEngine.ConnectorCallback() {
                   @Override
@@ -325,11 +335,17 @@ public final class DatisPipeline implements Pipeline {
             fail(conversionFailure(sourceRecord, e));
             return null;
           }
-          boolean commitPointOnItsOwn = RecordConverter.isCommitPointOnItsOwn(captured);
+          boolean commitPointOnItsOwn = RecordConverter.isCommitPointOnItsOwn(captured, sourceRecord);
           if (commitPointOnItsOwn) {
             prepared.commitPoint = record;
           }
           prepared.endsOpen = !commitPointOnItsOwn;
+          if (snapshots.isSignalTable(captured.table())) {
+            break; // Debezium's own signals and watermarks: committed with their transaction, not delivered
+          }
+          if (captured.operation() == Operation.SNAPSHOT_READ && !commitPointOnItsOwn) {
+            snapshots.rowRead(captured.table());
+          }
           newest = captured;
           metrics.captured(captured);
           ChangeEvent transformed;
@@ -358,6 +374,9 @@ public final class DatisPipeline implements Pipeline {
           }
           prepared.endsOpen = false;
           break;
+        case NOTIFICATION:
+          snapshots.onNotification((Struct) sourceRecord.value());
+          break;
         default:
           break;
       }
@@ -373,14 +392,18 @@ public final class DatisPipeline implements Pipeline {
 
   private SourceException conversionFailure(SourceRecord record, RuntimeException e) {
     // The offset says where; the exception's message could quote a row value, so only its type is named.
+    String what =
+        e instanceof RowConverter.ColumnConversionException
+            ? e.getMessage()
+            : e.getClass().getName() + " (the cause holds its message)";
     return new SourceException(
         "Cannot convert the change of "
             + record.topic()
             + " at offset "
             + record.sourceOffset()
-            + ": "
-            + e.getClass().getName()
-            + " (the cause holds its message). Please report this with the column types of the table",
+            + ", "
+            + what
+            + ". Please report this with the column types of the table",
         e);
   }
 
@@ -546,15 +569,15 @@ public final class DatisPipeline implements Pipeline {
     String committedText = committed == null ? null : Position.formatLsn(committed);
     Long lag = sourceMonitor.lagBytes();
     if (failed != null) {
-      return new Health(Health.Status.DOWN, List.of("failed: " + failed.getMessage()), lastEventTime, committedText, lag);
+      return new Health(Health.Status.DOWN, List.of("failed: " + failed.getMessage()), lastEventTime, committedText, lag, null);
     }
     if (stopping || termination.isDone()) {
-      return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag);
+      return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag, null);
     }
     String unidentified = sourceMonitor.replicaIdentityProblem();
     if (unidentified != null) {
       // Still capturing, but the application's own updates and deletes of those tables fail.
-      return new Health(Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag);
+      return new Health(Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag, null);
     }
     List<String> reasons = new ArrayList<>(3);
     for (SinkStatus status : List.of(sinkStatus, deadLetterStatus)) {
@@ -575,8 +598,9 @@ public final class DatisPipeline implements Pipeline {
               + SourceMonitor.pretty(settings.slotLagThreshold())
               + ")");
     }
+    reasons.addAll(snapshots.failures());
     Health.Status status = reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED;
-    return new Health(status, reasons, lastEventTime, committedText, lag);
+    return new Health(status, reasons, lastEventTime, committedText, lag, snapshots.progress());
   }
 
   private @Nullable Long slotLag() {
@@ -669,6 +693,8 @@ public final class DatisPipeline implements Pipeline {
     commitExecutor.shutdown();
     sourceMonitor.close();
     closeEngine();
+    PostgresTypes.unregister(typesId);
+    snapshots.close();
     recordSlotAtStop();
     closeSink();
     Throwable failed = failure.get();
@@ -763,6 +789,14 @@ public final class DatisPipeline implements Pipeline {
       log.warn("Pipeline '{}': sink {} failed to close: {}", settings.name(), sink.getClass().getName(), e.toString());
     }
     poison.close();
+  }
+
+  @Override
+  public CompletionStage<Void> snapshot(String... tables) {
+    if (!isRunning()) {
+      throw new IllegalStateException("Pipeline '" + settings.name() + "' is not running: start it to read tables again");
+    }
+    return snapshots.request(List.of(tables));
   }
 
   @Override

@@ -26,7 +26,17 @@ final class DebeziumConfiguration {
     return "datis_" + settings.name().replaceAll("[^A-Za-z0-9_]", "_");
   }
 
-  static Properties of(PipelineSettings settings) {
+  /** The topic of Debezium's notifications (incremental snapshot progress), which the pipeline reads. */
+  static String notificationTopic(PipelineSettings settings) {
+    return topicPrefix(settings) + ".notifications";
+  }
+
+  /**
+   * @param typesId the id under which the pipeline registered its {@link PostgresTypes}, for the {@link
+   *     ColumnTypeConverter}
+   * @param identities each captured table's replica identity, which decides its key
+   */
+  static Properties of(PipelineSettings settings, String typesId, Map<TableId, ReplicaIdentity> identities) {
     PostgresSource source = settings.source();
     Properties props = new Properties();
     props.setProperty("name", settings.name());
@@ -41,6 +51,9 @@ final class DebeziumConfiguration {
     for (Map.Entry<String, String> property : source.connectionProperties().entrySet()) {
       props.setProperty("driver." + property.getKey(), property.getValue());
     }
+    // Snapshots read every value in PostgreSQL's text form, as streaming does, so that the column
+    // converter sees the same text either way (a binary array's text is rebuilt by the driver).
+    props.setProperty("driver.binaryTransfer", "false");
 
     props.setProperty("plugin.name", "pgoutput");
     props.setProperty("slot.name", settings.slotName());
@@ -63,10 +76,38 @@ final class DebeziumConfiguration {
     props.setProperty("binary.handling.mode", "bytes");
     props.setProperty("hstore.handling.mode", "map");
     props.setProperty("unavailable.value.placeholder", ToastPlaceholder.TEXT);
+    // Columns whose values Debezium would drop or bend reach Datis as PostgreSQL's text, through Datis's
+    // converter; types Debezium does not know must then reach that converter as text, not as nothing.
+    props.setProperty("converters", ColumnTypeConverter.NAME);
+    props.setProperty(ColumnTypeConverter.NAME + ".type", ColumnTypeConverter.class.getName());
+    props.setProperty(ColumnTypeConverter.NAME + "." + ColumnTypeConverter.TYPES, typesId);
+    props.setProperty("include.unknown.datatypes", "true");
+    // Each field's schema names its PostgreSQL type, so that an error can say which type it could not read.
+    props.setProperty("column.propagate.source.type", ".*");
+    String keys = keyColumns(identities);
+    if (!keys.isEmpty()) {
+      props.setProperty("message.key.columns", keys);
+    }
+
+    // Tables are read again (added tables, Pipeline.snapshot) by incremental snapshots, asked for by rows
+    // in the signal table that Debezium reads from the WAL; it marks each chunk there too, and reports
+    // progress as notifications in the stream of records.
+    props.setProperty("signal.enabled.channels", "source");
+    props.setProperty("signal.data.collection", SignalTable.of(settings.name()).table().toString());
+    props.setProperty("incremental.snapshot.watermarking.strategy", "insert_delete");
+    props.setProperty("notification.enabled.channels", "sink");
+    props.setProperty("notification.sink.topic.name", notificationTopic(settings));
 
     // Debezium waits up to this long for changes when its queue is empty: the default 500 ms would be
     // most of the commit-to-delivery latency of a quiet database.
     props.setProperty("poll.interval.ms", "50");
+    // The lag percentiles of Debezium's JMX metrics, which Datis does not read, are computed on a thread
+    // of their own fed by a queue of 1,000 samples; under load on small machines that thread falls behind
+    // and Debezium warns "queue is full" for every sample it drops. Without them, it keeps up.
+    props.setProperty("statistics.metrics.enabled", "false");
+    // Debezium 3.7 warns every 10 minutes that offsets have not moved when the captured tables are idle;
+    // Datis reports the slot's lag in health() instead.
+    props.setProperty("offset.activity.monitor.interval.ms", "0");
     // After a lost connection (PostgreSQL restarted), reconnect after 2 s rather than Debezium's 10 s.
     props.setProperty("retriable.restart.connector.wait.ms", "2000");
     props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
@@ -105,9 +146,21 @@ final class DebeziumConfiguration {
 
   /** Debezium matches table names as regular expressions; quote them so that '.' means a dot. */
   private static String includeList(PipelineSettings settings) {
-    return settings.tables().stream()
-        .map(TableId::toString)
-        .map(name -> REGEX_SPECIAL.matcher(name).replaceAll("\\\\$1"))
-        .collect(Collectors.joining(","));
+    return settings.tables().stream().map(DebeziumConfiguration::quoted).collect(Collectors.joining(","));
+  }
+
+  /**
+   * Debezium keys a table without a primary key by its first unique index; a table identified by another
+   * index ({@code REPLICA IDENTITY USING INDEX}) is keyed by that one, whose columns its old rows hold.
+   */
+  private static String keyColumns(Map<TableId, ReplicaIdentity> identities) {
+    return identities.values().stream()
+        .filter(identity -> identity.primaryKey().isEmpty() && !identity.keyColumns().isEmpty())
+        .map(identity -> quoted(identity.table()) + ":" + String.join(",", identity.keyColumns()))
+        .collect(Collectors.joining(";"));
+  }
+
+  private static String quoted(TableId table) {
+    return REGEX_SPECIAL.matcher(table.toString()).replaceAll("\\\\$1");
   }
 }

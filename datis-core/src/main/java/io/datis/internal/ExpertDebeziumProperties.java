@@ -85,6 +85,8 @@ public final class ExpertDebeziumProperties {
     replacements.put("poll.interval.ms", "Datis sets it (50 ms) for low latency");
     replacements.put("retriable.restart.connector.wait.ms", "Datis sets it (2 s) to reconnect quickly");
     replacements.put("message.prefix.", "Datis decides which logical decoding messages it reads");
+    replacements.put("statistics.metrics.enabled", "Datis publishes its own metrics (metrics(MeterRegistry))");
+    replacements.put("offset.activity.monitor.interval.ms", "health() reports the replication slot's lag");
     replacements.put("tombstones.on.delete", "Datis delivers deletes as DELETE events, never as tombstones");
     replacements.put("event.processing.failure.handling.mode", "use errorPolicy(ErrorPolicy)");
     replacements.put("slot.drop.on.stop", "use retire() to drop a pipeline's slot for good");

@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code datis.events.in.flight}: gauge of events handed to the sink and not yet acknowledged
  *   <li>{@code datis.sink.retries}: counter of retries the sink reported
  *   <li>{@code datis.commit.age}: gauge, seconds since offsets were last committed
+ *   <li>{@code datis.snapshot.tables.remaining}: gauge of tables a snapshot while streaming has yet to read
  * </ul>
  */
 final class PipelineMetrics {
@@ -126,6 +127,18 @@ final class PipelineMetrics {
 
   private static double nanIfNull(@Nullable Long value) {
     return value == null ? Double.NaN : value;
+  }
+
+  /** Registers the gauge {@code datis.snapshot.tables.remaining}: tables an incremental snapshot has yet to read. */
+  void snapshotProgress(Supplier<Number> remainingTables) {
+    if (registry == null) {
+      return;
+    }
+    Gauge.builder("datis.snapshot.tables.remaining", remainingTables, supplier -> supplier.get().doubleValue())
+        .description("Tables that a snapshot while streaming (added tables, Pipeline.snapshot) has yet to read")
+        .tag("pipeline", pipeline)
+        .strongReference(true)
+        .register(registry);
   }
 
   void captured(ChangeEvent event) {

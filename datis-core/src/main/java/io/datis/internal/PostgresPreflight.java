@@ -1,8 +1,10 @@
 package io.datis.internal;
 
+import io.datis.SnapshotMode;
 import io.datis.api.ConfigurationException;
 import io.datis.api.SourceException;
 import io.datis.api.event.Position;
+import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
 import java.io.IOException;
 import java.sql.Connection;
@@ -35,6 +37,8 @@ final class PostgresPreflight {
   private boolean slotInvalidated;
   /** Set by the slot check: the slot's confirmed LSN. */
   private long slotConfirmedLsn;
+  /** Set by the check of slot and offsets: whether the pipeline has committed offsets before. */
+  private boolean offsetsExisted;
 
   PostgresPreflight(PipelineSettings settings, SlotMarker marker) {
     this.marker = marker;
@@ -66,12 +70,12 @@ final class PostgresPreflight {
       if (!tableProblems.isEmpty()) {
         throw new ConfigurationException("Pipeline '" + settings.name() + "' cannot start", tableProblems);
       }
+      boolean slotExisted = slotExists;
       slotExists = checkSlotMatchesOffsets(connection, slotExists, problems);
       if (!problems.isEmpty()) {
         throw new SourceException(describe(problems));
       }
-      new PublicationSync(settings, serverVersion)
-          .sync(connection, new LinkedHashSet<>(settings.tables()), tables.partitioned());
+      preparePublication(connection, tables, serverVersion, slotExisted && slotExists && offsetsExisted);
       if (!slotExists) {
         createSlot(connection);
       }
@@ -126,6 +130,64 @@ final class PostgresPreflight {
                 + source.user()
                 + "\" WITH REPLICATION;");
       }
+    }
+  }
+
+  /**
+   * Creates the signal table, and creates or updates the publication for the tables and the signal
+   * table. When a pipeline that ran before now captures tables it did not, it asks (in the same
+   * transaction that adds them to the publication) for their existing rows to be read while changes
+   * stream, under {@link SnapshotMode#INITIAL}; under {@code CHANGES_ONLY} it says that it does not.
+   */
+  private void preparePublication(Connection connection, CapturedTables tables, int serverVersion, boolean ranBefore)
+      throws SQLException {
+    SignalTable signals = SignalTable.of(settings.name());
+    signals.create(connection, source.user());
+    PublicationSync publication = new PublicationSync(settings, serverVersion);
+    Set<TableId> published = publication.published(connection);
+    Set<TableId> added = new LinkedHashSet<>(settings.tables());
+    if (published == null || !ranBefore) {
+      added.clear();
+    } else {
+      added.removeAll(published);
+    }
+    boolean readAdded = settings.snapshotMode() == SnapshotMode.INITIAL && !added.isEmpty();
+    if (readAdded) {
+      List<String> problems = IncrementalSnapshots.problems(settings, tables.eventIdentities(), added);
+      if (!problems.isEmpty()) {
+        throw new ConfigurationException(
+            "Pipeline '" + settings.name() + "' cannot read the existing rows of the tables added to it (SnapshotMode.INITIAL)",
+            problems.stream().map(problem -> problem + ", or start with snapshot(SnapshotMode.CHANGES_ONLY)").toList());
+      }
+    }
+    publication.include(connection, signals.table());
+    Set<TableId> wanted = new LinkedHashSet<>(settings.tables());
+    wanted.add(signals.table());
+    connection.setAutoCommit(false);
+    try {
+      publication.sync(connection, wanted, tables.partitioned());
+      if (readAdded) {
+        signals.requestSnapshot(connection, added);
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+    if (readAdded) {
+      log.info(
+          "Pipeline '{}' now also captures {}: their existing rows are read while changes stream (see health())",
+          settings.name(),
+          added);
+    } else if (!added.isEmpty()) {
+      log.info(
+          "Pipeline '{}' now also captures {}: their changes from now on are captured, but not their existing"
+              + " rows, since the pipeline runs with SnapshotMode.CHANGES_ONLY; call Pipeline.snapshot(...) to read"
+              + " them",
+          settings.name(),
+          added);
     }
   }
 
@@ -253,6 +315,7 @@ final class PostgresPreflight {
     String slot = settings.slotName();
     StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
     boolean offsetsExist = stored.exist(); // also fails on offsets that cannot be read, before the engine starts
+    offsetsExisted = offsetsExist;
     OptionalLong stoppedAt = slotExists ? stoppedAt(marker) : OptionalLong.empty();
     String lost;
     if (slotExists && slotInvalidated) {

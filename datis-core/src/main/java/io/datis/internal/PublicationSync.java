@@ -110,6 +110,28 @@ final class PublicationSync {
   }
 
   /**
+   * The tables the publication lists now; {@code null} if it does not exist yet or publishes all tables.
+   */
+  @Nullable Set<TableId> published(Connection connection) throws SQLException {
+    Existing existing = read(connection, settings.publicationName(), serverVersion >= CapturedTables.PARTITION_ROOT_VERSION);
+    return existing == null || existing.allTables() ? null : existing.tables();
+  }
+
+  /**
+   * Adds a table to the publication if it exists and lacks it, on its own, so that changes of the table
+   * made right after are published.
+   */
+  void include(Connection connection, TableId table) throws SQLException {
+    Set<TableId> published = published(connection);
+    if (published != null && !published.contains(table)) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(
+            "ALTER PUBLICATION " + SqlIdentifiers.quote(settings.publicationName()) + " ADD TABLE " + SqlIdentifiers.quote(table));
+      }
+    }
+  }
+
+  /**
    * Whether Datis created the publication: it carries Datis's comment, or (created before Datis marked
    * its publications) it has the name Datis derives from the pipeline's.
    */

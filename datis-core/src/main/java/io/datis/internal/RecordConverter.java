@@ -28,11 +28,14 @@ final class RecordConverter {
     CHANGE,
     /** The end of a transaction: everything before it in the stream is complete. */
     TRANSACTION_END,
+    /** A Debezium notification, such as an incremental snapshot's progress. */
+    NOTIFICATION,
     /** Anything else (transaction begin, heartbeat): nothing to deliver. */
     OTHER
   }
 
   private final String transactionTopic;
+  private final String notificationTopic;
   private final Map<Schema, RowConverter> rowConverters = new IdentityHashMap<>();
   private final Map<Schema, List<String>> keyColumns = new IdentityHashMap<>();
   private final Map<TableId, ReplicaIdentity> identities;
@@ -44,6 +47,7 @@ final class RecordConverter {
    */
   RecordConverter(String topicPrefix, Map<TableId, ReplicaIdentity> identities) {
     this.transactionTopic = topicPrefix + ".transaction";
+    this.notificationTopic = topicPrefix + ".notifications";
     this.identities = Map.copyOf(identities);
   }
 
@@ -56,12 +60,20 @@ final class RecordConverter {
     if (transactionTopic.equals(record.topic())) {
       return "END".equals(struct.getString("status")) ? Kind.TRANSACTION_END : Kind.OTHER;
     }
+    if (notificationTopic.equals(record.topic())) {
+      return Kind.NOTIFICATION;
+    }
     return struct.schema().field("op") != null && struct.schema().field("source") != null ? Kind.CHANGE : Kind.OTHER;
   }
 
-  /** Whether committing this change's offset is safe on its own: snapshot reads are not in a transaction. */
-  static boolean isCommitPointOnItsOwn(ChangeEvent event) {
-    return event.operation() == Operation.SNAPSHOT_READ;
+  /**
+   * Whether committing this change's offset is safe on its own: the rows of the initial snapshot are not
+   * in a transaction. An incremental snapshot's rows are, in the transaction that closes their chunk,
+   * whose end is the place to commit (their own offset would mark the position as an initial snapshot's).
+   */
+  static boolean isCommitPointOnItsOwn(ChangeEvent event, SourceRecord record) {
+    return event.operation() == Operation.SNAPSHOT_READ
+        && !"incremental".equals(((Struct) record.value()).getStruct("source").getString("snapshot"));
   }
 
   ChangeEvent toChangeEvent(SourceRecord record) {

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes what a pipeline leaves in PostgreSQL when it is retired for good: its replication slot
- * (which otherwise keeps WAL forever), its publication and its stored offsets.
+ * (which otherwise keeps WAL forever), its publication, its signal table and its stored offsets.
  */
 public final class Retirement {
 
@@ -29,12 +29,16 @@ public final class Retirement {
       try (Statement statement = connection.createStatement()) {
         statement.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(publication));
       }
+      SignalTable signals = SignalTable.of(pipeline);
+      signals.drop(connection);
       new StoredOffsets(offsets, source, pipeline).clear();
       log.info(
-          "Pipeline '{}' retired: dropped replication slot '{}' and publication '{}', forgot the offsets in {}",
+          "Pipeline '{}' retired: dropped replication slot '{}', publication '{}' and signal table {}, forgot the"
+              + " offsets in {}",
           pipeline,
           slot,
           publication,
+          signals.table(),
           offsets);
     } catch (SQLException e) {
       throw new SourceException(

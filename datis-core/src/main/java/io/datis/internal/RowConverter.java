@@ -28,8 +28,35 @@ final class RowConverter {
     @Nullable Object[] values = new Object[fields.length];
     for (int i = 0; i < fields.length; i++) {
       Object raw = row.get(fields[i]);
-      values[i] = raw == null ? null : converters[i].convert(raw);
+      try {
+        values[i] = raw == null ? null : converters[i].convert(raw);
+      } catch (RuntimeException e) {
+        throw new ColumnConversionException(fields[i], e);
+      }
     }
     return columns.row(values);
+  }
+
+  /** A value of a column could not be converted; names the column and its type, never the value. */
+  static final class ColumnConversionException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    ColumnConversionException(Field field, RuntimeException cause) {
+      super(
+          "column "
+              + field.name()
+              + " of type "
+              + typeOf(field.schema())
+              + ": "
+              + cause.getClass().getName()
+              + " (the cause holds its message)",
+          cause);
+    }
+
+    private static String typeOf(Schema schema) {
+      String type = schema.parameters() == null ? null : schema.parameters().get("__debezium.source.column.type");
+      return type != null ? type : schema.name() != null ? schema.name() : schema.type().getName();
+    }
   }
 }

@@ -39,6 +39,15 @@ interface ValueConverter {
 
   long MICROS_PER_SECOND = 1_000_000L;
 
+  /** {@code 24:00:00}, which PostgreSQL's {@code time} allows and {@link LocalTime} does not. */
+  long MICROS_PER_DAY = 86_400L * MICROS_PER_SECOND;
+
+  /** How Debezium writes a {@code date} of {@code infinity}: PostgreSQL's own dates never come near. */
+  long INFINITE_EPOCH_DAY = LocalDate.parse("+5877611-06-21").toEpochDay();
+
+  /** How Debezium writes a {@code date} of {@code -infinity}. */
+  long MINUS_INFINITE_EPOCH_DAY = LocalDate.parse("-5877611-06-22").toEpochDay();
+
   /** The converter for values of the given schema. */
   static ValueConverter forSchema(Schema schema) {
     String logicalName = schema.name();
@@ -51,14 +60,18 @@ interface ValueConverter {
             Struct struct = (Struct) value;
             return new BigDecimal(new BigInteger(bytes(struct.get("value"))), struct.getInt32("scale"));
           };
+        case ColumnTypeConverter.ARRAY:
+          return array(schema);
+        case ColumnTypeConverter.NUMERIC:
+          return value -> ToastPlaceholder.isText(value) ? Unchanged.VALUE : PgText.numeric((String) value);
         case "io.debezium.time.Date":
-          return value -> LocalDate.ofEpochDay((Integer) value);
+          return value -> date((Integer) value);
         case "org.apache.kafka.connect.data.Date":
           return value -> LocalDate.ofInstant(((java.util.Date) value).toInstant(), ZoneOffset.UTC);
         case "io.debezium.time.Time":
           return value -> LocalTime.ofNanoOfDay(((Integer) value) * 1_000_000L);
         case "io.debezium.time.MicroTime":
-          return value -> LocalTime.ofNanoOfDay(((Long) value) * 1_000L);
+          return value -> ((Long) value) >= MICROS_PER_DAY ? LocalTime.MAX : LocalTime.ofNanoOfDay(((Long) value) * 1_000L);
         case "io.debezium.time.NanoTime":
           return value -> LocalTime.ofNanoOfDay((Long) value);
         case "org.apache.kafka.connect.data.Time":
@@ -66,7 +79,7 @@ interface ValueConverter {
         case "io.debezium.time.Timestamp":
           return value -> localDateTime((Long) value, 1_000L);
         case "io.debezium.time.MicroTimestamp":
-          return value -> localDateTime((Long) value, MICROS_PER_SECOND);
+          return value -> microTimestamp((Long) value);
         case "io.debezium.time.NanoTimestamp":
           return value -> localDateTime((Long) value, 1_000_000_000L);
         case "org.apache.kafka.connect.data.Timestamp":
@@ -104,6 +117,39 @@ interface ValueConverter {
       default:
         return value -> value; // int8..int64, float32/64, boolean: already natural Java types
     }
+  }
+
+  /** An array given as PostgreSQL's text, its elements converted as the schema's parameters say. */
+  private static ValueConverter array(Schema schema) {
+    Map<String, String> parameters = schema.parameters();
+    PgText.Kind kind = PgText.Kind.valueOf(parameters.get(ColumnTypeConverter.ELEMENT));
+    char delimiter = parameters.get(ColumnTypeConverter.DELIMITER).charAt(0);
+    return value ->
+        ToastPlaceholder.isText(value)
+            ? Unchanged.VALUE
+            : PgArrayText.parse((String) value, delimiter, text -> PgText.parse(kind, text));
+  }
+
+  /** A date; Debezium's stand-ins for {@code infinity} and {@code -infinity} become the extremes. */
+  private static LocalDate date(int epochDay) {
+    if (epochDay == INFINITE_EPOCH_DAY) {
+      return LocalDate.MAX;
+    }
+    if (epochDay == MINUS_INFINITE_EPOCH_DAY) {
+      return LocalDate.MIN;
+    }
+    return LocalDate.ofEpochDay(epochDay);
+  }
+
+  /** A timestamp; Debezium's stand-ins for {@code infinity} and {@code -infinity} become the extremes. */
+  private static LocalDateTime microTimestamp(long micros) {
+    if (micros == Long.MAX_VALUE) {
+      return LocalDateTime.MAX;
+    }
+    if (micros == Long.MIN_VALUE) {
+      return LocalDateTime.MIN;
+    }
+    return localDateTime(micros, MICROS_PER_SECOND);
   }
 
   private static byte[] bytes(Object value) {

@@ -116,17 +116,21 @@ import java.util.function.Function;
  *   <tr><td>{@code smallint}, {@code integer}, {@code bigint}</td>
  *       <td>{@code Short}, {@code Integer}, {@code Long}</td>
  *       <td>number</td><td>{@code 42}</td></tr>
- *   <tr><td>{@code numeric}</td><td>{@code BigDecimal}</td>
- *       <td>string, plain notation, exact (JSON numbers lose digits in most parsers)</td>
+ *   <tr><td>{@code numeric}, {@code money}</td><td>{@code BigDecimal}; {@code Double} for {@code
+ *       NaN} and {@code ±Infinity}</td>
+ *       <td>string, plain notation, exact (JSON numbers lose digits in most parsers); {@code "NaN"},
+ *       {@code "Infinity"}, {@code "-Infinity"}</td>
  *       <td>{@code "123456789012345678901234567890.123456789"}</td></tr>
  *   <tr><td>{@code real}, {@code double precision}</td><td>{@code Float}, {@code Double}</td>
  *       <td>number that reads back to the same value; {@code "NaN"}, {@code "Infinity"}, {@code
  *       "-Infinity"} as strings</td><td>{@code 0.25}</td></tr>
  *   <tr><td>{@code boolean}</td><td>{@code Boolean}</td><td>{@code true} / {@code false}</td>
  *       <td>{@code true}</td></tr>
- *   <tr><td>{@code text}, {@code varchar}, {@code char}, enums</td>
+ *   <tr><td>{@code text}, {@code varchar}, {@code char}, enums, and the types given as
+ *       PostgreSQL's text (ranges, composites, geometric types, bit strings, {@code inet}, ...: see
+ *       the README's type table)</td>
  *       <td>{@code String}</td><td>string</td>
- *       <td>{@code "paid"}</td></tr>
+ *       <td>{@code "paid"}, {@code "[1,10)"}</td></tr>
  *   <tr><td>{@code uuid}</td><td>{@code UUID}</td><td>string</td>
  *       <td>{@code "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}</td></tr>
  *   <tr><td>{@code json}, {@code jsonb}</td><td>{@code Json}</td>
@@ -134,15 +138,16 @@ import java.util.function.Function;
  *       <td>{@code {"a": [1, 2.50, null]}}</td></tr>
  *   <tr><td>{@code bytea}</td><td>{@code byte[]}</td><td>string, base64 with padding</td>
  *       <td>{@code "AAEC/v8="}</td></tr>
- *   <tr><td>{@code date}</td><td>{@code LocalDate}</td><td>string, ISO-8601</td>
+ *   <tr><td>{@code date}</td><td>{@code LocalDate}</td><td>string, ISO-8601; {@code "infinity"}
+ *       and {@code "-infinity"}</td>
  *       <td>{@code "2026-01-02"}</td></tr>
  *   <tr><td>{@code time}</td><td>{@code LocalTime}</td>
  *       <td>string, ISO-8601, seconds always present, fraction as written by PostgreSQL (up to
- *       microseconds)</td><td>{@code "03:04:05.123456"}, {@code "03:04:00"}</td></tr>
+ *       microseconds); {@code "24:00:00"}</td><td>{@code "03:04:05.123456"}, {@code "03:04:00"}</td></tr>
  *   <tr><td>{@code timetz}</td><td>{@code OffsetTime}</td><td>string, ISO-8601 with offset</td>
  *       <td>{@code "03:04:05Z"}</td></tr>
  *   <tr><td>{@code timestamp}</td><td>{@code LocalDateTime}</td>
- *       <td>string, ISO-8601, no offset</td>
+ *       <td>string, ISO-8601, no offset; {@code "infinity"} and {@code "-infinity"}</td>
  *       <td>{@code "2026-01-02T03:04:00"}</td></tr>
  *   <tr><td>{@code timestamptz}</td><td>{@code Instant}</td>
  *       <td>string, ISO-8601 in UTC with {@code Z}; {@code "infinity"} and {@code "-infinity"} for
@@ -150,8 +155,9 @@ import java.util.function.Function;
  *   <tr><td>{@code interval}</td><td>{@code Interval}</td>
  *       <td>string, ISO-8601 duration, each part with its own sign ({@link
  *       io.datis.api.event.Interval#toString()})</td><td>{@code "P-1Y-2M-3DT-1H-2M-3.5S"}</td></tr>
- *   <tr><td>arrays</td><td>{@code List}</td><td>array</td><td>{@code ["a",null]}</td></tr>
- *   <tr><td>{@code hstore}, composite values</td><td>{@code Map}</td><td>object</td>
+ *   <tr><td>arrays</td><td>{@code List} (nested for each dimension)</td><td>array</td>
+ *       <td>{@code ["a",null]}, {@code [[1,2],[3,4]]}</td></tr>
+ *   <tr><td>{@code hstore}</td><td>{@code Map}</td><td>object</td>
  *       <td>{@code {"k":"v","n":null}}</td></tr>
  *   <tr><td>{@code NULL}</td><td>{@code null}</td><td>{@code null}</td><td>{@code null}</td></tr>
  *   <tr><td>unchanged TOASTed value</td><td>{@code Unchanged.VALUE}</td>

@@ -136,6 +136,43 @@ class MessageFormatTest {
     assertThat(data(message)).doesNotContain("<unchanged>", "__debezium");
   }
 
+  /**
+   * The values PostgreSQL holds that Java's types cannot (numeric NaN and infinities, infinite dates and
+   * timestamps, 24:00:00) keep PostgreSQL's words, in every format; text-form types stay text.
+   */
+  @Test
+  void everyFormatWritesTheValuesJavaTypesCannotHoldInPostgresqlsWords() throws IOException {
+    Map<String, @Nullable Object> after = new LinkedHashMap<>();
+    after.put("id", 1);
+    after.put("n_nan", Double.NaN);
+    after.put("n_inf", Double.POSITIVE_INFINITY);
+    after.put("n_minus_inf", Double.NEGATIVE_INFINITY);
+    after.put("d_inf", LocalDate.MAX);
+    after.put("d_minus_inf", LocalDate.MIN);
+    after.put("ts_inf", LocalDateTime.MAX);
+    after.put("ts_minus_inf", LocalDateTime.MIN);
+    after.put("end_of_day", LocalTime.MAX);
+    after.put("money", new BigDecimal("12.30"));
+    after.put("point", "(1.5,2.0)");
+    after.put("range", "[1,10)");
+    after.put("composite", "(\"Main St\",5)");
+    after.put("bits", "0011");
+    after.put("numbers", Arrays.asList(new BigDecimal("1.50"), Double.NaN, null));
+    after.put("matrix", List.of(List.of(1, 2), List.of(3, 4)));
+    String expected =
+        "{\"id\":1,\"n_nan\":\"NaN\",\"n_inf\":\"Infinity\",\"n_minus_inf\":\"-Infinity\","
+            + "\"d_inf\":\"infinity\",\"d_minus_inf\":\"-infinity\",\"ts_inf\":\"infinity\","
+            + "\"ts_minus_inf\":\"-infinity\",\"end_of_day\":\"24:00:00\",\"money\":\"12.30\","
+            + "\"point\":\"(1.5,2.0)\",\"range\":\"[1,10)\",\"composite\":\"(\\\"Main St\\\",5)\","
+            + "\"bits\":\"0011\",\"numbers\":[\"1.50\",\"NaN\",null],\"matrix\":[[1,2],[3,4]]}";
+    ChangeEvent insert = event(Operation.INSERT, null, after);
+
+    assertThat(json(encode(MessageFormat.datisJson(), insert)).get("after").toString()).isEqualTo(expected);
+    assertThat(json(encode(MessageFormat.debeziumJson(), insert)).get("after").toString()).isEqualTo(expected);
+    assertThat(json(encode(MessageFormat.cloudEvents(), insert)).get("data").get("after").toString()).isEqualTo(expected);
+    assertThat(json(encode(MessageFormat.cloudEventsBinary(), insert)).get("after").toString()).isEqualTo(expected);
+  }
+
   @Test
   void everyFormatIsValidJson() throws IOException {
     for (MessageFormat format : allFormats()) {

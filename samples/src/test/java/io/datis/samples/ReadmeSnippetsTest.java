@@ -24,6 +24,7 @@ class ReadmeSnippetsTest {
           new String[] {"src/main/java/io/datis/samples/pubsub/PubSubQuickstart.java", "pubsub"},
           new String[] {"src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "one-line"},
           new String[] {"src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "postgres-source"},
+          new String[] {"src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "snapshot"},
           new String[] {
             "src/test/java/io/datis/samples/integration/UsersPipelineIntegrationTest.java", "integration-test"
           });

@@ -149,8 +149,18 @@ final class JsonValues {
     return text.append('Z').toString();
   }
 
-  /** ISO-8601 with seconds always present, e.g. {@code 2026-01-02T03:04:05.5}. */
+  /**
+   * ISO-8601 with seconds always present, e.g. {@code 2026-01-02T03:04:05.5}; {@link LocalDateTime#MAX}
+   * and {@link LocalDateTime#MIN} (PostgreSQL's {@code infinity} and {@code -infinity}) are {@code
+   * "infinity"} and {@code "-infinity"}.
+   */
   static String localDateTime(LocalDateTime dateTime) {
+    if (dateTime.equals(LocalDateTime.MAX)) {
+      return "infinity";
+    }
+    if (dateTime.equals(LocalDateTime.MIN)) {
+      return "-infinity";
+    }
     LocalDate date = dateTime.toLocalDate();
     if (date.getYear() < 0 || date.getYear() > 9999) {
       return localDate(date) + 'T' + localTime(dateTime.toLocalTime());
@@ -163,8 +173,18 @@ final class JsonValues {
     return text.toString();
   }
 
-  /** ISO-8601, e.g. {@code 2026-01-02}; years beyond 9999 carry a {@code +} sign. */
+  /**
+   * ISO-8601, e.g. {@code 2026-01-02}; years beyond 9999 carry a {@code +} sign; {@link LocalDate#MAX}
+   * and {@link LocalDate#MIN} (PostgreSQL's {@code infinity} and {@code -infinity}) are {@code
+   * "infinity"} and {@code "-infinity"}.
+   */
   static String localDate(LocalDate date) {
+    if (date.equals(LocalDate.MAX)) {
+      return "infinity";
+    }
+    if (date.equals(LocalDate.MIN)) {
+      return "-infinity";
+    }
     if (date.getYear() < 0 || date.getYear() > 9999) {
       return date.toString();
     }
@@ -173,8 +193,14 @@ final class JsonValues {
     return text.toString();
   }
 
-  /** ISO-8601 with seconds always present, e.g. {@code 03:04:00} or {@code 03:04:05.123456}. */
+  /**
+   * ISO-8601 with seconds always present, e.g. {@code 03:04:00} or {@code 03:04:05.123456}; {@link
+   * LocalTime#MAX} (PostgreSQL's {@code 24:00:00}) is {@code "24:00:00"}.
+   */
   static String localTime(LocalTime time) {
+    if (time.equals(LocalTime.MAX)) {
+      return "24:00:00";
+    }
     StringBuilder text = new StringBuilder(18);
     appendTime(text, time.getHour(), time.getMinute(), time.getSecond(), time.getNano());
     return text.toString();

@@ -33,8 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Arguments are {@code key=value}: {@code pg.host}, {@code pg.port}, {@code pg.database}, {@code
  * pg.user}, {@code pg.password}, {@code pubsub} (host:port), {@code project}, {@code topic}, {@code name}
- * (the pipeline), {@code table}, and optionally {@code maxInFlight}, {@code maxBatch} and {@code expect}
- * (stop once that many events were acknowledged, and report).
+ * (the pipeline), {@code table} (or several, separated by commas), and optionally {@code maxInFlight},
+ * {@code maxBatch}, {@code expect} (stop once that many events were acknowledged, and report) and {@code
+ * snapshot} (tables to read again while streaming, asked for once started).
  *
  * <p>It talks to the test on stdout with lines starting {@code @@}: {@code @@ STARTED}, {@code @@ DONE
  * ...} (with {@code expect}), {@code @@ FAILED ...}. It stops cleanly when its stdin says {@code stop} or
@@ -70,13 +71,17 @@ final class CaptureProcess {
     Pipeline pipeline =
         Datis.capture(source)
             .name(options.get("name"))
-            .tables(options.get("table"))
+            .tables(options.get("table").split(","))
             .snapshot(SnapshotMode.CHANGES_ONLY)
             .offsets(OffsetStore.postgres())
             .maxInFlightEvents(Integer.parseInt(options.getOrDefault("maxInFlight", "20000")))
             .maxBatchSize(Integer.parseInt(options.getOrDefault("maxBatch", "2048")))
             .to(sink)
             .start();
+    String snapshot = options.get("snapshot");
+    if (snapshot != null) {
+      pipeline.snapshot(snapshot.split(","));
+    }
     say("STARTED pid=" + ProcessHandle.current().pid() + " in " + Duration.ofNanos(System.nanoTime() - startNanos).toMillis() + " ms");
 
     AtomicBoolean stopping = new AtomicBoolean();

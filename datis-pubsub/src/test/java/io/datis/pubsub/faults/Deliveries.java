@@ -137,6 +137,60 @@ final class Deliveries {
     return problems;
   }
 
+  /**
+   * Every way the published messages break the guarantees of a snapshot while streaming, for a table whose
+   * rows existed before the pipeline (so their early versions were never streamed): every key arrives,
+   * its versions (skipping exact repeats) only go up, and its last one is the committed one.
+   */
+  List<String> latestStateProblems(Map<Integer, Integer> committedVersions) {
+    List<String> problems = new ArrayList<>();
+    int[] total = new int[1];
+    Map<Integer, BitSet> seen = new HashMap<>();
+    Map<Integer, Integer> highest = new HashMap<>();
+    for (int index = 0; index < published.size(); index++) {
+      Published p = published.get(index);
+      Integer last = committedVersions.get(p.id());
+      if (last == null || p.version() > last) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " was never committed (last committed: " + last + ")");
+        continue;
+      }
+      BitSet versions = seen.computeIfAbsent(p.id(), k -> new BitSet());
+      if (versions.get(p.version())) {
+        continue;
+      }
+      versions.set(p.version());
+      int previous = highest.getOrDefault(p.id(), -1);
+      if (p.version() < previous) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " arrived for the first time after version " + previous + " (a stale row)");
+      } else {
+        highest.put(p.id(), p.version());
+      }
+    }
+    List<String> behind = new ArrayList<>();
+    for (Map.Entry<Integer, Integer> key : committedVersions.entrySet()) {
+      Integer reached = highest.get(key.getKey());
+      if (reached == null || reached < key.getValue()) {
+        behind.add(key.getKey() + ": " + (reached == null ? "never published" : "published up to version " + reached) + ", committed " + key.getValue());
+      }
+    }
+    if (!behind.isEmpty()) {
+      problems.add(0, behind.size() + " keys never reached their committed version (first keys): " + behind.stream().limit(PROBLEMS_SHOWN).toList());
+    }
+    if (total[0] > PROBLEMS_SHOWN) {
+      problems.add("... and " + (total[0] - PROBLEMS_SHOWN) + " more problems of the kinds above");
+    }
+    return problems;
+  }
+
+  /** Keys whose committed version was published, by the highest version published: cheap to poll. */
+  static long keysUpToDate(List<PubsubMessage> messages, Map<Integer, Integer> committedVersions) {
+    Map<Integer, Integer> highest = new HashMap<>();
+    for (Published p : of(messages).published) {
+      highest.merge(p.id(), p.version(), Math::max);
+    }
+    return committedVersions.entrySet().stream().filter(e -> e.getValue().equals(highest.get(e.getKey()))).count();
+  }
+
   private static void report(List<String> problems, int[] total, String problem) {
     if (++total[0] <= PROBLEMS_SHOWN) {
       problems.add(problem);

@@ -23,6 +23,12 @@ public final class ReadmeFragments {
     // [one-line]
   }
 
+  static void readAgain(Pipeline pipeline) {
+    // [snapshot]
+    pipeline.snapshot("public.orders").toCompletableFuture().join();
+    // [snapshot]
+  }
+
   static PostgresSource ownDatabase() {
     // [postgres-source]
     PostgresSource source = PostgresSource.builder()
