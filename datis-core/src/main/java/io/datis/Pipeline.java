@@ -41,17 +41,19 @@ public interface Pipeline extends AutoCloseable {
    * event of each row is its latest state. Progress shows in {@link #health()} and the {@code
    * datis.snapshot.tables.remaining} gauge.
    *
-   * <p>The request is a row in the pipeline's signal table ({@code public.datis_signals_<name>}), which
-   * travels with the changes: a pipeline that stops or crashes goes on reading where its committed
-   * offsets were when it starts again (chunks read after them are read again).
+   * <p>The request is a row in the pipeline's signal table ({@code public.<slot>_signals}, e.g. {@code
+   * public.datis_orders_signals}), which travels with the changes: a pipeline that stops or crashes goes
+   * on reading where its committed offsets were when it starts again (chunks read after them are read
+   * again).
    *
    * <pre>{@code
    * pipeline.snapshot("public.orders").toCompletableFuture().join();
    * }</pre>
    *
    * @param tables schema-qualified names of captured tables, such as {@code "public.orders"}
-   * @return completes once every table was read; fails if one could not be, or if this pipeline stops
-   *     first (the next one goes on)
+   * @return completes once every table was read and the sink acknowledged its rows; fails if this
+   *     pipeline stops first (the next one goes on). A table that cannot be read to the end stops the
+   *     pipeline with an error naming it.
    * @throws IllegalArgumentException naming a table that the pipeline does not capture, or that has no
    *     key (primary key or replica identity index) to read it in chunks by
    * @throws IllegalStateException if the pipeline is not running

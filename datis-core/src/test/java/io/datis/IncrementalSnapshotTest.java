@@ -2,6 +2,7 @@ package io.datis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -59,7 +61,7 @@ class IncrementalSnapshotTest {
           second.awaitEvents(received -> lastPerKey(received, "public.b").size() == 3000 && received.stream().anyMatch(e -> isRow(e, "public.a", 2)), TIMEOUT);
 
       assertThat(events).filteredOn(event -> event.table().equals(TableId.of("public", "a"))).hasSize(1);
-      assertThat(events).filteredOn(event -> event.table().toString().startsWith("public.datis_signals")).isEmpty();
+      assertThat(events).filteredOn(event -> event.table().toString().endsWith("_signals")).isEmpty();
       Map<Integer, Map<String, @Nullable Object>> b = lastPerKey(events, "public.b");
       assertThat(b.get(7)).containsEntry("note", "new");
       assertThat(b.get(8)).containsEntry("note", "old");
@@ -151,6 +153,88 @@ class IncrementalSnapshotTest {
   }
 
   @Test
+  void aSnapshotCompletesOnlyOnceTheSinkAcknowledgedItsRows() throws Exception {
+    pg.execute("CREATE TABLE public.held (id int PRIMARY KEY)", "INSERT INTO public.held SELECT generate_series(1, 10)");
+    InMemorySink sink = new InMemorySink().stallAfter(0);
+    try (Pipeline pipeline = start("held", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.held")) {
+      CompletableFuture<Void> snapshot = pipeline.snapshot("public.held").toCompletableFuture();
+
+      // Debezium has read the table (the snapshot is no longer in progress) and the sink holds its rows.
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> sink.stalledBatches() > 0 && pipeline.health().snapshot().isEmpty());
+      assertThat(snapshot).isNotDone();
+
+      sink.reset();
+      sink.releaseStalled();
+      snapshot.get(60, TimeUnit.SECONDS);
+      assertThat(sink.events()).filteredOn(event -> event.operation() == Operation.SNAPSHOT_READ).hasSize(10);
+    }
+  }
+
+  @Test
+  void aSnapshotCanBeAskedForWhenAnotherCompletes() throws Exception {
+    pg.execute(
+        "CREATE TABLE public.first (id int PRIMARY KEY)",
+        "CREATE TABLE public.second (id int PRIMARY KEY)",
+        "INSERT INTO public.first VALUES (1)",
+        "INSERT INTO public.second VALUES (1)");
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline pipeline = start("chained", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.first", "public.second")) {
+      CompletableFuture<Void> both =
+          pipeline.snapshot("public.first").thenCompose(done -> pipeline.snapshot("public.second")).toCompletableFuture();
+
+      both.get(60, TimeUnit.SECONDS);
+
+      assertThat(sink.events()).extracting(ChangeEvent::table).containsExactly(TableId.of("public", "first"), TableId.of("public", "second"));
+      assertThat(pipeline.isRunning()).isTrue();
+    }
+  }
+
+  @Test
+  void aTableThatCannotBeReadToTheEndStopsThePipelineSayingSo() {
+    pg.execute("CREATE TABLE public.doomed (id int PRIMARY KEY, pad text)", "INSERT INTO public.doomed SELECT i, repeat('x', 100) FROM generate_series(1, 200000) i");
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline pipeline = start("doomed", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.doomed")) {
+      CompletableFuture<Void> snapshot = pipeline.snapshot("public.doomed").toCompletableFuture();
+      await().atMost(TIMEOUT).until(() -> pipeline.health().snapshot().orElse("").contains("reading public.doomed"));
+
+      pg.execute("DROP TABLE public.doomed");
+
+      await().atMost(TIMEOUT).until(() -> !pipeline.isRunning());
+      assertThat(pipeline.failure().orElseThrow())
+          .hasMessageStartingWith("Reading public.doomed again while changes stream failed: Debezium reported ")
+          .hasMessageEndingWith(
+              " (see its log), so not all of its existing rows were delivered. Fix the cause, start the pipeline"
+                  + " again and call Pipeline.snapshot(\"public.doomed\")");
+      await().atMost(TIMEOUT).until(snapshot::isDone);
+      assertThat(snapshot).isCompletedExceptionally();
+    }
+  }
+
+  @Test
+  void aSignalTableCreatedBeforehandNeedsNoCreatePrivilegeOnTheSchema() {
+    pg.execute(
+        "CREATE ROLE limited LOGIN PASSWORD 'limited-secret' REPLICATION",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "GRANT CREATE ON DATABASE " + pg.database() + " TO limited",
+        "CREATE TABLE public.owned (id int PRIMARY KEY)",
+        "ALTER TABLE public.owned OWNER TO limited",
+        // As start()'s error tells a DBA to create it:
+        "CREATE TABLE public.datis_limited_signals (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data text)",
+        "ALTER TABLE public.datis_limited_signals OWNER TO limited");
+    io.datis.postgres.PostgresSource limited = pg.source().toBuilder().user("limited").password("limited-secret").build();
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline pipeline =
+        Datis.capture(limited).name("limited").tables("public.owned").snapshot(SnapshotMode.CHANGES_ONLY).offsets(OffsetStore.inMemory()).to(sink).start()) {
+      pg.execute("INSERT INTO public.owned VALUES (1)");
+      assertThat(sink.awaitEvents(1, TIMEOUT)).extracting(ChangeEvent::operation).containsExactly(Operation.INSERT);
+    } finally {
+      pg.execute("DROP OWNED BY limited CASCADE", "DROP ROLE limited");
+    }
+  }
+
+  @Test
   void asksForASnapshotOfTablesThePipelineCanReadOnly() {
     pg.execute(
         "CREATE TABLE public.keyed (id int PRIMARY KEY)",
@@ -194,7 +278,7 @@ class IncrementalSnapshotTest {
       assertThat(events).extracting(ChangeEvent::table).containsExactly(TableId.of("public", "a"));
       assertThat(events.get(0).operation()).isEqualTo(Operation.INSERT);
       assertThat(pg.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'datis_shrinking' ORDER BY 1", row -> row.getString(1)))
-          .containsExactly("a", "datis_signals_shrinking");
+          .containsExactly("a", "datis_shrinking_signals");
     }
   }
 

@@ -136,6 +136,59 @@ class ReplicaIdentityTest {
   }
 
   @Test
+  void aPrimaryKeyWithIncludedColumnsKeysEventsByItsKeyColumnsOnly() {
+    pg.execute("CREATE TABLE public.covered (id int, note text, CONSTRAINT covered_pk PRIMARY KEY (id) INCLUDE (note))");
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline pipeline = start("covered", "public.covered", sink)) {
+      pg.execute("INSERT INTO public.covered VALUES (1, 'a')", "DELETE FROM public.covered WHERE id = 1");
+
+      List<ChangeEvent> events = sink.awaitEvents(2, TIMEOUT);
+
+      assertThat(events).extracting(ChangeEvent::keyColumns).containsOnly(List.of("id"));
+      // The old row of a delete holds the key's columns only: the included column is not sent.
+      assertThat(events.get(1).before()).contains(row("id", 1));
+    }
+  }
+
+  @Test
+  void aPartitionedTableWithoutPrimaryKeyIsKeyedByTheKeyItsPartitionsShare() {
+    pg.execute(
+        "CREATE TABLE public.logs (id int NOT NULL, day date NOT NULL, note text) PARTITION BY RANGE (day)",
+        "CREATE TABLE public.logs_2024 PARTITION OF public.logs (PRIMARY KEY (id)) FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        "CREATE TABLE public.logs_2025 PARTITION OF public.logs (PRIMARY KEY (id)) FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')");
+    InMemorySink sink = new InMemorySink();
+    try (Pipeline pipeline = start("shared-key", "public.logs", sink)) {
+      pg.execute(
+          "INSERT INTO public.logs VALUES (1, '2024-05-01', 'a'), (2, '2025-05-01', 'b')",
+          "DELETE FROM public.logs WHERE id = 2");
+
+      List<ChangeEvent> events = sink.awaitEvents(3, TIMEOUT);
+
+      assertThat(events).extracting(ChangeEvent::keyColumns).containsOnly(List.of("id"));
+      assertThat(events.get(2).key()).isEqualTo(row("id", 2));
+      assertThat(events.get(2).before()).contains(row("id", 2));
+    }
+  }
+
+  @Test
+  void refusesAPartitionedTableWhosePartitionsIdentifyRowsInWaysItsEventsCannotShare() {
+    pg.execute(
+        "CREATE TABLE public.mixed (id int NOT NULL, day date NOT NULL) PARTITION BY RANGE (day)",
+        "CREATE TABLE public.mixed_2024 PARTITION OF public.mixed (PRIMARY KEY (id)) FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        "CREATE TABLE public.mixed_2025 PARTITION OF public.mixed FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+        "ALTER TABLE public.mixed_2025 REPLICA IDENTITY FULL");
+
+    assertThatThrownBy(() -> start("mixed", "public.mixed", new InMemorySink()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage(
+            "Pipeline 'mixed' cannot start: Partitioned table public.mixed's partitions identify their old rows in"
+                + " ways its changes cannot share (public.mixed_2024 by [id], public.mixed_2025 by the whole row),"
+                + " so its updates and deletes could not all be keyed. Fix: give public.mixed a primary key and"
+                + " leave its partitions' replica identity at DEFAULT (or set every partition to REPLICA IDENTITY"
+                + " FULL)");
+  }
+
+  @Test
   void aTableThatLosesItsReplicaIdentityWhileCapturedTurnsHealthDownWithTheFix() {
     pg.execute("CREATE TABLE public.orders (id int CONSTRAINT orders_pk PRIMARY KEY, note text)");
     InMemorySink sink = new InMemorySink();

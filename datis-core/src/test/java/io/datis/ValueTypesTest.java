@@ -150,6 +150,7 @@ class ValueTypesTest {
           new Column("c_pg_lsn", "pg_lsn", "'0/16B3748'", "0/16B3748"),
           new Column("c_xid", "xid", "'5'", "5"),
           new Column("c_regclass", "regclass", "'pg_class'", "pg_class"),
+          new Column("c_int2vector", "int2vector", "'1 2'", "1 2"),
           new Column("c_enum", "mood", "'happy'", "happy"),
           new Column("c_domain_int", "posint", "5", 5),
           new Column("c_domain_text", "email", "'a@b.c'", "a@b.c"),
@@ -210,6 +211,8 @@ class ValueTypesTest {
     String columns =
         COLUMNS.stream().map(c -> c.name() + " " + c.type()).collect(Collectors.joining(", "));
     pg.execute(
+        // Interval text in another style than PostgreSQL's default, which Datis must not depend on.
+        "ALTER DATABASE postgres SET IntervalStyle = 'sql_standard'",
         "CREATE EXTENSION hstore",
         "CREATE EXTENSION citext",
         "CREATE EXTENSION ltree",

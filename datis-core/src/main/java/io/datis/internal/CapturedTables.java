@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -31,16 +32,57 @@ final class CapturedTables {
       List<ReplicaIdentity> leafPartitions) {
 
     /**
-     * What identifies the table's rows in its events: its own replica identity, except that a partitioned
-     * table's old rows come from its partitions, whole when every partition sends them whole.
+     * What identifies the table's rows in its events; {@code null} for a partitioned table whose
+     * partitions identify their rows in ways its events cannot share (see {@link #identityProblem()}).
+     * A partitioned table's old rows come from its partitions: with a primary key of its own (which every
+     * partition has), it is keyed by that, and its old rows are whole when every partition sends them
+     * whole; without one, by the key its partitions share, or by none when they all send whole rows.
      */
-    ReplicaIdentity eventIdentity() {
-      boolean leavesFull =
-          !leafPartitions.isEmpty()
-              && leafPartitions.stream().allMatch(leaf -> leaf.kind() == ReplicaIdentity.Kind.FULL);
-      return leavesFull
-          ? new ReplicaIdentity(id, ReplicaIdentity.Kind.FULL, identity.primaryKey(), identity.identityIndex())
-          : identity;
+    @Nullable ReplicaIdentity eventIdentity() {
+      if (!partitioned || leafPartitions.isEmpty()) {
+        return identity;
+      }
+      boolean allFull = leafPartitions.stream().allMatch(leaf -> leaf.kind() == ReplicaIdentity.Kind.FULL);
+      if (!identity.primaryKey().isEmpty()) {
+        boolean everyOldRowHasTheKey =
+            leafPartitions.stream()
+                .allMatch(leaf -> leaf.oldRowColumns() == null || leaf.oldRowColumns().containsAll(identity.primaryKey()));
+        if (!everyOldRowHasTheKey) {
+          return null;
+        }
+        return allFull ? new ReplicaIdentity(id, ReplicaIdentity.Kind.FULL, identity.primaryKey(), List.of()) : identity;
+      }
+      if (allFull) {
+        return new ReplicaIdentity(id, ReplicaIdentity.Kind.FULL, List.of(), List.of());
+      }
+      Set<List<String>> keys = leafPartitions.stream().map(ReplicaIdentity::keyColumns).collect(Collectors.toSet());
+      Set<List<String>> oldRows =
+          leafPartitions.stream().map(leaf -> leaf.oldRowColumns() == null ? List.<String>of() : leaf.oldRowColumns()).collect(Collectors.toSet());
+      List<String> key = keys.iterator().next();
+      if (keys.size() != 1 || key.isEmpty() || !oldRows.equals(Set.of(key))) {
+        return null;
+      }
+      return new ReplicaIdentity(id, ReplicaIdentity.Kind.INDEX, List.of(), key);
+    }
+
+    /** Why a partitioned table's partitions cannot be captured under its name; {@code null} if they can. */
+    @Nullable String identityProblem() {
+      if (eventIdentity() != null || leafPartitions.stream().anyMatch(leaf -> !leaf.identifiesRows())) {
+        return null; // partitions without a replica identity are reported on their own
+      }
+      String each =
+          leafPartitions.stream()
+              .map(leaf -> leaf.table() + " by " + (leaf.oldRowColumns() == null ? "the whole row" : leaf.keyColumns()))
+              .collect(Collectors.joining(", "));
+      return "Partitioned table "
+          + id
+          + "'s partitions identify their old rows in ways its changes cannot share ("
+          + each
+          + (identity.primaryKey().isEmpty() ? "" : ", while it is keyed by its primary key " + identity.primaryKey())
+          + "), so its updates and deletes could not all be keyed. Fix: give "
+          + id
+          + " a primary key and leave its partitions' replica identity at DEFAULT (or set every partition to"
+          + " REPLICA IDENTITY FULL)";
     }
 
     /** The table and, for a partitioned table, its leaf partitions: each must identify its rows. */
@@ -95,13 +137,13 @@ final class CapturedTables {
           }
           boolean partitioned = row.getBoolean(1);
           TableId root = row.getString(3) == null ? null : TableId.of(row.getString(3), row.getString(4));
-          ReplicaIdentity identity = ReplicaIdentity.read(connection, name);
+          ReplicaIdentity identity = ReplicaIdentity.read(connection, name, serverVersion);
           if (identity == null) {
             missing.add(name); // dropped in between
             continue;
           }
           List<ReplicaIdentity> leaves =
-              partitioned && partitionsKnown ? ReplicaIdentity.readLeafPartitions(connection, name) : List.of();
+              partitioned && partitionsKnown ? ReplicaIdentity.readLeafPartitions(connection, name, serverVersion) : List.of();
           tables.put(name, new Table(name, partitioned, root, identity, leaves));
         }
       }
@@ -119,10 +161,16 @@ final class CapturedTables {
     return tables;
   }
 
-  /** What identifies each captured table's rows in its events. */
+  /** What identifies each captured table's rows in its events (checked by {@link #configurationProblems}). */
   Map<TableId, ReplicaIdentity> eventIdentities() {
     Map<TableId, ReplicaIdentity> identities = new LinkedHashMap<>();
-    tables.forEach((name, table) -> identities.put(name, table.eventIdentity()));
+    tables.forEach(
+        (name, table) -> {
+          ReplicaIdentity identity = table.eventIdentity();
+          if (identity != null) {
+            identities.put(name, identity);
+          }
+        });
     return identities;
   }
 
@@ -176,6 +224,10 @@ final class CapturedTables {
       problems.add(withoutReplicaIdentity(unidentified, publication));
     }
     for (Table table : tables.values()) {
+      String identityProblem = table.identityProblem();
+      if (identityProblem != null) {
+        problems.add(identityProblem);
+      }
       TableId root = table.partitionRoot();
       if (root != null && tables.containsKey(root)) {
         problems.add(

@@ -1,6 +1,8 @@
 package io.datis.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,12 +22,14 @@ final class CommitTracker<P> {
     private final @Nullable P commitPoint;
     private final int events;
     private final long bytes;
+    private final List<Runnable> whenAcknowledged;
     private boolean completed;
 
-    private Segment(@Nullable P commitPoint, int events, long bytes) {
+    private Segment(@Nullable P commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
       this.commitPoint = commitPoint;
       this.events = events;
       this.bytes = bytes;
+      this.whenAcknowledged = whenAcknowledged;
     }
 
     int events() {
@@ -44,7 +48,15 @@ final class CommitTracker<P> {
 
   /** Appends the next batch of the stream; called in capture order. */
   Segment<P> append(@Nullable P commitPoint, int events, long bytes) {
-    Segment<P> segment = new Segment<>(commitPoint, events, bytes);
+    return append(commitPoint, events, bytes, List.of());
+  }
+
+  /**
+   * Appends the next batch of the stream, with actions to run once it and every batch before it are
+   * completed (acknowledged by the sink); called in capture order.
+   */
+  Segment<P> append(@Nullable P commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
+    Segment<P> segment = new Segment<>(commitPoint, events, bytes, List.copyOf(whenAcknowledged));
     lock.lock();
     try {
       segments.addLast(segment);
@@ -59,23 +71,26 @@ final class CommitTracker<P> {
    * null} if the completed prefix did not reach a new one.
    */
   @Nullable P complete(Segment<P> segment) {
+    List<Runnable> actions = new ArrayList<>(0);
+    P newest = null;
     lock.lock();
     try {
       segment.completed = true;
-      P newest = null;
       while (!segments.isEmpty() && segments.peekFirst().completed) {
         Segment<P> done = segments.removeFirst();
         if (done.commitPoint != null) {
           newest = done.commitPoint;
         }
+        actions.addAll(done.whenAcknowledged);
       }
       if (segments.isEmpty()) {
         drained.signalAll();
       }
-      return newest;
     } finally {
       lock.unlock();
     }
+    actions.forEach(Runnable::run);
+    return newest;
   }
 
   /** Waits until every appended batch has completed; {@code false} if the timeout elapsed first. */

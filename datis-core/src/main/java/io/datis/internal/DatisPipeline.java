@@ -250,7 +250,11 @@ public final class DatisPipeline implements Pipeline {
       }
     }
     List<ChangeEvent> events = prepared.events;
-    if (events.isEmpty() && prepared.commitPoint == null && prepared.poisonHandled.isEmpty() && !prepared.endsOpen) {
+    if (events.isEmpty()
+        && prepared.commitPoint == null
+        && prepared.poisonHandled.isEmpty()
+        && prepared.whenAcknowledged.isEmpty()
+        && !prepared.endsOpen) {
       return;
     }
     if (!inFlight.acquire(events.size(), prepared.bytes, () -> stopping)) {
@@ -264,7 +268,7 @@ public final class DatisPipeline implements Pipeline {
         delivered.dropped();
         return;
       }
-      segment = tracker.append(prepared.commitPoint, events.size(), prepared.bytes);
+      segment = tracker.append(prepared.commitPoint, events.size(), prepared.bytes, prepared.whenAcknowledged);
       delivered.appended(prepared.endsOpen);
     }
     if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
@@ -290,6 +294,8 @@ public final class DatisPipeline implements Pipeline {
     long bytes;
     /** Events a transform failed on, skipped or dead-lettered: the batch completes once they are. */
     final List<CompletableFuture<Void>> poisonHandled = new ArrayList<>(0);
+    /** What to do once the sink acknowledged this batch and every batch before it. */
+    final List<Runnable> whenAcknowledged = new ArrayList<>(0);
 
     PreparedBatch(int capacity) {
       this.events = new ArrayList<>(capacity);
@@ -375,7 +381,12 @@ public final class DatisPipeline implements Pipeline {
           prepared.endsOpen = false;
           break;
         case NOTIFICATION:
-          snapshots.onNotification((Struct) sourceRecord.value());
+          IncrementalSnapshots.Outcome outcome = snapshots.onNotification((Struct) sourceRecord.value());
+          if (outcome.failure() != null) {
+            fail(outcome.failure());
+            return null;
+          }
+          prepared.whenAcknowledged.addAll(outcome.whenAcknowledged());
           break;
         default:
           break;
@@ -396,11 +407,15 @@ public final class DatisPipeline implements Pipeline {
         e instanceof RowConverter.ColumnConversionException
             ? e.getMessage()
             : e.getClass().getName() + " (the cause holds its message)";
+    // Not the whole offset: during an incremental snapshot it holds the chunk's key values.
+    Map<String, ?> offset = record.sourceOffset();
     return new SourceException(
         "Cannot convert the change of "
             + record.topic()
-            + " at offset "
-            + record.sourceOffset()
+            + " at lsn "
+            + (offset.get("lsn") instanceof Long ? Position.formatLsn((Long) offset.get("lsn")) : "?")
+            + " tx "
+            + offset.get("txId")
             + ", "
             + what
             + ". Please report this with the column types of the table",
@@ -598,7 +613,6 @@ public final class DatisPipeline implements Pipeline {
               + SourceMonitor.pretty(settings.slotLagThreshold())
               + ")");
     }
-    reasons.addAll(snapshots.failures());
     Health.Status status = reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED;
     return new Health(status, reasons, lastEventTime, committedText, lag, snapshots.progress());
   }

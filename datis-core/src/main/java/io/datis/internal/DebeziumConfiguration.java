@@ -54,6 +54,11 @@ final class DebeziumConfiguration {
     // Snapshots read every value in PostgreSQL's text form, as streaming does, so that the column
     // converter sees the same text either way (a binary array's text is rebuilt by the driver).
     props.setProperty("driver.binaryTransfer", "false");
+    // The text of intervals and money depends on session settings that a database or role may change
+    // (IntervalStyle sql_standard, an lc_monetary with ',' decimals): pin the forms Datis and Debezium read.
+    String options = source.connectionProperties().get("options");
+    props.setProperty(
+        "driver.options", (options == null ? "" : options + " ") + "-c IntervalStyle=postgres -c lc_monetary=C");
 
     props.setProperty("plugin.name", "pgoutput");
     props.setProperty("slot.name", settings.slotName());
@@ -93,7 +98,7 @@ final class DebeziumConfiguration {
     // in the signal table that Debezium reads from the WAL; it marks each chunk there too, and reports
     // progress as notifications in the stream of records.
     props.setProperty("signal.enabled.channels", "source");
-    props.setProperty("signal.data.collection", SignalTable.of(settings.name()).table().toString());
+    props.setProperty("signal.data.collection", SignalTable.of(settings.slotName()).table().toString());
     props.setProperty("incremental.snapshot.watermarking.strategy", "insert_delete");
     props.setProperty("notification.enabled.channels", "sink");
     props.setProperty("notification.sink.topic.name", notificationTopic(settings));

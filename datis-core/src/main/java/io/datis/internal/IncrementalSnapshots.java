@@ -37,15 +37,33 @@ final class IncrementalSnapshots {
   /** Tables being read or waiting to be, in order, with the rows read so far. */
   private final Map<TableId, Long> remaining = new LinkedHashMap<>();
   private @Nullable TableId current;
-  /** Tables whose last read failed, with why: until they are read again, health says so. */
-  private final Map<TableId, String> failed = new LinkedHashMap<>();
   private final List<Request> requests = new ArrayList<>();
 
-  private record Request(Set<TableId> tables, Set<TableId> done, CompletableFuture<Void> completion) {}
+  /** A caller's request; it counts the reads of its tables from the moment Debezium took its signal. */
+  private static final class Request {
+    final String signalId;
+    final Set<TableId> tables;
+    final Set<TableId> done = new LinkedHashSet<>();
+    final CompletableFuture<Void> completion = new CompletableFuture<>();
+    boolean taken;
+
+    Request(String signalId, Set<TableId> tables) {
+      this.signalId = signalId;
+      this.tables = tables;
+    }
+  }
+
+  /**
+   * What a notification means for the pipeline: requests to complete once the events before it are
+   * acknowledged by the sink, or a failure that stops the pipeline.
+   */
+  record Outcome(List<Runnable> whenAcknowledged, @Nullable SourceException failure) {
+    static final Outcome NOTHING = new Outcome(List.of(), null);
+  }
 
   IncrementalSnapshots(PipelineSettings settings, Map<TableId, ReplicaIdentity> identities) {
     this.settings = settings;
-    this.signals = SignalTable.of(settings.name());
+    this.signals = SignalTable.of(settings.slotName());
     this.identities = Map.copyOf(identities);
   }
 
@@ -55,7 +73,8 @@ final class IncrementalSnapshots {
   }
 
   /**
-   * Asks for the tables to be read again; the stage completes once Debezium has read them all.
+   * Asks for the tables to be read again; the stage completes once Debezium has read them all and the sink
+   * has acknowledged their rows.
    *
    * @throws IllegalArgumentException if a table is not captured, or has no key to read it in chunks by
    */
@@ -71,21 +90,21 @@ final class IncrementalSnapshots {
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));
     }
-    CompletableFuture<Void> completion = new CompletableFuture<>();
+    Request request = new Request(SignalTable.newId(), tables);
     synchronized (this) {
-      requests.add(new Request(tables, new LinkedHashSet<>(), completion));
+      requests.add(request);
     }
     try (Connection connection = SourceConnections.open(settings.source(), settings.name())) {
-      signals.requestSnapshot(connection, tables);
+      signals.requestSnapshot(connection, tables, request.signalId);
     } catch (SQLException e) {
       synchronized (this) {
-        requests.removeIf(request -> request.completion() == completion);
+        requests.remove(request);
       }
       throw new SourceException(
           "Cannot ask for a snapshot of " + tables + " in " + signals.table() + ": " + e.getMessage(), e);
     }
     log.info("Pipeline '{}': reading {} again while changes stream (an incremental snapshot)", settings.name(), tables);
-    return completion.minimalCompletionStage();
+    return request.completion.minimalCompletionStage();
   }
 
   /** Why the tables cannot be read again by the pipeline; empty if they can. */
@@ -97,7 +116,7 @@ final class IncrementalSnapshots {
         problems.add(
             "Table " + table + " is not captured by pipeline '" + settings.name() + "' (it captures "
                 + settings.tables() + "): add it with tables(...) to read it");
-      } else if (identity != null && identity.keyColumns().isEmpty()) {
+      } else if (identity == null || identity.keyColumns().isEmpty()) {
         problems.add(
             "Table " + table + " has no key (primary key or replica identity index), which reading it while"
                 + " changes stream needs, to read it in chunks and leave out rows changed meanwhile. Fix: add a"
@@ -107,92 +126,101 @@ final class IncrementalSnapshots {
     return problems;
   }
 
-  /** Follows a notification from Debezium; ignores those about other things than incremental snapshots. */
-  void onNotification(Struct notification) {
+  /**
+   * Follows a notification from Debezium; ignores those about other things than incremental snapshots.
+   * Called on the engine's thread, in stream order.
+   */
+  synchronized Outcome onNotification(Struct notification) {
     if (!"Incremental Snapshot".equals(notification.getString("aggregate_type"))) {
-      return;
+      return Outcome.NOTHING;
     }
-    String type = notification.getString("type");
+    // Debezium tags a snapshot's notifications with the id of the signal that started it, or of the last
+    // signal that added tables to it.
+    String signalId = notification.getString("id");
+    for (Request request : requests) {
+      request.taken |= request.signalId.equals(signalId);
+    }
     Map<?, ?> data = notification.getMap("additional_data");
     Map<?, ?> details = data == null ? Map.of() : data;
-    synchronized (this) {
-      switch (type) {
-        case "STARTED":
-        case "DATA_COLLECTIONS_RESOLVED":
-          for (TableId table : tables(details.get("data_collections"))) {
-            remaining.putIfAbsent(table, 0L);
-          }
-          break;
-        case "IN_PROGRESS":
-          List<TableId> inProgress = tables(details.get("current_collection_in_progress"));
-          current = inProgress.isEmpty() ? current : inProgress.get(0);
-          break;
-        case "TABLE_SCAN_COMPLETED":
-          tableScanned(details);
-          break;
-        case "COMPLETED":
-          remaining.clear();
-          current = null;
-          completeRequests();
-          break;
-        case "ABORTED":
-          for (TableId table : tables(details.get("data_collections"))) {
-            tableFailed(table, "the snapshot was aborted");
-          }
-          break;
-        default:
-          break;
-      }
+    switch (notification.getString("type")) {
+      case "STARTED":
+      case "DATA_COLLECTIONS_RESOLVED":
+        tables(details.get("data_collections")).forEach(table -> remaining.putIfAbsent(table, 0L));
+        return Outcome.NOTHING;
+      case "IN_PROGRESS":
+        // After a restart Debezium goes on without a STARTED: the tables come with the progress.
+        tables(details.get("data_collections")).forEach(table -> remaining.putIfAbsent(table, 0L));
+        List<TableId> inProgress = tables(details.get("current_collection_in_progress"));
+        current = inProgress.isEmpty() ? current : inProgress.get(0);
+        return Outcome.NOTHING;
+      case "TABLE_SCAN_COMPLETED":
+        return tableScanned(details);
+      case "COMPLETED":
+        remaining.clear();
+        current = null;
+        return new Outcome(complete(request -> request.taken), null);
+      case "ABORTED":
+        remaining.clear();
+        current = null;
+        for (Request request : takenRequests()) {
+          request.completion.completeExceptionally(
+              new SourceException("Reading " + request.tables + " again was aborted (a stop-snapshot signal)"));
+          requests.remove(request);
+        }
+        return Outcome.NOTHING;
+      default:
+        return Outcome.NOTHING;
     }
   }
 
-  private void tableScanned(Map<?, ?> details) {
+  private Outcome tableScanned(Map<?, ?> details) {
     List<TableId> scanned = tables(details.get("scanned_collection"));
     if (scanned.isEmpty()) {
-      return;
+      return Outcome.NOTHING;
     }
     TableId table = scanned.get(0);
     String status = String.valueOf(details.get("status"));
     remaining.remove(table);
-    if ("SUCCEEDED".equals(status) || "EMPTY".equals(status)) {
-      failed.remove(table);
-      log.info(
-          "Pipeline '{}': read {} again ({} rows)", settings.name(), table, details.get("total_rows_scanned"));
-      for (Request request : requests) {
-        if (request.tables().contains(table)) {
-          request.done().add(table);
-        }
-      }
-      completeRequests();
-    } else {
-      tableFailed(table, "Debezium reported " + status.toLowerCase(Locale.ROOT).replace('_', ' '));
+    if (!"SUCCEEDED".equals(status) && !"EMPTY".equals(status)) {
+      // Debezium goes on with the next table; the rows of this one were not all delivered.
+      return new Outcome(
+          List.of(),
+          new SourceException(
+              "Reading "
+                  + table
+                  + " again while changes stream failed: Debezium reported "
+                  + status.toLowerCase(Locale.ROOT).replace('_', ' ')
+                  + " (see its log), so not all of its existing rows were delivered. Fix the cause, start the"
+                  + " pipeline again and call Pipeline.snapshot(\""
+                  + table
+                  + "\")"));
     }
+    log.info("Pipeline '{}': read {} again ({} rows)", settings.name(), table, details.get("total_rows_scanned"));
+    for (Request request : takenRequests()) {
+      if (request.tables.contains(table)) {
+        request.done.add(table);
+      }
+    }
+    return new Outcome(complete(request -> request.done.containsAll(request.tables)), null);
   }
 
-  private void tableFailed(TableId table, String reason) {
-    remaining.remove(table);
-    String problem =
-        "reading " + table + " again failed: " + reason + "; its existing rows were not all delivered, see the"
-            + " log. Fix the cause and call Pipeline.snapshot(\"" + table + "\")";
-    failed.put(table, problem);
-    log.error("Pipeline '{}': {}", settings.name(), problem);
-    for (Request request : new ArrayList<>(requests)) {
-      if (request.tables().contains(table)) {
-        request.completion().completeExceptionally(new SourceException(problem));
+  private List<Request> takenRequests() {
+    return requests.stream().filter(request -> request.taken).toList();
+  }
+
+  /**
+   * Removes the requests that are done and returns how to complete them: asynchronously, so that
+   * callers' code runs on neither the engine's nor the sink's thread.
+   */
+  private List<Runnable> complete(java.util.function.Predicate<Request> done) {
+    List<Runnable> completions = new ArrayList<>(0);
+    for (Request request : List.copyOf(requests)) {
+      if (done.test(request)) {
         requests.remove(request);
+        completions.add(() -> request.completion.completeAsync(() -> null));
       }
     }
-  }
-
-  private void completeRequests() {
-    requests.removeIf(
-        request -> {
-          if (request.done().containsAll(request.tables())) {
-            request.completion().complete(null);
-            return true;
-          }
-          return false;
-        });
+    return completions;
   }
 
   /** Counts a row the incremental snapshot read. */
@@ -220,19 +248,14 @@ final class IncrementalSnapshots {
     return "snapshot while streaming: " + String.join(", ", parts);
   }
 
-  /** Failed reads of tables, for health; empty if none. */
-  synchronized List<String> failures() {
-    return List.copyOf(failed.values());
-  }
-
   /** The pipeline stopped: those who wait are told that the snapshot goes on at the next start. */
   synchronized void close() {
     for (Request request : requests) {
       request
-          .completion()
+          .completion
           .completeExceptionally(
               new SourceException(
-                  "Pipeline '" + settings.name() + "' stopped before reading " + request.tables()
+                  "Pipeline '" + settings.name() + "' stopped before reading " + request.tables
                       + " again finished; it goes on where it was when the pipeline starts again"));
     }
     requests.clear();

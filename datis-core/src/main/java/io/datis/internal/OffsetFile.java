@@ -54,11 +54,13 @@ final class OffsetFile {
   }
 
   /**
-   * The file's offsets. If the file was damaged, those of its previous copy, with a warning; if the file
+   * The file's offsets. If the file was damaged, those of its previous copy, with a warning. If the file
    * is missing because a crash fell between the two renames of a write, those of the complete temporary
-   * file. Empty if there is no file (never written, or deleted to start afresh).
+   * file, which then takes the file's place. Empty if there is no file at all (never written, or deleted
+   * with its previous copy to start afresh).
    *
-   * @throws IOException if the file cannot be read and there is no previous copy to fall back on
+   * @throws IOException if the file cannot be read and there is no previous copy to fall back on, or it
+   *     is missing while its previous copy is there (deleted alone: starting afresh needs both gone)
    */
   Map<ByteBuffer, ByteBuffer> read() throws IOException {
     Map<ByteBuffer, ByteBuffer> current;
@@ -70,24 +72,39 @@ final class OffsetFile {
     if (current != null) {
       return current;
     }
+    if (!Files.exists(previous)) {
+      return new HashMap<>(); // never written: a write in progress had not replaced anything yet
+    }
     Map<ByteBuffer, ByteBuffer> interrupted = readInterruptedWrite();
-    return interrupted != null ? interrupted : new HashMap<>();
+    if (interrupted == null) {
+      throw new IOException(
+          "The offsets file "
+              + file
+              + " is missing, but its previous copy "
+              + previous
+              + " is there. Fix: restore the file; or, to start the pipeline afresh, delete the previous copy"
+              + " and the .slot file too");
+    }
+    return interrupted;
   }
 
-  /** The temporary file of a write that a crash stopped between its renames, if it is complete. */
-  private @Nullable Map<ByteBuffer, ByteBuffer> readInterruptedWrite() {
-    if (!Files.exists(previous)) {
-      return null; // the file never existed: a write in progress had not replaced anything yet
-    }
+  /**
+   * The temporary file of a write that a crash stopped between its renames, if it is complete; it is
+   * renamed into place, so that the next write's temporary file cannot destroy it.
+   */
+  private @Nullable Map<ByteBuffer, ByteBuffer> readInterruptedWrite() throws IOException {
+    Map<ByteBuffer, ByteBuffer> offsets;
     try {
-      Map<ByteBuffer, ByteBuffer> offsets = readFile(temporary);
-      if (offsets != null) {
-        log.warn("The offsets file {} is missing after an interrupted write; resuming from {}, which was complete", file, temporary);
-      }
-      return offsets;
+      offsets = readFile(temporary);
     } catch (IOException | RuntimeException e) {
       return null;
     }
+    if (offsets != null) {
+      log.warn("The offsets file {} was missing after an interrupted write; resuming from {}, which was complete", file, temporary);
+      move(temporary, file);
+      syncDirectory(file.getParent());
+    }
+    return offsets;
   }
 
   private Map<ByteBuffer, ByteBuffer> readPrevious(Exception damage) throws IOException {

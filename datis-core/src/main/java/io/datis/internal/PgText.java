@@ -224,7 +224,8 @@ final class PgText {
           return new PGcircle(text).getValue();
       }
     } catch (SQLException e) {
-      throw new IllegalArgumentException("Unexpected " + kind.name().toLowerCase(Locale.ROOT) + " text: " + e.getMessage(), e);
+      // Not the driver's message: it quotes the value.
+      throw new IllegalArgumentException("Unexpected " + kind.name().toLowerCase(Locale.ROOT) + " text from PostgreSQL");
     }
   }
 
@@ -332,7 +333,8 @@ final class PgText {
               + interval.getMicroSeconds();
       return Interval.of(interval.getYears() * 12 + interval.getMonths(), interval.getDays(), micros);
     } catch (SQLException e) {
-      throw new IllegalArgumentException("Unexpected interval text: " + e.getMessage(), e);
+      // Not the driver's message: it quotes the value.
+      throw new IllegalArgumentException("Unexpected interval text from PostgreSQL");
     }
   }
 

@@ -141,7 +141,7 @@ final class PostgresPreflight {
    */
   private void preparePublication(Connection connection, CapturedTables tables, int serverVersion, boolean ranBefore)
       throws SQLException {
-    SignalTable signals = SignalTable.of(settings.name());
+    SignalTable signals = SignalTable.of(settings.slotName());
     signals.create(connection, source.user());
     PublicationSync publication = new PublicationSync(settings, serverVersion);
     Set<TableId> published = publication.published(connection);
@@ -150,6 +150,14 @@ final class PostgresPreflight {
       added.clear();
     } else {
       added.removeAll(published);
+    }
+    if (published == null && ranBefore && settings.snapshotMode() == SnapshotMode.INITIAL) {
+      log.warn(
+          "Pipeline '{}' cannot tell whether tables(...) lists tables it did not capture before, since its"
+              + " publication '{}' publishes all tables or was dropped: the existing rows of a table added to"
+              + " the list are not read. If you added tables, call Pipeline.snapshot(...) for them",
+          settings.name(),
+          settings.publicationName());
     }
     boolean readAdded = settings.snapshotMode() == SnapshotMode.INITIAL && !added.isEmpty();
     if (readAdded) {
@@ -167,7 +175,7 @@ final class PostgresPreflight {
     try {
       publication.sync(connection, wanted, tables.partitioned());
       if (readAdded) {
-        signals.requestSnapshot(connection, added);
+        signals.requestSnapshot(connection, added, SignalTable.newId());
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {

@@ -24,9 +24,12 @@ final class PostgresTypes {
   /** One {@code pg_type} row. */
   record PgType(int oid, String name, char type, char category, int element, int baseType, char delimiter) {
 
-    /** Whether this is an array type ({@code typcategory 'A'}). */
+    /**
+     * Whether this is an array type: {@code typcategory 'A'} and named {@code _<element>} (which leaves
+     * out {@code int2vector} and {@code oidvector}, whose text is not an array's).
+     */
     boolean isArray() {
-      return category == 'A' && element != 0;
+      return category == 'A' && element != 0 && name.startsWith("_");
     }
   }
 

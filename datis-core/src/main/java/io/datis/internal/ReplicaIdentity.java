@@ -49,23 +49,30 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
     }
   }
 
-  private static final String COLUMNS_OF_INDEX =
-      "(SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_index i"
-          + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-          + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
-          + " WHERE i.indrelid = c.oid AND i.%s)";
-
-  private static final String SELECT =
-      "SELECT n.nspname, c.relname, c.relreplident, "
-          + String.format(COLUMNS_OF_INDEX, "indisprimary")
-          + ", "
-          + String.format(COLUMNS_OF_INDEX, "indisreplident")
-          + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
+  /**
+   * The query of a table's replica identity; from PostgreSQL 11 on, only an index's key columns count,
+   * not the columns it merely INCLUDEs (which old rows do not carry).
+   */
+  private static String select(int serverVersion) {
+    String keyColumns = serverVersion >= 110000 ? " AND k.ord <= i.indnkeyatts" : "";
+    String columnsOfIndex =
+        "(SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_index i"
+            + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+            + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum"
+            + " WHERE i.indrelid = c.oid AND i.%s"
+            + keyColumns
+            + ")";
+    return "SELECT n.nspname, c.relname, c.relreplident, "
+        + String.format(columnsOfIndex, "indisprimary")
+        + ", "
+        + String.format(columnsOfIndex, "indisreplident")
+        + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace";
+  }
 
   /** The replica identity of the table, or {@code null} if it does not exist. */
-  static @Nullable ReplicaIdentity read(Connection connection, TableId table) throws SQLException {
+  static @Nullable ReplicaIdentity read(Connection connection, TableId table, int serverVersion) throws SQLException {
     try (PreparedStatement statement =
-        connection.prepareStatement(SELECT + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
+        connection.prepareStatement(select(serverVersion) + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
       statement.setString(1, table.schema());
       statement.setString(2, table.table());
       try (ResultSet row = statement.executeQuery()) {
@@ -78,12 +85,13 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
    * The replica identities of a partitioned table's leaf partitions, whose own replica identity is what
    * PostgreSQL checks when the application updates or deletes their rows (PostgreSQL 12+).
    */
-  static List<ReplicaIdentity> readLeafPartitions(Connection connection, TableId root) throws SQLException {
+  static List<ReplicaIdentity> readLeafPartitions(Connection connection, TableId root, int serverVersion)
+      throws SQLException {
     List<ReplicaIdentity> leaves = new ArrayList<>();
     try (PreparedStatement statement =
         connection.prepareStatement(
-            SELECT
-                + " JOIN pg_partition_tree(?::regclass) t ON t.relid = c.oid WHERE t.isleaf"
+            select(serverVersion)
+                + " JOIN pg_partition_tree(?::regclass) t ON t.relid = c.oid WHERE t.isleaf AND c.relkind = 'r'"
                 + " ORDER BY n.nspname, c.relname")) {
       statement.setString(1, SqlIdentifiers.quote(root));
       try (ResultSet rows = statement.executeQuery()) {
@@ -110,7 +118,7 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
     try (PreparedStatement statement =
         connection.prepareStatement(
             "WITH listed AS (SELECT to_regclass(name) AS oid FROM unnest(?::text[]) AS name) "
-                + SELECT
+                + select(serverVersion)
                 + " WHERE c.relkind = 'r' AND c.oid IN ("
                 + members
                 + ") ORDER BY n.nspname, c.relname")) {

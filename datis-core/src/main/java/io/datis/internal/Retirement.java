@@ -29,7 +29,7 @@ public final class Retirement {
       try (Statement statement = connection.createStatement()) {
         statement.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(publication));
       }
-      SignalTable signals = SignalTable.of(pipeline);
+      SignalTable signals = SignalTable.of(slot);
       signals.drop(connection);
       new StoredOffsets(offsets, source, pipeline).clear();
       log.info(

@@ -4,6 +4,7 @@ import io.datis.api.SourceException;
 import io.datis.api.event.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
@@ -13,7 +14,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The pipeline's table of Debezium signals ({@code public.datis_signals_<name>}): a request to read
+ * The pipeline's table of Debezium signals ({@code public.<slot>_signals}, e.g. {@code
+ * public.datis_orders_signals}): a request to read
  * tables again (an incremental snapshot) is a row inserted here, which Debezium reads from the WAL in
  * order with the changes. Being in the WAL, a request survives a crash: a pipeline that restarts before
  * it committed past the request reads it again, one that committed past it finds the snapshot's progress
@@ -30,8 +32,12 @@ final class SignalTable {
     this.table = table;
   }
 
-  static SignalTable of(String pipeline) {
-    String name = "datis_signals_" + pipeline.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+  /**
+   * The signal table of the pipeline reading this replication slot: {@code public.<slot>_signals}. A
+   * slot is read by one pipeline only, so two pipelines never share a signal table, whatever their names.
+   */
+  static SignalTable of(String slot) {
+    String name = slot.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_") + "_signals";
     if (name.length() > MAX_IDENTIFIER) {
       String hash = Integer.toHexString(name.hashCode());
       name = name.substring(0, MAX_IDENTIFIER - hash.length() - 1) + "_" + hash;
@@ -47,6 +53,13 @@ final class SignalTable {
   void create(Connection connection, String user) {
     String create = createStatement();
     try (Statement statement = connection.createStatement()) {
+      // PostgreSQL checks the CREATE privilege before IF NOT EXISTS: a table a DBA created must not need it.
+      try (ResultSet exists = statement.executeQuery("SELECT to_regclass('" + SqlIdentifiers.quote(table).replace("'", "''") + "')")) {
+        exists.next();
+        if (exists.getString(1) != null) {
+          return;
+        }
+      }
       statement.execute(create);
     } catch (SQLException e) {
       throw new SourceException(
@@ -71,14 +84,16 @@ final class SignalTable {
         + " (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data text)";
   }
 
+  /** A new signal id. */
+  static String newId() {
+    return UUID.randomUUID().toString();
+  }
+
   /**
    * Asks Debezium to read the tables again, while streaming goes on: inserts an {@code execute-snapshot}
-   * signal for an incremental snapshot. Runs in the connection's transaction, if it has one.
-   *
-   * @return the signal's id
+   * signal, with this id, for an incremental snapshot. Runs in the connection's transaction, if it has one.
    */
-  String requestSnapshot(Connection connection, Collection<TableId> tables) throws SQLException {
-    String id = UUID.randomUUID().toString();
+  void requestSnapshot(Connection connection, Collection<TableId> tables, String id) throws SQLException {
     String collections =
         tables.stream()
             .map(name -> "\"" + jsonEscape(REGEX_SPECIAL.matcher(name.toString()).replaceAll("\\\\$1")) + "\"")
@@ -90,7 +105,6 @@ final class SignalTable {
       insert.setString(3, "{\"data-collections\":[" + collections + "],\"type\":\"incremental\"}");
       insert.executeUpdate();
     }
-    return id;
   }
 
   /** Drops the table, for a retired pipeline. */

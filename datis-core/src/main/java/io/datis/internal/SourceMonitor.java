@@ -79,8 +79,8 @@ final class SourceMonitor implements AutoCloseable {
   }
 
   private void check() {
+    Connection open = connection;
     try {
-      Connection open = connection;
       if (open == null || open.isClosed()) {
         open = SourceConnections.open(settings.source(), settings.name());
         connection = open;
@@ -104,10 +104,16 @@ final class SourceMonitor implements AutoCloseable {
           }
         }
       }
-      replicaIdentities.check(open);
     } catch (SQLException | RuntimeException e) {
       closeConnection();
       troubled("cannot read the replication slot: " + e.getMessage());
+      return;
+    }
+    try {
+      replicaIdentities.check(open);
+    } catch (SQLException | RuntimeException e) {
+      closeConnection();
+      troubled("cannot read the captured tables' replica identity: " + e.getMessage());
     }
   }
 

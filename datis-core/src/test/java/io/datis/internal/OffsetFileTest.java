@@ -95,14 +95,46 @@ class OffsetFileTest {
   }
 
   @Test
-  void aDeletedFileMeansNoOffsets() throws IOException {
+  void completesAnInterruptedWriteSoThatTheNextWriteCannotLoseIt() throws IOException {
+    Path path = directory.resolve("p.offsets");
+    OffsetFile file = new OffsetFile(path);
+    file.write(offsets("k", "1"));
+    file.write(offsets("k", "2"));
+    Files.move(path, directory.resolve("p.offsets.tmp"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    file.read();
+    // A second crash, while the next write fills its temporary file.
+    Files.write(directory.resolve("p.offsets.tmp"), new byte[] {1});
+
+    assertThat(text(file.read())).containsExactly(Map.entry("k", "2"));
+  }
+
+  @Test
+  void aFileDeletedWithItsPreviousCopyMeansNoOffsets() throws IOException {
+    Path path = directory.resolve("p.offsets");
+    OffsetFile file = new OffsetFile(path);
+    file.write(offsets("k", "1"));
+    file.write(offsets("k", "2"));
+    Files.delete(path);
+    Files.delete(directory.resolve("p.offsets.previous"));
+
+    assertThat(file.read()).isEmpty();
+  }
+
+  @Test
+  void aFileDeletedWithoutItsPreviousCopyIsAnError() throws IOException {
     Path path = directory.resolve("p.offsets");
     OffsetFile file = new OffsetFile(path);
     file.write(offsets("k", "1"));
     file.write(offsets("k", "2"));
     Files.delete(path);
 
-    assertThat(file.read()).isEmpty();
+    assertThatThrownBy(file::read)
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "The offsets file " + path + " is missing, but its previous copy " + directory.resolve("p.offsets.previous")
+                + " is there. Fix: restore the file; or, to start the pipeline afresh, delete the previous copy"
+                + " and the .slot file too");
   }
 
   private static Map<ByteBuffer, ByteBuffer> offsets(String key, String value) {

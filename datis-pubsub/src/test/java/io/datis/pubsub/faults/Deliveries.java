@@ -90,31 +90,7 @@ final class Deliveries {
     List<String> problems = new ArrayList<>();
     int[] total = new int[1];
     Map<Integer, BitSet> seen = new HashMap<>();
-    Map<Integer, Integer> highest = new HashMap<>();
-    Map<Long, String> eventIds = new HashMap<>();
-    for (int index = 0; index < published.size(); index++) {
-      Published p = published.get(index);
-      Integer last = committedVersions.get(p.id());
-      if (last == null || p.version() > last) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " was never committed (last committed: " + last + ")");
-        continue;
-      }
-      String firstId = eventIds.putIfAbsent(((long) p.id() << 32) | p.version(), p.eventId());
-      if (firstId != null && !firstId.equals(p.eventId())) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " came again with event id " + p.eventId() + " instead of " + firstId);
-      }
-      BitSet versions = seen.computeIfAbsent(p.id(), k -> new BitSet());
-      if (versions.get(p.version())) {
-        continue; // a redelivery of a version already seen
-      }
-      versions.set(p.version());
-      int previous = highest.getOrDefault(p.id(), -1);
-      if (p.version() < previous) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " arrived for the first time after version " + previous + " (order went backwards)");
-      } else {
-        highest.put(p.id(), p.version());
-      }
-    }
+    walkInOrder(committedVersions, true, seen, new HashMap<>(), problems, total);
     Map<Integer, String> missing = new TreeMap<>();
     int missingChanges = 0;
     for (Map.Entry<Integer, Integer> key : committedVersions.entrySet()) {
@@ -140,32 +116,14 @@ final class Deliveries {
   /**
    * Every way the published messages break the guarantees of a snapshot while streaming, for a table whose
    * rows existed before the pipeline (so their early versions were never streamed): every key arrives,
-   * its versions (skipping exact repeats) only go up, and its last one is the committed one.
+   * its versions (skipping exact repeats) only go up, and its last one is the committed one. A row read
+   * again after a restart may carry a new event id, so ids are not compared.
    */
   List<String> latestStateProblems(Map<Integer, Integer> committedVersions) {
     List<String> problems = new ArrayList<>();
     int[] total = new int[1];
-    Map<Integer, BitSet> seen = new HashMap<>();
     Map<Integer, Integer> highest = new HashMap<>();
-    for (int index = 0; index < published.size(); index++) {
-      Published p = published.get(index);
-      Integer last = committedVersions.get(p.id());
-      if (last == null || p.version() > last) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " was never committed (last committed: " + last + ")");
-        continue;
-      }
-      BitSet versions = seen.computeIfAbsent(p.id(), k -> new BitSet());
-      if (versions.get(p.version())) {
-        continue;
-      }
-      versions.set(p.version());
-      int previous = highest.getOrDefault(p.id(), -1);
-      if (p.version() < previous) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " arrived for the first time after version " + previous + " (a stale row)");
-      } else {
-        highest.put(p.id(), p.version());
-      }
-    }
+    walkInOrder(committedVersions, false, new HashMap<>(), highest, problems, total);
     List<String> behind = new ArrayList<>();
     for (Map.Entry<Integer, Integer> key : committedVersions.entrySet()) {
       Integer reached = highest.get(key.getKey());
@@ -180,6 +138,44 @@ final class Deliveries {
       problems.add("... and " + (total[0] - PROBLEMS_SHOWN) + " more problems of the kinds above");
     }
     return problems;
+  }
+
+  /**
+   * Goes through the messages in publish order, reporting versions never committed, (optionally) a change
+   * published again under another event id, and a key's version going down the first time it is seen;
+   * fills in each key's versions seen and highest version.
+   */
+  private void walkInOrder(
+      Map<Integer, Integer> committedVersions,
+      boolean sameEventIds,
+      Map<Integer, BitSet> seen,
+      Map<Integer, Integer> highest,
+      List<String> problems,
+      int[] total) {
+    Map<Long, String> eventIds = new HashMap<>();
+    for (int index = 0; index < published.size(); index++) {
+      Published p = published.get(index);
+      Integer last = committedVersions.get(p.id());
+      if (last == null || p.version() > last) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " was never committed (last committed: " + last + ")");
+        continue;
+      }
+      String firstId = eventIds.putIfAbsent(((long) p.id() << 32) | p.version(), p.eventId());
+      if (sameEventIds && firstId != null && !firstId.equals(p.eventId())) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " came again with event id " + p.eventId() + " instead of " + firstId);
+      }
+      BitSet versions = seen.computeIfAbsent(p.id(), k -> new BitSet());
+      if (versions.get(p.version())) {
+        continue; // a redelivery of a version already seen
+      }
+      versions.set(p.version());
+      int previous = highest.getOrDefault(p.id(), -1);
+      if (p.version() < previous) {
+        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " arrived for the first time after version " + previous + " (order went backwards)");
+      } else {
+        highest.put(p.id(), p.version());
+      }
+    }
   }
 
   /** Keys whose committed version was published, by the highest version published: cheap to poll. */
