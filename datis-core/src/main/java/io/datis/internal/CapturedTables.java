@@ -156,11 +156,6 @@ final class CapturedTables {
     return serverVersion;
   }
 
-  /** The captured tables that exist, by name. */
-  Map<TableId, Table> tables() {
-    return tables;
-  }
-
   /** What identifies each captured table's rows in its events (checked by {@link #configurationProblems}). */
   Map<TableId, ReplicaIdentity> eventIdentities() {
     Map<TableId, ReplicaIdentity> identities = new LinkedHashMap<>();
