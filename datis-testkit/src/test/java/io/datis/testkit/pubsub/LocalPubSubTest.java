@@ -1,6 +1,7 @@
 package io.datis.testkit.pubsub;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -425,8 +426,8 @@ class LocalPubSubTest {
           subscriptionAdmin
               .pullCallable()
               .futureCall(PullRequest.newBuilder().setSubscription(name).setMaxMessages(5).build());
-      Thread.sleep(300);
-      assertThat(pull.isDone()).isFalse();
+      // Nothing to pull: the call stays open (a slower machine only keeps it open longer).
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !pull.isDone());
       publish(publisher(topic, false), message("late", ""));
 
       assertThat(pull.get(5, TimeUnit.SECONDS).getReceivedMessagesList())
@@ -446,8 +447,8 @@ class LocalPubSubTest {
       long start = System.nanoTime();
       ReceivedMessage second = subscriptionAdmin.pull(name, 10).getReceivedMessages(0);
 
-      assertThat(Duration.ofNanos(System.nanoTime() - start))
-          .isBetween(Duration.ofMillis(700), Duration.ofSeconds(4));
+      // Not before its 1 s deadline has (nearly) passed; how much later depends on the machine.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(700));
       assertThat(second.getMessage().getMessageId())
           .isEqualTo(id)
           .isEqualTo(first.getMessage().getMessageId());
@@ -768,10 +769,10 @@ class LocalPubSubTest {
       future.get(10, TimeUnit.SECONDS);
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(750));
 
+      // Cleared, a latency far longer than the wait below no longer applies.
+      pubsub.publishLatency(Duration.ofSeconds(60));
       pubsub.clearFaults();
-      long again = System.nanoTime();
-      publisher.publish(message("fast", "")).get(10, TimeUnit.SECONDS);
-      assertThat(Duration.ofNanos(System.nanoTime() - again)).isLessThan(Duration.ofMillis(700));
+      publisher.publish(message("fast", "")).get(20, TimeUnit.SECONDS);
     }
 
     @Test
@@ -848,10 +849,9 @@ class LocalPubSubTest {
         subscriber.startAsync().awaitRunning();
         subscribers.add(subscriber);
 
-        long start = System.nanoTime();
-        other.close();
+        // A streaming pull must not keep the server from stopping (it would hang, not slow down).
+        assertTimeoutPreemptively(Duration.ofSeconds(30), other::close);
 
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         assertThat(other.isRunning()).isFalse();
         assertThatThrownBy(other::port)
             .isInstanceOf(IllegalStateException.class)
