@@ -5,13 +5,9 @@ import io.datis.Pipeline;
 import io.datis.api.DatisException;
 import io.datis.api.SinkException;
 import io.datis.api.SourceException;
-import io.datis.api.TransformException;
-import io.datis.api.UndeliverableEventException;
 import io.datis.api.event.ChangeEvent;
-import io.datis.api.event.Operation;
 import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
-import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.Sink;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
@@ -31,11 +27,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,11 +37,13 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The running pipeline: the Debezium async engine feeds batches of records to {@link #handleBatch}, which
- * converts and transforms them and hands them to the sink without waiting; as the sink completes batches,
- * offsets advance over the contiguous completed prefix, and only at transaction ends (Debezium 3.6.1 can
- * skip, after a restart, changes that share an LSN with the last committed one; a transaction end is
- * never mid-LSN). A semaphore bounds the events in flight, so a slow sink pauses capture.
+ * The running pipeline, and its lifecycle. One batch's walk: the Debezium async engine hands a batch of
+ * records to {@link #handleBatch}; {@link BatchPreparation} converts and transforms it into a {@link
+ * PreparedBatch} with its commit points; {@link InFlightLimit} waits for room (so a slow sink pauses
+ * capture); {@link OffsetCommitter} takes the batch in capture order; {@link SinkDispatch} hands it to the
+ * sink; when the sink completes it, the committer commits the newest transaction end of the contiguous
+ * completed prefix. This class starts the engine, stops it ({@link #close()} waits for outstanding batches
+ * and the end of a delivered transaction), and reports health.
  */
 public final class DatisPipeline implements Pipeline {
 
@@ -69,13 +65,10 @@ public final class DatisPipeline implements Pipeline {
   private final Sink sink;
   private final RecordConverter converter;
   private final TransformChain transforms;
-  private final CommitTracker<RecordChangeEvent<SourceRecord>> tracker = new CommitTracker<>();
+  private final OffsetCommitter offsets;
   private final DeliveredTransaction delivered = new DeliveredTransaction();
   private final InFlightLimit inFlight;
-  private final Object commitLock = new Object();
-  private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pendingCommit = new AtomicReference<>();
   private final ExecutorService engineExecutor;
-  private final ExecutorService commitExecutor;
   private final CountDownLatch pollingStarted = new CountDownLatch(1);
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
   private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
@@ -87,7 +80,6 @@ public final class DatisPipeline implements Pipeline {
   private final Object handoff = new Object();
 
   private volatile @Nullable DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
-  private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
   /** Debezium's thread that calls {@link #handleBatch}: a close() from it must not wait for the engine. */
   private volatile @Nullable Thread pollingThread;
   /** Set once the engine has stopped by itself or been stopped: closing it again is refused, harmlessly. */
@@ -95,11 +87,11 @@ public final class DatisPipeline implements Pipeline {
   /** Set once closing or failing: capture no more, deliver no more. */
   private volatile boolean stopping;
   private volatile @Nullable Instant lastEventTime;
-  private volatile @Nullable Long lastCommittedLsn;
   private volatile @Nullable Long newestCapturedLsn;
-  private volatile @Nullable Instant lastCommitTime;
   private final PipelineMetrics metrics;
   private final PoisonEvents poison;
+  private final SinkDispatch dispatch;
+  private final BatchPreparation preparation;
   private final SourceMonitor sourceMonitor;
   /** The id under which the pipeline's data types are registered for Debezium's column converter. */
   private final String typesId;
@@ -119,16 +111,19 @@ public final class DatisPipeline implements Pipeline {
     this.snapshots = new IncrementalSnapshots(settings, identities);
     this.transforms = new TransformChain(settings.transforms());
     this.inFlight = new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
+    this.offsets = new OffsetCommitter(settings.name(), named("commit"));
     this.metrics =
         PipelineMetrics.of(
             settings.meterRegistry(),
             settings.name(),
             inFlight::events,
             inFlight::bytes,
-            () -> lastCommitTime,
+            () -> offsets.lastCommitTime(),
             this::slotLag,
             this::inFlightWalBytes);
     this.poison = new PoisonEvents(settings.name(), settings.errorPolicy(), metrics);
+    this.dispatch = new SinkDispatch(sink, poison, metrics);
+    this.preparation = new BatchPreparation(converter, transforms, poison, metrics, snapshots);
     metrics.snapshotProgress(snapshots::remainingTables);
     this.sourceMonitor =
         new SourceMonitor(settings, new ReplicaIdentityCheck(settings, tables.serverVersion()), named("source-monitor"));
@@ -137,7 +132,7 @@ public final class DatisPipeline implements Pipeline {
     this.deadLetterStatus = new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
     this.typesId = new PostgresTypes(settings.source(), settings.name()).register();
     this.engineExecutor = Executors.newSingleThreadExecutor(named("engine"));
-    this.commitExecutor = Executors.newSingleThreadExecutor(named("commit"));
+
   }
 
   /** Checks the database, opens the sink and starts the engine; returns once the engine is polling. */
@@ -229,15 +224,22 @@ public final class DatisPipeline implements Pipeline {
       List<RecordChangeEvent<SourceRecord>> records,
       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter)
       throws InterruptedException {
-    committer = recordCommitter;
+    offsets.useCommitter(recordCommitter);
     if (stopping) {
       commitTheEndOfTheDeliveredTransaction(records);
       return; // the rest is not marked, so not committed: delivered again by the next pipeline
     }
-    PreparedBatch prepared = prepare(records);
-    if (prepared == null) {
+    PreparedBatch prepared = preparation.prepare(records);
+    if (prepared.failure != null) {
+      fail(prepared.failure);
       delivered.dropped();
-      return; // failed: nothing from this batch on is committed
+      return; // nothing from this batch on is committed
+    }
+    if (prepared.newest != null) {
+      newestCapturedLsn = prepared.newest.position().lsn();
+    }
+    if (prepared.seenChange) {
+      lastEventTime = Instant.now(); // once per batch: the clock is not free on the hot path
     }
     synchronized (handoff) {
       if (stopping) { // close() began while the batch was prepared
@@ -245,16 +247,12 @@ public final class DatisPipeline implements Pipeline {
         return;
       }
       if (prepared.leadingCommitPoint != null) {
-        completed(tracker.append(prepared.leadingCommitPoint, 0, 0));
+        completed(offsets.append(prepared.leadingCommitPoint, 0, 0, List.of()));
         delivered.appended(false);
       }
     }
     List<ChangeEvent> events = prepared.events;
-    if (events.isEmpty()
-        && prepared.commitPoint == null
-        && prepared.poisonHandled.isEmpty()
-        && prepared.whenAcknowledged.isEmpty()
-        && !prepared.endsOpen) {
+    if (prepared.isEmpty()) {
       return;
     }
     if (!inFlight.acquire(events.size(), prepared.bytes, () -> stopping)) {
@@ -268,37 +266,13 @@ public final class DatisPipeline implements Pipeline {
         delivered.dropped();
         return;
       }
-      segment = tracker.append(prepared.commitPoint, events.size(), prepared.bytes, prepared.whenAcknowledged);
+      segment = offsets.append(prepared.commitPoint, events.size(), prepared.bytes, prepared.whenAcknowledged);
       delivered.appended(prepared.endsOpen);
     }
     if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
       completed(segment);
     } else {
       deliver(Collections.unmodifiableList(events), prepared.poisonHandled, segment);
-    }
-  }
-
-  /** A batch converted and transformed, with the places where its offsets may be committed. */
-  private static final class PreparedBatch {
-    final List<ChangeEvent> events;
-    /**
-     * The last transaction end before the batch's first change: it closes a transaction of earlier
-     * batches, so it gets a segment of its own and commits as soon as those batches complete.
-     */
-    @Nullable RecordChangeEvent<SourceRecord> leadingCommitPoint;
-    /** The last commit point after the batch's first change, committed once the batch completes. */
-    @Nullable RecordChangeEvent<SourceRecord> commitPoint;
-    /** Whether the batch's last change is not followed by a commit point: its transaction goes on. */
-    boolean endsOpen;
-    /** The estimated size of {@link #events}. */
-    long bytes;
-    /** Events a transform failed on, skipped or dead-lettered: the batch completes once they are. */
-    final List<CompletableFuture<Void>> poisonHandled = new ArrayList<>(0);
-    /** What to do once the sink acknowledged this batch and every batch before it. */
-    final List<Runnable> whenAcknowledged = new ArrayList<>(0);
-
-    PreparedBatch(int capacity) {
-      this.events = new ArrayList<>(capacity);
     }
   }
 
@@ -314,7 +288,7 @@ public final class DatisPipeline implements Pipeline {
           return;
         case TRANSACTION_END:
           if (delivered.awaitsItsEnd()) {
-            completed(tracker.append(record, 0, 0));
+            completed(offsets.append(record, 0, 0, List.of()));
             delivered.appended(false);
           }
           return;
@@ -324,131 +298,13 @@ public final class DatisPipeline implements Pipeline {
     }
   }
 
-  /** Converts and transforms a batch; {@code null} if that failed (the pipeline is then failing). */
-  private @Nullable PreparedBatch prepare(List<RecordChangeEvent<SourceRecord>> records) {
-    PreparedBatch prepared = new PreparedBatch(records.size());
-    boolean seenChange = false;
-    ChangeEvent newest = null;
-    for (RecordChangeEvent<SourceRecord> record : records) {
-      SourceRecord sourceRecord = record.record();
-      switch (converter.kindOf(sourceRecord)) {
-        case CHANGE:
-          seenChange = true;
-          ChangeEvent captured;
-          try {
-            captured = converter.toChangeEvent(sourceRecord);
-          } catch (RuntimeException e) {
-            fail(conversionFailure(sourceRecord, e));
-            return null;
-          }
-          boolean commitPointOnItsOwn = RecordConverter.isCommitPointOnItsOwn(captured, sourceRecord);
-          if (commitPointOnItsOwn) {
-            prepared.commitPoint = record;
-          }
-          prepared.endsOpen = !commitPointOnItsOwn;
-          if (snapshots.isSignalTable(captured.table())) {
-            break; // Debezium's own signals and watermarks: committed with their transaction, not delivered
-          }
-          if (captured.operation() == Operation.SNAPSHOT_READ && !commitPointOnItsOwn) {
-            snapshots.rowRead(captured.table());
-          }
-          newest = captured;
-          metrics.captured(captured);
-          ChangeEvent transformed;
-          try {
-            transformed = transforms.apply(captured);
-          } catch (TransformException e) {
-            if (poison.stopsThePipeline()) {
-              fail(e);
-              return null;
-            }
-            prepared.poisonHandled.add(poison.handle(captured, DeadLetter.Stage.TRANSFORM, e));
-            break;
-          }
-          if (transformed == null) {
-            metrics.dropped(captured);
-          } else {
-            prepared.events.add(transformed);
-            prepared.bytes += EventSize.estimate(transformed);
-          }
-          break;
-        case TRANSACTION_END:
-          if (seenChange) {
-            prepared.commitPoint = record;
-          } else {
-            prepared.leadingCommitPoint = record;
-          }
-          prepared.endsOpen = false;
-          break;
-        case NOTIFICATION:
-          IncrementalSnapshots.Outcome outcome = snapshots.onNotification((Struct) sourceRecord.value());
-          if (outcome.failure() != null) {
-            fail(outcome.failure());
-            return null;
-          }
-          prepared.whenAcknowledged.addAll(outcome.whenAcknowledged());
-          break;
-        default:
-          break;
-      }
-    }
-    if (newest != null) {
-      newestCapturedLsn = newest.position().lsn();
-    }
-    if (seenChange) {
-      lastEventTime = Instant.now(); // once per batch: the clock is not free on the hot path
-    }
-    return prepared;
-  }
-
-  private SourceException conversionFailure(SourceRecord record, RuntimeException e) {
-    // The offset says where; the exception's message could quote a row value, so only its type is named.
-    String what =
-        e instanceof RowConverter.ColumnConversionException
-            ? e.getMessage()
-            : e.getClass().getName() + " (the cause holds its message)";
-    // Not the whole offset: during an incremental snapshot it holds the chunk's key values.
-    Map<String, ?> offset = record.sourceOffset();
-    return new SourceException(
-        "Cannot convert the change of "
-            + record.topic()
-            + " at lsn "
-            + (offset.get("lsn") instanceof Long ? Position.formatLsn((Long) offset.get("lsn")) : "?")
-            + " tx "
-            + offset.get("txId")
-            + ", "
-            + what
-            + ". Please report this with the column types of the table",
-        e);
-  }
-
-  /**
-   * Hands the batch to the sink. When the sink reports an event undeliverable at once (see {@link
-   * UndeliverableEventException}) and the policy is not FAIL, the event is skipped or dead-lettered and
-   * the rest of the batch is delivered again, still before any later batch, so order is kept. The
-   * segment completes once the sink and every poison event's handling have.
-   */
+  /** Hands the batch to the sink; the segment completes once the sink and every poison event's handling have. */
   private void deliver(
       List<ChangeEvent> batch,
       List<CompletableFuture<Void>> poisonHandled,
       CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
-    List<CompletableFuture<Void>> stages = new ArrayList<>(poisonHandled);
-    List<ChangeEvent> remaining = batch;
-    while (!remaining.isEmpty()) {
-      CompletionStage<Void> delivery = callSink(remaining);
-      UndeliverableEventException undeliverable =
-          poison.stopsThePipeline() ? null : undeliverableAtOnce(delivery);
-      int index = undeliverable == null ? -1 : indexOf(remaining, undeliverable);
-      if (index < 0) {
-        stages.add(sinkDelivery(remaining, delivery));
-        break;
-      }
-      stages.add(poison.handle(remaining.get(index), DeadLetter.Stage.SINK, undeliverable));
-      List<ChangeEvent> rest = new ArrayList<>(remaining);
-      rest.remove(index);
-      remaining = Collections.unmodifiableList(rest);
-    }
-    CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new))
+    dispatch
+        .deliver(batch, poisonHandled)
         .whenComplete((ignored, error) -> inLoggingContext(() -> batchSettled(segment, error)));
   }
 
@@ -483,104 +339,15 @@ public final class DatisPipeline implements Pipeline {
     }
   }
 
-  private CompletionStage<Void> callSink(List<ChangeEvent> batch) {
-    try {
-      CompletionStage<Void> delivery = sink.deliver(batch);
-      if (delivery == null) {
-        throw new IllegalStateException("deliver(...) returned null instead of a CompletionStage");
-      }
-      return delivery;
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  /** The sink's delivery of the batch, its failure turned into a {@link SinkException} naming the batch. */
-  private CompletableFuture<Void> sinkDelivery(List<ChangeEvent> batch, CompletionStage<Void> delivery) {
-    CompletableFuture<Void> delivered = new CompletableFuture<>();
-    delivery.whenComplete(
-        (ignored, error) -> {
-          if (error == null) {
-            metrics.delivered(batch);
-            delivered.complete(null);
-          } else {
-            metrics.failed(batch);
-            delivered.completeExceptionally(deliveryFailure(batch, error));
-          }
-        });
-    return delivered;
-  }
-
-  /** The sink's {@link UndeliverableEventException}, if its stage already failed with one. */
-  private static @Nullable UndeliverableEventException undeliverableAtOnce(CompletionStage<Void> delivery) {
-    if (!(delivery instanceof CompletableFuture) || !((CompletableFuture<Void>) delivery).isCompletedExceptionally()) {
-      return null;
-    }
-    Throwable error = ((CompletableFuture<Void>) delivery).handle((ignored, e) -> e).join();
-    Throwable cause = Completions.cause(error);
-    return cause instanceof UndeliverableEventException ? (UndeliverableEventException) cause : null;
-  }
-
-  private static int indexOf(List<ChangeEvent> batch, UndeliverableEventException undeliverable) {
-    for (int i = 0; i < batch.size(); i++) {
-      ChangeEvent event = batch.get(i);
-      if (event.position().equals(undeliverable.position()) && event.table().equals(undeliverable.table())) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
   private void completed(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
     inFlight.release(segment.events(), segment.bytes());
-    synchronized (commitLock) {
-      RecordChangeEvent<SourceRecord> newest = tracker.complete(segment);
-      if (newest != null && pendingCommit.getAndSet(newest) == null) {
-        try {
-          commitExecutor.execute(this::commitPending);
-        } catch (RejectedExecutionException e) {
-          log.debug("Pipeline '{}' stopped; offsets are no longer committed", settings.name());
-        }
-      }
-    }
-  }
-
-  /** Commits the newest acknowledged transaction end; runs on the commit thread. */
-  private void commitPending() {
-    RecordChangeEvent<SourceRecord> point;
-    // Under the lock: a batch that just completed (and let close() see the tracker drained) may still be
-    // handing over its commit point.
-    synchronized (commitLock) {
-      point = pendingCommit.getAndSet(null);
-    }
-    DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
-    if (point == null || current == null) {
-      return;
-    }
-    try {
-      current.markProcessed(point);
-      current.markBatchFinished();
-      lastCommittedLsn = committedLsn(point.record());
-      lastCommitTime = Instant.now();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.warn("Pipeline '{}' could not commit offsets; will retry with the next commit: {}", settings.name(), e.toString());
-    }
-  }
-
-  private static @Nullable Long committedLsn(SourceRecord record) {
-    Object lsn = record.sourceOffset().get("lsn_commit");
-    if (lsn == null) {
-      lsn = record.sourceOffset().get("lsn");
-    }
-    return lsn instanceof Long ? (Long) lsn : null;
+    offsets.completed(segment);
   }
 
   @Override
   public Health health() {
     Throwable failed = failure.get();
-    Long committed = lastCommittedLsn;
+    Long committed = offsets.lastCommittedLsn();
     String committedText = committed == null ? null : Position.formatLsn(committed);
     Long lag = sourceMonitor.lagBytes();
     if (failed != null) {
@@ -624,7 +391,7 @@ public final class DatisPipeline implements Pipeline {
   /** The WAL between the last committed position and the newest change captured: what is in flight. */
   private @Nullable Long inFlightWalBytes() {
     Long newest = newestCapturedLsn;
-    Long committed = lastCommittedLsn;
+    Long committed = offsets.lastCommittedLsn();
     if (newest == null) {
       return null;
     }
@@ -633,23 +400,6 @@ public final class DatisPipeline implements Pipeline {
 
   private static long secondsSince(Instant since) {
     return Duration.between(since, Instant.now()).toSeconds();
-  }
-
-  private SinkException deliveryFailure(List<ChangeEvent> batch, Throwable error) {
-    Throwable cause = Completions.cause(error);
-    return new SinkException(
-        "Sink "
-            + sink.getClass().getName()
-            + " failed to deliver a batch of "
-            + batch.size()
-            + " events (from "
-            + batch.get(0).position()
-            + " to "
-            + batch.get(batch.size() - 1).position()
-            + "): "
-            + cause
-            + ". Nothing from this batch on was committed: it is delivered again when the pipeline restarts",
-        cause);
   }
 
   private void onEngineStopped(boolean success, String message, @Nullable Throwable error) {
@@ -703,8 +453,7 @@ public final class DatisPipeline implements Pipeline {
       awaitTheDeliveredTransactionsEnd();
       awaitOutstandingBatches();
     }
-    runOnCommitThread(this::commitPending);
-    commitExecutor.shutdown();
+    offsets.commitAndStop();
     sourceMonitor.close();
     closeEngine();
     PostgresTypes.unregister(typesId);
@@ -732,23 +481,13 @@ public final class DatisPipeline implements Pipeline {
 
   private void awaitOutstandingBatches() {
     try {
-      if (!tracker.awaitDrained(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!offsets.awaitDrained(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn(
             "Pipeline '{}' closed with {} batches still unacknowledged after {}; they stay uncommitted and are delivered again on restart",
             settings.name(),
-            tracker.pendingBatches(),
+            offsets.pendingBatches(),
             settings.closeTimeout());
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void runOnCommitThread(Runnable task) {
-    try {
-      commitExecutor.submit(task).get(30, TimeUnit.SECONDS);
-    } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
-      log.warn("Pipeline '{}' could not commit its last offsets: {}", settings.name(), e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
