@@ -16,6 +16,12 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Pipeline extends AutoCloseable {
 
+  /**
+   * The SLF4J MDC key holding the pipeline's name on every thread that runs Datis code, including around
+   * transforms and sink calls: a Logback pattern shows it with {@code %X{datis.pipeline}}.
+   */
+  String MDC_KEY = "datis.pipeline";
+
   /** The pipeline's name. */
   String name();
 

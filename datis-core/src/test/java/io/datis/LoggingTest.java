@@ -61,12 +61,12 @@ class LoggingTest {
     InMemorySink sink = new InMemorySink();
     Sink recording =
         batch -> {
-          seen.add("sink:" + MDC.get("datis.pipeline"));
+          seen.add("sink:" + MDC.get(Pipeline.MDC_KEY));
           return sink.deliver(batch);
         };
     Transform recordingTransform =
         event -> {
-          seen.add("transform:" + MDC.get("datis.pipeline"));
+          seen.add("transform:" + MDC.get(Pipeline.MDC_KEY));
           return TransformResult.keep();
         };
     try (Pipeline pipeline = accounts("mdc").transform(recordingTransform).to(recording).start()) {

@@ -1,19 +1,19 @@
 package io.datis.internal;
 
+import static io.datis.internal.DebeziumRecords.PREFIX;
+import static io.datis.internal.DebeziumRecords.change;
+import static io.datis.internal.DebeziumRecords.end;
+import static io.datis.internal.DebeziumRecords.envelope;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datis.ErrorPolicy;
-import io.datis.OffsetStore;
-import io.datis.SnapshotMode;
 import io.datis.api.SourceException;
 import io.datis.api.TransformException;
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.event.TableId;
 import io.datis.api.transform.Transform;
 import io.datis.api.transform.TransformResult;
-import io.datis.postgres.PostgresSource;
 import io.debezium.engine.RecordChangeEvent;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +22,6 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,27 +30,15 @@ import org.junit.jupiter.api.Test;
  */
 class BatchPreparationTest {
 
-  private static final String PREFIX = "datis_test";
   private static final TableId ORDERS = TableId.of("public", "orders");
   private static final TableId SIGNALS = TableId.of("public", "datis_test_signals");
 
-  private static final Schema SOURCE =
-      SchemaBuilder.struct()
-          .field("schema", Schema.STRING_SCHEMA)
-          .field("table", Schema.STRING_SCHEMA)
-          .field("lsn", Schema.OPTIONAL_INT64_SCHEMA)
-          .field("txId", Schema.OPTIONAL_INT64_SCHEMA)
-          .field("ts_us", Schema.OPTIONAL_INT64_SCHEMA)
-          .field("snapshot", Schema.OPTIONAL_STRING_SCHEMA)
-          .build();
-  private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA).build();
   private static final Schema PRICED_ROW =
       SchemaBuilder.struct()
           .optional()
           .field("id", Schema.INT32_SCHEMA)
           .field("amount", SchemaBuilder.string().name(ColumnTypeConverter.NUMERIC).optional().build())
           .build();
-  private static final Schema END = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).build();
 
   private final List<Transform> transforms = new ArrayList<>();
   private ErrorPolicy policy = ErrorPolicy.fail();
@@ -148,8 +135,7 @@ class BatchPreparationTest {
   private PreparedBatch prepare(List<RecordChangeEvent<SourceRecord>> records) {
     PipelineSettings settings = settings();
     PipelineMetrics metrics = PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
-    Map<TableId, ReplicaIdentity> identities =
-        Map.of(ORDERS, new ReplicaIdentity(ORDERS, ReplicaIdentity.Kind.DEFAULT, List.of("id"), List.of()));
+    Map<TableId, ReplicaIdentity> identities = TestSettings.identities();
     return new BatchPreparation(
             new RecordConverter(PREFIX, identities),
             new TransformChain(transforms),
@@ -160,42 +146,6 @@ class BatchPreparationTest {
   }
 
   private PipelineSettings settings() {
-    PostgresSource source = PostgresSource.builder().host("localhost").database("shop").user("datis").slotName("datis_test").build();
-    return new PipelineSettings(
-        "test", source, List.of(ORDERS), List.copyOf(transforms), batch -> CompletableFuture.completedFuture(null),
-        OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, 2048, 20_000, 1L << 20, Duration.ofSeconds(1), Map.of(), null,
-        policy, 1L << 30, false);
-  }
-
-  private static RecordChangeEvent<SourceRecord> change(TableId table, String op, long lsn, @Nullable String snapshot) {
-    Struct row = new Struct(ROW).put("id", 1);
-    SourceRecord record =
-        new SourceRecord(Map.of(), Map.of("lsn", lsn), PREFIX + "." + table, null, null, envelope(ROW, row, table, op, lsn, snapshot));
-    return () -> record;
-  }
-
-  private static Struct envelope(Schema rowSchema, Struct row, TableId table, String op, long lsn, @Nullable String snapshot) {
-    Schema schema =
-        SchemaBuilder.struct()
-            .field("before", rowSchema)
-            .field("after", rowSchema)
-            .field("source", SOURCE)
-            .field("op", Schema.STRING_SCHEMA)
-            .build();
-    Struct source =
-        new Struct(SOURCE)
-            .put("schema", table.schema())
-            .put("table", table.table())
-            .put("lsn", lsn)
-            .put("txId", 7L)
-            .put("ts_us", 1_000_000L)
-            .put("snapshot", snapshot);
-    return new Struct(schema).put("after", row).put("source", source).put("op", op);
-  }
-
-  private static RecordChangeEvent<SourceRecord> end(long lsn) {
-    SourceRecord record =
-        new SourceRecord(Map.of(), Map.of("lsn_commit", lsn), PREFIX + ".transaction", null, null, new Struct(END).put("status", "END"));
-    return () -> record;
+    return TestSettings.of(transforms, policy, batch -> CompletableFuture.completedFuture(null));
   }
 }

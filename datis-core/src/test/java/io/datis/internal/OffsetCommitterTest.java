@@ -3,16 +3,12 @@ package io.datis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,34 +73,6 @@ class OffsetCommitterTest {
   }
 
   private static RecordChangeEvent<SourceRecord> transactionEnd(long lsn) {
-    SourceRecord record = new SourceRecord(Map.of(), Map.of("lsn_commit", lsn, "lsn", lsn), "datis_test.transaction", null, null);
-    return () -> record;
-  }
-
-  /** Debezium's committer as far as offsets go: which points were marked, and failures on demand. */
-  private static final class RecordingCommitter implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
-    final List<Long> committed = java.util.Collections.synchronizedList(new ArrayList<>());
-    final AtomicInteger failures = new AtomicInteger();
-
-    @Override
-    public synchronized void markProcessed(RecordChangeEvent<SourceRecord> record) {
-      if (failures.getAndDecrement() > 0) {
-        throw new IllegalStateException("offset store unavailable");
-      }
-      committed.add((Long) record.record().sourceOffset().get("lsn_commit"));
-    }
-
-    @Override
-    public void markBatchFinished() {}
-
-    @Override
-    public void markProcessed(RecordChangeEvent<SourceRecord> record, DebeziumEngine.Offsets sourceOffsets) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public DebeziumEngine.Offsets buildOffsets() {
-      throw new UnsupportedOperationException();
-    }
+    return DebeziumRecords.end(lsn);
   }
 }
