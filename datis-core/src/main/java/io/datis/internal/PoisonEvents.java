@@ -8,10 +8,8 @@ import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.DeadLetterSink;
 import io.datis.api.sink.SinkContext;
 import java.time.Instant;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +26,8 @@ final class PoisonEvents {
   private final ErrorPolicy policy;
   private final @Nullable DeadLetterSink deadLetters;
   private final PipelineMetrics metrics;
-  /** Kinds of failure already logged at WARN: a failure that repeats is then logged at DEBUG. */
-  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  /** Each kind of failure is logged at WARN once: a failure that repeats is then logged at DEBUG. */
+  private final TroubleLog troubles = new TroubleLog(log, "further such events are logged at DEBUG and counted in metrics");
 
   PoisonEvents(String pipeline, ErrorPolicy policy, PipelineMetrics metrics) {
     this.pipeline = pipeline;
@@ -107,14 +105,10 @@ final class PoisonEvents {
 
   private void logOnce(
       DeadLetter.Stage stage, DatisException error, String what, ChangeEvent event, String reason) {
-    String kind = stage + " " + error.getClass().getName();
-    String line = "Pipeline '{}' {} the {} of {} at {} ({} failed): {}";
-    Object[] arguments = {pipeline, what, event.operation(), event.table(), event.position(), stage, reason};
-    if (warned.add(kind)) {
-      log.warn(line + " (further such events are logged at DEBUG and counted in metrics)", arguments);
-    } else {
-      log.debug(line, arguments);
-    }
+    troubles.occurred(
+        stage + " " + error.getClass().getName(),
+        "Pipeline '{}' {} the {} of {} at {} ({} failed): {}",
+        pipeline, what, event.operation(), event.table(), event.position(), stage, reason);
   }
 
   private SinkException deadLetterFailed(DeadLetter letter, Throwable failure) {

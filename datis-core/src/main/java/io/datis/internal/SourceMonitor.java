@@ -45,6 +45,8 @@ final class SourceMonitor implements AutoCloseable {
   private volatile Instant startedAt = Instant.now();
   /** Once the engine has read the slot, a slot nobody reads means capture is down, grace or not. */
   private boolean seenActive;
+  private final TroubleLog troubles =
+      new TroubleLog(log, "checked again every " + INTERVAL.toSeconds() + " s; further failures are logged at DEBUG");
 
   /** @param threads makes the monitor's thread, named and with the pipeline in its logging context */
   SourceMonitor(PipelineSettings settings, ReplicaIdentityCheck replicaIdentities, ThreadFactory threads) {
@@ -120,20 +122,15 @@ final class SourceMonitor implements AutoCloseable {
   private void troubled(String reason) {
     if (trouble == null) {
       troubleSince = Instant.now();
-      log.warn("Pipeline '{}': {} (retrying every {} s; further failures are logged at DEBUG)",
-          settings.name(), reason, INTERVAL.toSeconds());
-    } else {
-      log.debug("Pipeline '{}': {}", settings.name(), reason);
     }
     trouble = reason;
+    troubles.occurred("source", "Pipeline '{}': {}", settings.name(), reason);
   }
 
   private void recovered() {
-    if (trouble != null) {
-      log.info("Pipeline '{}': the replication slot can be read again", settings.name());
-      trouble = null;
-      troubleSince = null;
-    }
+    trouble = null;
+    troubleSince = null;
+    troubles.over("source", "Pipeline '{}': the replication slot can be read again", settings.name());
   }
 
   private void closeConnection() {

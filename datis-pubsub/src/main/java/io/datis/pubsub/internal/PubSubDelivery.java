@@ -76,7 +76,6 @@ public final class PubSubDelivery {
   private final Map<TopicName, Map<String, PublishLane>> lanes = new ConcurrentHashMap<>();
   private final Map<TopicName, PublishLane[]> unorderedLanes = new ConcurrentHashMap<>();
   private final AtomicInteger unorderedTurn = new AtomicInteger();
-  private final AtomicBoolean retryWarned = new AtomicBoolean();
   private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
   private final SinkContext context;
   /** Lanes whose requests are being retried; the sink is DEGRADED meanwhile. Guarded by itself. */
@@ -354,17 +353,18 @@ public final class PubSubDelivery {
     }
   }
 
-  /** Logs the first retry at WARN (later ones at DEBUG) and keeps the sink DEGRADED while any lane retries. */
+  /**
+   * Keeps the sink DEGRADED while any lane retries; the pipeline logs the outage (WARN when it begins,
+   * INFO when it is over), each retry's details are at DEBUG here.
+   */
   private PublishLane.RetryListener retryReporting() {
     return new PublishLane.RetryListener() {
       @Override
       public void retrying(PublishLane lane, Throwable cause, long delayMillis, int attempt) {
-        String text = "Publishing to {} failed ({}); retrying in {} ms (attempt {}), the ordering key's later messages waiting";
-        Object[] args = {lane.topic(), PubSubErrors.describe(cause), delayMillis, attempt};
-        if (retryWarned.compareAndSet(false, true)) {
-          log.warn(text, args);
-        } else {
-          log.debug(text, args);
+        if (log.isDebugEnabled()) {
+          log.debug(
+              "Publishing to {} (ordering key '{}') failed ({}); retrying in {} ms (attempt {}), the key's later messages waiting",
+              lane.topic(), lane.orderingKey(), PubSubErrors.describe(cause), delayMillis, attempt);
         }
         synchronized (retryingLanes) {
           retryingLanes.add(lane);
