@@ -2,6 +2,7 @@ package io.datis.api;
 
 import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A transform threw or broke its contract. The message names the transform and the position of the
@@ -16,7 +17,7 @@ public final class TransformException extends DatisException {
   private final Position position;
 
   /** Creates an exception for the transform that failed on the event at the given position. */
-  public TransformException(String message, String transformName, TableId table, Position position, Throwable cause) {
+  public TransformException(String message, String transformName, TableId table, Position position, @Nullable Throwable cause) {
     super(message, cause);
     this.transformName = transformName;
     this.table = table;

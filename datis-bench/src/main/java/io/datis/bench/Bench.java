@@ -18,7 +18,7 @@ public final class Bench {
     try {
       options = BenchOptions.parse(args);
     } catch (IllegalArgumentException e) {
-      if (!e.getMessage().isEmpty()) {
+      if (e.getMessage() != null && !e.getMessage().isEmpty()) {
         System.err.println(e.getMessage());
       }
       System.err.println(BenchOptions.USAGE);
@@ -59,6 +59,6 @@ public final class Bench {
   private static Path resultsDirectory() throws URISyntaxException {
     Path location =
         Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    return location.getParent().resolve("bench-results");
+    return location.resolveSibling("bench-results");
   }
 }

@@ -138,7 +138,10 @@ final class EmulatorServer implements BenchPubSub {
       if (!directory.isEmpty() && Files.isExecutable(gcloud)) {
         try {
           // <sdk>/bin/gcloud -> <sdk>/platform/pubsub-emulator/bin/cloud-pubsub-emulator
-          candidates.add(gcloud.toRealPath().getParent().resolveSibling(SDK_LAUNCHER));
+          Path bin = gcloud.toRealPath().getParent();
+          if (bin != null) {
+            candidates.add(bin.resolveSibling(SDK_LAUNCHER));
+          }
         } catch (IOException | RuntimeException e) {
           // not an SDK layout: skip it
         }

@@ -74,19 +74,23 @@ final class Progress {
     }
   }
 
+  private Moment firstSeen() {
+    return java.util.Objects.requireNonNull(first.get());
+  }
+
   /** Milliseconds from creation to the first event seen. */
   double firstEventMillis() {
-    return (first.get().nanos() - startNanos) / 1e6;
+    return (firstSeen().nanos() - startNanos) / 1e6;
   }
 
   /** Seconds from the first event seen to the last expected event done. */
   double drainSeconds() {
-    return (last.nanos() - first.get().nanos()) / 1e9;
+    return (last.nanos() - firstSeen().nanos()) / 1e9;
   }
 
   /** Microseconds of this JVM's CPU per event done, from the first event seen to the last done. */
   double cpuMicrosPerEvent() {
-    return CpuTime.microsPerEvent(first.get().cpuNanos(), last.cpuNanos(), count.get());
+    return CpuTime.microsPerEvent(firstSeen().cpuNanos(), last.cpuNanos(), count.get());
   }
 
   /** When something happened: {@link System#nanoTime} and this JVM's CPU time. */

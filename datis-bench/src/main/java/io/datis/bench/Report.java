@@ -9,6 +9,7 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -128,7 +129,7 @@ final class Report {
     }
   }
 
-  private static Double rate(List<Summary> summaries, String label) {
+  private static @Nullable Double rate(List<Summary> summaries, String label) {
     for (Summary summary : summaries) {
       if (summary.label().equals(label) && summary.eventsPerSecondMedian() > 0) {
         return summary.eventsPerSecondMedian();

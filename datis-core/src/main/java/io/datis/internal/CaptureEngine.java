@@ -90,7 +90,7 @@ final class CaptureEngine {
       while (!pollingStarted.await(50, TimeUnit.MILLISECONDS)) {
         Throwable failed = failure.get();
         if (failed != null) {
-          throw failed instanceof RuntimeException ? (RuntimeException) failed : new SourceException(failed.getMessage(), failed);
+          throw failed instanceof RuntimeException ? (RuntimeException) failed : new SourceException(failed.toString(), failed);
         }
         if (System.nanoTime() > deadline) {
           throw new SourceException(

@@ -26,6 +26,7 @@ import org.postgresql.geometric.PGlseg;
 import org.postgresql.geometric.PGpath;
 import org.postgresql.geometric.PGpoint;
 import org.postgresql.geometric.PGpolygon;
+import org.postgresql.util.PGobject;
 import org.postgresql.util.PGInterval;
 
 /**
@@ -207,22 +208,35 @@ final class PgText {
 
   private static String geometric(Kind kind, String text) {
     try {
+      PGobject parsed;
       switch (kind) {
         case POINT:
-          return new PGpoint(text).getValue();
+          parsed = new PGpoint(text);
+          break;
         case LINE:
-          return new PGline(text).getValue();
+          parsed = new PGline(text);
+          break;
         case LSEG:
-          return new PGlseg(text).getValue();
+          parsed = new PGlseg(text);
+          break;
         case BOX:
-          return new PGbox(text).getValue();
+          parsed = new PGbox(text);
+          break;
         case PATH:
-          return new PGpath(text).getValue();
+          parsed = new PGpath(text);
+          break;
         case POLYGON:
-          return new PGpolygon(text).getValue();
+          parsed = new PGpolygon(text);
+          break;
         default:
-          return new PGcircle(text).getValue();
+          parsed = new PGcircle(text);
+          break;
       }
+      String value = parsed.getValue();
+      if (value == null) {
+        throw new SQLException("no value");
+      }
+      return value;
     } catch (SQLException e) {
       // Not the driver's message: it quotes the value.
       throw new IllegalArgumentException("Unexpected " + kind.name().toLowerCase(Locale.ROOT) + " text from PostgreSQL");

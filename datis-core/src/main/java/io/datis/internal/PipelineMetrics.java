@@ -150,7 +150,9 @@ final class PipelineMetrics {
   }
 
   void delivered(List<ChangeEvent> batch) {
-    if (registry == null || batch.isEmpty()) {
+    Timer lag = this.lag;
+    DistributionSummary batchSize = this.batchSize;
+    if (lag == null || batchSize == null || batch.isEmpty()) {
       return;
     }
     for (ChangeEvent event : batch) {

@@ -46,7 +46,7 @@ final class SinkDispatch {
       UndeliverableEventException undeliverable =
           poison.stopsThePipeline() ? null : undeliverableAtOnce(delivery);
       int index = undeliverable == null ? -1 : indexOf(remaining, undeliverable);
-      if (index < 0) {
+      if (undeliverable == null || index < 0) {
         stages.add(sinkDelivery(remaining, delivery));
         break;
       }

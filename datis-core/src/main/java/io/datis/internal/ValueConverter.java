@@ -122,8 +122,8 @@ interface ValueConverter {
   /** An array given as PostgreSQL's text, its elements converted as the schema's parameters say. */
   private static ValueConverter array(Schema schema) {
     Map<String, String> parameters = schema.parameters();
-    PgText.Kind kind = PgText.Kind.valueOf(parameters.get(ColumnTypeConverter.ELEMENT));
-    char delimiter = parameters.get(ColumnTypeConverter.DELIMITER).charAt(0);
+    PgText.Kind kind = PgText.Kind.valueOf(parameter(parameters, ColumnTypeConverter.ELEMENT));
+    char delimiter = parameter(parameters, ColumnTypeConverter.DELIMITER).charAt(0);
     return value ->
         ToastPlaceholder.isText(value)
             ? Unchanged.VALUE
@@ -211,5 +211,14 @@ interface ValueConverter {
       converted.put(entry.getKey(), value == null ? null : valueConverter.convert(value));
     }
     return Collections.unmodifiableMap(converted);
+  }
+
+  /** A parameter Datis's column converter always sets on the schemas it makes. */
+  private static String parameter(Map<String, String> parameters, String name) {
+    String value = parameters.get(name);
+    if (value == null) {
+      throw new IllegalStateException("The column schema lacks Datis's parameter " + name);
+    }
+    return value;
   }
 }

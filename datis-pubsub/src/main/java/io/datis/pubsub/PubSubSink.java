@@ -221,7 +221,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     public static final long DEFAULT_CLOSE_TIMEOUT_SECONDS = 30;
 
     private final TopicName topic;
-    private @Nullable Function<ChangeEvent, String> router;
+    private @Nullable Function<ChangeEvent, @Nullable String> router;
     private MessageFormat format = MessageFormat.datisJson();
     private OrderingKeys orderingKeys = OrderingKeys.tableAndPrimaryKey();
     private final Map<String, String> attributes = new LinkedHashMap<>();
@@ -253,7 +253,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
      * the sink's topic. Routed topics are not checked at start: a missing one fails the pipeline when
      * first used.
      */
-    public Builder route(Function<ChangeEvent, String> topicForEvent) {
+    public Builder route(Function<ChangeEvent, @Nullable String> topicForEvent) {
       this.router = Objects.requireNonNull(topicForEvent, "topicForEvent");
       return this;
     }

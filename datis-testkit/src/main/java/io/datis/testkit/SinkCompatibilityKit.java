@@ -523,7 +523,7 @@ public abstract class SinkCompatibilityKit {
   /** Hand-built events holding every value type Datis emits, and edge cases of images. */
   private static List<ChangeEvent> everyValueType() {
     String values = "datis_kit.values";
-    List<@Nullable Object> array = new ArrayList<>(Arrays.asList(1, null, 3));
+    List<@Nullable Object> array = new ArrayList<@Nullable Object>(Arrays.asList(1, null, 3));
     Map<String, @Nullable Object> row = new LinkedHashMap<>();
     row.put("small", (short) -7);
     row.put("int", Integer.MIN_VALUE);

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -311,7 +312,10 @@ public final class PubSubDelivery {
     if (chosen == null) {
       return settings.topic();
     }
-    return chosen.startsWith("projects/") ? TopicName.parse(chosen) : TopicName.of(settings.topic().getProject(), chosen);
+    if (chosen.startsWith("projects/")) {
+      return Objects.requireNonNull(TopicName.parse(chosen), chosen);
+    }
+    return TopicName.of(settings.topic().getProject(), chosen);
   }
 
   /**

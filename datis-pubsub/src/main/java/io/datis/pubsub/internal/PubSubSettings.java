@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record PubSubSettings(
     TopicName topic,
-    @Nullable Function<ChangeEvent, String> router,
+    @Nullable Function<ChangeEvent, @Nullable String> router,
     long batchMaxMessages,
     long batchMaxBytes,
     long maxOutstandingMessages,

@@ -108,7 +108,7 @@ final class OrphanReaper {
     LOG.warn(
         "Stopping PostgreSQL (pid {}) left running by a JVM that was killed, and deleting {}",
         postmaster.pid(),
-        pidFile.getParent().getParent());
+        pidFile.toAbsolutePath().getParent());
     // SIGTERM is a smart shutdown; the clients died with their JVM, so it completes at once. The
     // postmaster removes its pid file last; waiting for the process could wait for a slow init to
     // reap the zombie.

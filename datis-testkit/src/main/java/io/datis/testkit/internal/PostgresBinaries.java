@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Objects;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -140,22 +141,23 @@ final class PostgresBinaries {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         Path path = inside(root, entry.getName());
+        Path parent = Objects.requireNonNull(path.getParent(), "an entry inside the target has a parent");
         if (entry.isDirectory()) {
           createDirectories(path);
         } else if (entry.isSymbolicLink()) {
-          createDirectories(path.getParent());
+          createDirectories(parent);
           Path link = Path.of(entry.getLinkName());
-          if (link.isAbsolute() || !path.getParent().resolve(link).normalize().startsWith(root)) {
+          if (link.isAbsolute() || !parent.resolve(link).normalize().startsWith(root)) {
             throw new IOException(
                 "Refusing a link outside the target directory: " + entry.getName());
           }
           Files.deleteIfExists(path);
           Files.createSymbolicLink(path, link);
         } else if (entry.isLink()) {
-          createDirectories(path.getParent());
+          createDirectories(parent);
           Files.copy(inside(root, entry.getLinkName()), path, StandardCopyOption.REPLACE_EXISTING);
         } else if (entry.isFile()) {
-          createDirectories(path.getParent());
+          createDirectories(parent);
           try (OutputStream out = Files.newOutputStream(path)) {
             tar.transferTo(out);
           }

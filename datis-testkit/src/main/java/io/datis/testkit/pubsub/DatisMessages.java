@@ -416,7 +416,7 @@ public final class DatisMessages {
             .commitTime(commitTime)
             .build();
       } catch (IllegalStateException e) {
-        throw malformed(format, e.getMessage());
+        throw malformed(format, String.valueOf(e.getMessage()));
       }
     }
 
