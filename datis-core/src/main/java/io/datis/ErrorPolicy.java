@@ -14,14 +14,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #fail()}, the default: the pipeline stops with an error naming the event's table and
  *       position; nothing from that event on is committed, so after the fix a restart processes it
  *       again.
- *   <li>{@link #skip()}: the event is logged (table, position and reason; never its values), counted
- *       in {@code datis.events.skipped}, and committed past.
- *   <li>{@link #deadLetter(DeadLetterSink)}: the event goes, with the reason, to a dead-letter sink;
- *       the pipeline commits past it only once that sink has stored it.
+ *   <li>{@link #skip()}: the event is logged (table, position and reason; never its values),
+ *       counted in {@code datis.events.skipped}, and committed past.
+ *   <li>{@link #deadLetter(DeadLetterSink)}: the event goes, with the reason, to a dead-letter
+ *       sink; the pipeline commits past it only once that sink has stored it.
  * </ul>
  *
- * <p>Sink outages are not poison events: a sink retries them itself (health DEGRADED meanwhile), and
- * any other sink failure stops the pipeline whatever the policy, so no event is ever lost silently.
+ * <p>Sink outages are not poison events: a sink retries them itself (health DEGRADED meanwhile),
+ * and any other sink failure stops the pipeline whatever the policy, so no event is ever lost
+ * silently.
  *
  * <pre>{@code
  * Datis.capture(source).tables("public.orders")
@@ -59,7 +60,9 @@ public final class ErrorPolicy {
     return FAIL;
   }
 
-  /** Log, count and commit past events that cannot be processed. They are not delivered anywhere. */
+  /**
+   * Log, count and commit past events that cannot be processed. They are not delivered anywhere.
+   */
   public static ErrorPolicy skip() {
     return SKIP;
   }

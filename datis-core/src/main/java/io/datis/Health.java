@@ -22,7 +22,9 @@ public final class Health {
   public enum Status {
     /** Capturing and delivering normally. */
     UP,
-    /** Running, but something is retrying; no data is lost meanwhile (capture pauses when needed). */
+    /**
+     * Running, but something is retrying; no data is lost meanwhile (capture pauses when needed).
+     */
     DEGRADED,
     /** Stopped: closed, or failed (see the reasons). */
     DOWN
@@ -72,17 +74,17 @@ public final class Health {
   }
 
   /**
-   * How many bytes of WAL the replication slot holds back for this pipeline, as last read from {@code
-   * pg_replication_slots} (every 5 s); empty before the first reading.
+   * How many bytes of WAL the replication slot holds back for this pipeline, as last read from
+   * {@code pg_replication_slots} (every 5 s); empty before the first reading.
    */
   public OptionalLong slotLagBytes() {
     return slotLagBytes == null ? OptionalLong.empty() : OptionalLong.of(slotLagBytes);
   }
 
   /**
-   * The snapshot while streaming in progress (tables added to the pipeline, {@link Pipeline#snapshot}),
-   * e.g. {@code snapshot while streaming: reading public.orders (41,000 rows so far), public.items
-   * waiting}; empty when none runs.
+   * The snapshot while streaming in progress (tables added to the pipeline, {@link
+   * Pipeline#snapshot}), e.g. {@code snapshot while streaming: reading public.orders (41,000 rows
+   * so far), public.items waiting}; empty when none runs.
    */
   public Optional<String> snapshot() {
     return Optional.ofNullable(snapshot);

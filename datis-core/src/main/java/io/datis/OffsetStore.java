@@ -8,8 +8,8 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where a pipeline keeps its offsets: how far it has delivered, so that a restarted pipeline resumes
- * there. Offsets only ever cover events the sink has acknowledged.
+ * Where a pipeline keeps its offsets: how far it has delivered, so that a restarted pipeline
+ * resumes there. Offsets only ever cover events the sink has acknowledged.
  *
  * <pre>{@code
  * Datis.capture(pg).offsets(OffsetStore.file(Path.of("/var/lib/myservice/orders.offsets")))
@@ -25,7 +25,8 @@ public final class OffsetStore {
   private final @Nullable TableId table;
   private final @Nullable PostgresSource database;
 
-  private OffsetStore(@Nullable Path file, @Nullable TableId table, @Nullable PostgresSource database) {
+  private OffsetStore(
+      @Nullable Path file, @Nullable TableId table, @Nullable PostgresSource database) {
     this.file = file;
     this.table = table;
     this.database = database;
@@ -33,24 +34,26 @@ public final class OffsetStore {
 
   /**
    * Offsets in a local file, written after each commit. The parent directory is created if needed.
-   * Survives restarts of the process, as long as the file does. Each write goes to a temporary file that
-   * is flushed to disk and renamed over the file, the file it replaces kept as {@code <file>.previous}:
-   * a crash never leaves it cut off. A damaged file is read from its previous copy (with a warning; the
-   * last commit's changes are delivered again), or, without one, fails the start saying so: it is never
-   * taken for "no offsets". To start a pipeline afresh, delete the file and its {@code .previous} and
-   * {@code .slot} files.
+   * Survives restarts of the process, as long as the file does. Each write goes to a temporary file
+   * that is flushed to disk and renamed over the file, the file it replaces kept as {@code
+   * <file>.previous}: a crash never leaves it cut off. A damaged file is read from its previous
+   * copy (with a warning; the last commit's changes are delivered again), or, without one, fails
+   * the start saying so: it is never taken for "no offsets". To start a pipeline afresh, delete the
+   * file and its {@code .previous} and {@code .slot} files.
    */
   public static OffsetStore file(Path file) {
     Objects.requireNonNull(file, "file");
     if (file.getFileName() == null) {
-      throw new IllegalArgumentException("The offset file needs a file name, not a root directory: " + file);
+      throw new IllegalArgumentException(
+          "The offset file needs a file name, not a root directory: " + file);
     }
     return new OffsetStore(file, null, null);
   }
 
   /**
-   * Offsets in memory only, lost when the pipeline stops: a new pipeline starts from the replication
-   * slot's position and, with {@link SnapshotMode#INITIAL}, snapshots again. For tests and demos.
+   * Offsets in memory only, lost when the pipeline stops: a new pipeline starts from the
+   * replication slot's position and, with {@link SnapshotMode#INITIAL}, snapshots again. For tests
+   * and demos.
    */
   public static OffsetStore inMemory() {
     return new OffsetStore(null, null, null);
@@ -58,8 +61,9 @@ public final class OffsetStore {
 
   /**
    * Offsets in the table {@value #DEFAULT_TABLE} of the captured database, for containers without a
-   * persistent disk. The table is created if missing (the user needs the CREATE privilege on the schema,
-   * or create it beforehand: see {@link #postgres(String)}); each commit writes in one transaction.
+   * persistent disk. The table is created if missing (the user needs the CREATE privilege on the
+   * schema, or create it beforehand: see {@link #postgres(String)}); each commit writes in one
+   * transaction.
    */
   public static OffsetStore postgres() {
     return postgres(DEFAULT_TABLE);
@@ -100,7 +104,10 @@ public final class OffsetStore {
       return "OffsetStore.file(" + file + ")";
     }
     if (table != null) {
-      return "OffsetStore.postgres(" + (database == null ? "" : database.jdbcUrl() + ", ") + table + ")";
+      return "OffsetStore.postgres("
+          + (database == null ? "" : database.jdbcUrl() + ", ")
+          + table
+          + ")";
     }
     return "OffsetStore.inMemory()";
   }

@@ -23,10 +23,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Describes a pipeline: what to capture, how to transform it, where to deliver it. Obtained from {@link
- * Datis#capture}. Setters check their own argument at once; {@link #start()} checks the whole and
- * reports every problem in one {@link ConfigurationException}. Settings may be given in any order. A
- * builder can start several pipelines (for example one after another with the same offsets).
+ * Describes a pipeline: what to capture, how to transform it, where to deliver it. Obtained from
+ * {@link Datis#capture}. Setters check their own argument at once; {@link #start()} checks the
+ * whole and reports every problem in one {@link ConfigurationException}. Settings may be given in
+ * any order. A builder can start several pipelines (for example one after another with the same
+ * offsets).
  */
 public final class PipelineBuilder {
 
@@ -54,9 +55,9 @@ public final class PipelineBuilder {
   }
 
   /**
-   * Names the pipeline (default {@code datis}): 1 to 50 letters, digits, {@code _}, {@code .} or {@code
-   * -}. The name appears in logs and thread names and, unless the source sets them, derives the slot and
-   * publication names ({@code datis_<name>}) and the default offsets file.
+   * Names the pipeline (default {@code datis}): 1 to 50 letters, digits, {@code _}, {@code .} or
+   * {@code -}. The name appears in logs and thread names and, unless the source sets them, derives
+   * the slot and publication names ({@code datis_<name>}) and the default offsets file.
    */
   public PipelineBuilder name(String name) {
     Objects.requireNonNull(name, "name");
@@ -71,8 +72,8 @@ public final class PipelineBuilder {
   }
 
   /**
-   * Adds tables to capture, each schema-qualified ({@code "public.orders"}). Repeated calls add to the
-   * list. Changes to other tables are not captured.
+   * Adds tables to capture, each schema-qualified ({@code "public.orders"}). Repeated calls add to
+   * the list. Changes to other tables are not captured.
    */
   public PipelineBuilder tables(String... tables) {
     Objects.requireNonNull(tables, "tables");
@@ -91,14 +92,18 @@ public final class PipelineBuilder {
     return this;
   }
 
-  /** The sink that receives the events. Required. The pipeline opens it at start and closes it at stop. */
+  /**
+   * The sink that receives the events. Required. The pipeline opens it at start and closes it at
+   * stop.
+   */
   public PipelineBuilder to(Sink sink) {
     this.sink = Objects.requireNonNull(sink, "sink");
     return this;
   }
 
   /**
-   * Where offsets live. Default: the file {@code datis-offsets/<name>.offsets} in the working directory.
+   * Where offsets live. Default: the file {@code datis-offsets/<name>.offsets} in the working
+   * directory.
    */
   public PipelineBuilder offsets(OffsetStore offsets) {
     this.offsets = Objects.requireNonNull(offsets, "offsets");
@@ -114,19 +119,21 @@ public final class PipelineBuilder {
   /** The most events handed to the sink in one batch. Default 2048. */
   public PipelineBuilder maxBatchSize(int maxBatchSize) {
     if (maxBatchSize < 1) {
-      throw new IllegalArgumentException("maxBatchSize must be at least 1, but was " + maxBatchSize);
+      throw new IllegalArgumentException(
+          "maxBatchSize must be at least 1, but was " + maxBatchSize);
     }
     this.maxBatchSize = maxBatchSize;
     return this;
   }
 
   /**
-   * The most events delivered to the sink but not yet acknowledged. When reached, capture pauses until
-   * the sink catches up, which bounds memory. Default 20,000.
+   * The most events delivered to the sink but not yet acknowledged. When reached, capture pauses
+   * until the sink catches up, which bounds memory. Default 20,000.
    */
   public PipelineBuilder maxInFlightEvents(int maxInFlightEvents) {
     if (maxInFlightEvents < 1) {
-      throw new IllegalArgumentException("maxInFlightEvents must be at least 1, but was " + maxInFlightEvents);
+      throw new IllegalArgumentException(
+          "maxInFlightEvents must be at least 1, but was " + maxInFlightEvents);
     }
     this.maxInFlightEvents = maxInFlightEvents;
     return this;
@@ -139,7 +146,8 @@ public final class PipelineBuilder {
    */
   public PipelineBuilder maxInFlightBytes(long maxInFlightBytes) {
     if (maxInFlightBytes < 1024 * 1024) {
-      throw new IllegalArgumentException("maxInFlightBytes must be at least 1 MiB, but was " + maxInFlightBytes);
+      throw new IllegalArgumentException(
+          "maxInFlightBytes must be at least 1 MiB, but was " + maxInFlightBytes);
     }
     this.maxInFlightBytes = maxInFlightBytes;
     return this;
@@ -149,11 +157,15 @@ public final class PipelineBuilder {
     return Math.max(1024 * 1024, Runtime.getRuntime().maxMemory() / 8);
   }
 
-  /** How long {@link Pipeline#close()} waits for the sink to finish outstanding batches. Default 30 s. */
+  /**
+   * How long {@link Pipeline#close()} waits for the sink to finish outstanding batches. Default 30
+   * s.
+   */
   public PipelineBuilder closeTimeout(Duration closeTimeout) {
     Objects.requireNonNull(closeTimeout, "closeTimeout");
     if (closeTimeout.isNegative()) {
-      throw new IllegalArgumentException("closeTimeout must not be negative, but was " + closeTimeout);
+      throw new IllegalArgumentException(
+          "closeTimeout must not be negative, but was " + closeTimeout);
     }
     this.closeTimeout = closeTimeout;
     return this;
@@ -172,9 +184,9 @@ public final class PipelineBuilder {
   /**
    * Starts over when the replication slot is lost, instead of failing: PostgreSQL invalidated it
    * ({@code wal_status = lost}, WAL it needed was removed), or it is missing while the pipeline has
-   * stored offsets (it was dropped). Either way the changes since the pipeline last ran are gone, so by
-   * default {@link #start()} fails saying so. With this option the pipeline drops the invalidated
-   * slot, forgets its offsets, creates a new slot and reads every table again ({@link
+   * stored offsets (it was dropped). Either way the changes since the pipeline last ran are gone,
+   * so by default {@link #start()} fails saying so. With this option the pipeline drops the
+   * invalidated slot, forgets its offsets, creates a new slot and reads every table again ({@link
    * SnapshotMode#INITIAL}, required), logging a warning. Consumers then see the snapshot's rows as
    * {@code SNAPSHOT_READ} events.
    */
@@ -191,17 +203,18 @@ public final class PipelineBuilder {
    */
   public PipelineBuilder slotLagThreshold(long bytes) {
     if (bytes < 1) {
-      throw new IllegalArgumentException("slotLagThreshold must be at least 1 byte, but was " + bytes);
+      throw new IllegalArgumentException(
+          "slotLagThreshold must be at least 1 byte, but was " + bytes);
     }
     this.slotLagThreshold = bytes;
     return this;
   }
 
   /**
-   * Publishes the pipeline's metrics to this Micrometer registry (events captured, delivered, dropped and
-   * failed by table and operation, events skipped and dead-lettered, delivery lag, batch size, events in
-   * flight, sink retries, replication slot lag in bytes, time since the last commit), all tagged with
-   * the pipeline's name. Default: no metrics.
+   * Publishes the pipeline's metrics to this Micrometer registry (events captured, delivered,
+   * dropped and failed by table and operation, events skipped and dead-lettered, delivery lag,
+   * batch size, events in flight, sink retries, replication slot lag in bytes, time since the last
+   * commit), all tagged with the pipeline's name. Default: no metrics.
    */
   public PipelineBuilder metrics(MeterRegistry registry) {
     this.meterRegistry = Objects.requireNonNull(registry, "registry");
@@ -211,9 +224,10 @@ public final class PipelineBuilder {
   /**
    * Sets one of the Debezium PostgreSQL connector properties that tune timing, fetching and retries
    * without changing what is delivered or committed, such as {@code snapshot.fetch.size} or {@code
-   * status.update.interval.ms}. For experts; the README lists the allowed properties. Any other property
-   * is refused, since it could drop, filter, reorder, re-key or re-encode events, or commit offsets
-   * behind Datis's back; the error names the Datis setting to use instead, where there is one.
+   * status.update.interval.ms}. For experts; the README lists the allowed properties. Any other
+   * property is refused, since it could drop, filter, reorder, re-key or re-encode events, or
+   * commit offsets behind Datis's back; the error names the Datis setting to use instead, where
+   * there is one.
    *
    * @throws IllegalArgumentException if the property is not one of the allowed ones
    */
@@ -238,8 +252,8 @@ public final class PipelineBuilder {
    * Datis.capture(source).name("orders").offsets(OffsetStore.postgres()).retire();
    * }</pre>
    *
-   * <p>A publication named with {@code PostgresSource.builder().publicationName(...)} is dropped too,
-   * even if other readers use it.
+   * <p>A publication named with {@code PostgresSource.builder().publicationName(...)} is dropped
+   * too, even if other readers use it.
    *
    * @throws io.datis.api.SourceException if the slot is still in use (close the pipeline first) or
    *     the user lacks the privileges to drop them
@@ -249,18 +263,20 @@ public final class PipelineBuilder {
   }
 
   private OffsetStore effectiveOffsets() {
-    return offsets != null ? offsets : OffsetStore.file(Path.of("datis-offsets", name + ".offsets"));
+    return offsets != null
+        ? offsets
+        : OffsetStore.file(Path.of("datis-offsets", name + ".offsets"));
   }
 
   /**
    * Checks the configuration and the database, then starts capturing. Returns once the replication
-   * slot exists and the engine runs: every change committed after this returns is captured (with {@link
-   * SnapshotMode#INITIAL}, possibly within the snapshot's rows).
+   * slot exists and the engine runs: every change committed after this returns is captured (with
+   * {@link SnapshotMode#INITIAL}, possibly within the snapshot's rows).
    *
    * @throws ConfigurationException listing every configuration problem
-   * @throws io.datis.api.SourceException if the database cannot be captured from (for example {@code
-   *     wal_level} is not {@code logical}, a table does not exist, a privilege is missing or the slot is
-   *     in use), saying how to fix it
+   * @throws io.datis.api.SourceException if the database cannot be captured from (for example
+   *     {@code wal_level} is not {@code logical}, a table does not exist, a privilege is missing or
+   *     the slot is in use), saying how to fix it
    */
   public Pipeline start() {
     List<String> problems = new ArrayList<>();

@@ -61,7 +61,8 @@ class CaptureTest {
       assertThat(insert.key()).isEqualTo(Map.of("id", 10L));
       assertThat(insert.before()).isEmpty();
       assertThat(insert.after().orElseThrow())
-          .containsExactly(Map.entry("id", 10L), Map.entry("customer", 1), Map.entry("status", "new"));
+          .containsExactly(
+              Map.entry("id", 10L), Map.entry("customer", 1), Map.entry("status", "new"));
 
       ChangeEvent update = events.get(2);
       assertThat(update.after().orElseThrow()).containsEntry("status", "paid");
@@ -83,13 +84,18 @@ class CaptureTest {
           .isPositive();
       assertThat(events.get(0).position().sequence()).isEqualTo(1);
       assertThat(events.get(1).position().sequence()).isEqualTo(2);
-      assertThat(events.get(3).position().transactionId()).isEqualTo(events.get(4).position().transactionId());
-      assertThat(events.get(2).position().transactionId()).isNotEqualTo(events.get(0).position().transactionId());
+      assertThat(events.get(3).position().transactionId())
+          .isEqualTo(events.get(4).position().transactionId());
+      assertThat(events.get(2).position().transactionId())
+          .isNotEqualTo(events.get(0).position().transactionId());
       // LSNs never go backwards, and each transaction id matches the one PostgreSQL reports.
       for (int i = 1; i < events.size(); i++) {
-        assertThat(events.get(i).position().lsn()).isGreaterThanOrEqualTo(events.get(i - 1).position().lsn());
+        assertThat(events.get(i).position().lsn())
+            .isGreaterThanOrEqualTo(events.get(i - 1).position().lsn());
       }
-      assertThat(events).allSatisfy(e -> assertThat(e.commitTime()).isAfter(beforeCommits).isBefore(Instant.now()));
+      assertThat(events)
+          .allSatisfy(
+              e -> assertThat(e.commitTime()).isAfter(beforeCommits).isBefore(Instant.now()));
       assertThat(events).noneMatch(e -> e.table().equals(TableId.parse("public.audit")));
     }
   }
@@ -119,10 +125,13 @@ class CaptureTest {
       List<ChangeEvent> events = sink.awaitEvents(6, TIMEOUT);
 
       assertThat(events.get(1).before()).as("DEFAULT update").isEmpty();
-      assertThat(events.get(2).before().orElseThrow()).as("DEFAULT delete").containsExactly(Map.entry("id", 1));
+      assertThat(events.get(2).before().orElseThrow())
+          .as("DEFAULT delete")
+          .containsExactly(Map.entry("id", 1));
       assertThat(events.get(4).before().orElseThrow())
           .as("FULL update")
-          .containsExactly(Map.entry("id", 1), Map.entry("owner", "ada"), Map.entry("balance", 100));
+          .containsExactly(
+              Map.entry("id", 1), Map.entry("owner", "ada"), Map.entry("balance", 100));
       assertThat(events.get(5).before().orElseThrow())
           .as("FULL delete")
           .containsExactly(Map.entry("id", 1), Map.entry("owner", "ada"), Map.entry("balance", 50));
@@ -141,9 +150,11 @@ class CaptureTest {
             .offsets(OffsetStore.inMemory())
             .to(sink)
             .start()) {
-      long lsnBefore = pg.query("SELECT pg_current_wal_lsn() - '0/0'", row -> row.getLong(1)).get(0);
+      long lsnBefore =
+          pg.query("SELECT pg_current_wal_lsn() - '0/0'", row -> row.getLong(1)).get(0);
       long txId;
-      try (var connection = pg.connect(); var statement = connection.createStatement()) {
+      try (var connection = pg.connect();
+          var statement = connection.createStatement()) {
         connection.setAutoCommit(false);
         statement.execute("INSERT INTO ledger VALUES (1, 10.5)");
         var rs = statement.executeQuery("SELECT txid_current()");
@@ -157,7 +168,9 @@ class CaptureTest {
 
       ChangeEvent event = sink.awaitEvents(1, TIMEOUT).get(0);
 
-      org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> pipeline.health().lastCommittedLsn().isPresent());
+      org.awaitility.Awaitility.await()
+          .atMost(TIMEOUT)
+          .until(() -> pipeline.health().lastCommittedLsn().isPresent());
       Health health = pipeline.health();
       assertThat(health.status()).isEqualTo(Health.Status.UP);
       assertThat(health.reasons()).isEmpty();

@@ -62,7 +62,8 @@ class ErrorPolicyTest {
     Throwable failure = pipeline.failure().orElseThrow();
     assertThat(failure)
         .isInstanceOf(TransformException.class)
-        .hasMessageStartingWith("Transform #1 'fails-on-13' failed on INSERT of public.orders at lsn ")
+        .hasMessageStartingWith(
+            "Transform #1 'fails-on-13' failed on INSERT of public.orders at lsn ")
         .hasMessageNotContaining("item-13");
     assertThat(ids(sink.events())).doesNotContain(POISON).allMatch(id -> id < POISON);
   }
@@ -71,7 +72,9 @@ class ErrorPolicyTest {
   void skipCountsThePoisonTransformEventAndCommitsPastIt() {
     Path offsets = offsetsDir.resolve("skip.offsets");
     try (Pipeline pipeline =
-        pipeline(ErrorPolicy.skip(), new FailsOnPoison(), sink).offsets(OffsetStore.file(offsets)).start()) {
+        pipeline(ErrorPolicy.skip(), new FailsOnPoison(), sink)
+            .offsets(OffsetStore.file(offsets))
+            .start()) {
       insertThirtyRowsInThreeTransactions();
 
       sink.awaitEvents(29, TIMEOUT);
@@ -105,9 +108,12 @@ class ErrorPolicyTest {
     assertThat(ids(sink.events())).containsExactlyElementsOf(ALL_BUT_POISON);
     DeadLetter letter = deadLetters.letters.get(0);
     assertThat(letter.stage()).isEqualTo(DeadLetter.Stage.TRANSFORM);
-    assertThat(letter.event().after().orElseThrow()).containsEntry("id", POISON).containsEntry("item", "item-13");
+    assertThat(letter.event().after().orElseThrow())
+        .containsEntry("id", POISON)
+        .containsEntry("item", "item-13");
     assertThat(letter.errorType()).isEqualTo(TransformException.class.getName());
-    assertThat(letter.reason()).startsWith("Transform #1 'fails-on-13' failed on INSERT of public.orders at lsn ");
+    assertThat(letter.reason())
+        .startsWith("Transform #1 'fails-on-13' failed on INSERT of public.orders at lsn ");
     assertThat(deadLetters.opened).isTrue();
     assertThat(deadLetters.closed).isTrue();
     assertThat(registry.get("datis.events.dead.lettered").counter().count()).isEqualTo(1.0);
@@ -160,7 +166,8 @@ class ErrorPolicyTest {
 
   @Test
   void aDeadLetterSinkThatFailsStopsThePipelineAndCommitsNothingFromThePoisonOn() {
-    DeadLetterSink broken = letter -> CompletableFuture.failedFuture(new IllegalStateException("disk full"));
+    DeadLetterSink broken =
+        letter -> CompletableFuture.failedFuture(new IllegalStateException("disk full"));
     Path offsets = offsetsDir.resolve("broken.offsets");
     Pipeline pipeline =
         pipeline(ErrorPolicy.deadLetter(broken), new FailsOnPoison(), sink)
@@ -235,7 +242,9 @@ class ErrorPolicyTest {
     }
   }
 
-  /** Refuses, at once, any batch holding the poison, as a sink does with a message over its limit. */
+  /**
+   * Refuses, at once, any batch holding the poison, as a sink does with a message over its limit.
+   */
   private static final class RejectsPoison implements Sink {
     private final Sink delegate;
     volatile int rejected;

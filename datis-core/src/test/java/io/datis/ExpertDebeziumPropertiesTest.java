@@ -8,14 +8,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Expert Debezium properties cannot break Datis's guarantees: only settings that tune timing, fetching
- * and retries are accepted; every one that could drop, filter, reorder, re-key or re-encode events, or
- * commit behind Datis's back, is refused naming what to use instead.
+ * Expert Debezium properties cannot break Datis's guarantees: only settings that tune timing,
+ * fetching and retries are accepted; every one that could drop, filter, reorder, re-key or
+ * re-encode events, or commit behind Datis's back, is refused naming what to use instead.
  */
 class ExpertDebeziumPropertiesTest {
 
   private static final PostgresSource SOURCE =
-      PostgresSource.builder().jdbcUrl("jdbc:postgresql://localhost:5432/shop").user("datis").build();
+      PostgresSource.builder()
+          .jdbcUrl("jdbc:postgresql://localhost:5432/shop")
+          .user("datis")
+          .build();
 
   @Test
   void refusesSkippedOperationsWhichWouldDropEveryUpdate() {
@@ -71,7 +74,8 @@ class ExpertDebeziumPropertiesTest {
   @Test
   void namesTheDatisSettingThatReplacesARefusedOne() {
     assertThatThrownBy(() -> Datis.capture(SOURCE).debeziumProperty("max.queue.size", "100"))
-        .hasMessageContaining("Instead, use maxInFlightBytes(long), which bounds Debezium's queue too.");
+        .hasMessageContaining(
+            "Instead, use maxInFlightBytes(long), which bounds Debezium's queue too.");
     assertThatThrownBy(() -> Datis.capture(SOURCE).debeziumProperty("snapshot.mode", "always"))
         .hasMessageContaining("Instead, use snapshot(SnapshotMode).");
     assertThatThrownBy(() -> Datis.capture(SOURCE).debeziumProperty("some.future.setting", "x"))

@@ -37,10 +37,17 @@ class InFlightBytesTest {
             .metrics(registry)
             .to(sink)
             .start()) {
-      // 100,000 characters a row: about ten rows fit in 1 MiB, while 20,000 events would be allowed.
+      // 100,000 characters a row: about ten rows fit in 1 MiB, while 20,000 events would be
+      // allowed.
       pg.execute(
           IntStream.rangeClosed(1, ROWS)
-              .mapToObj(id -> "INSERT INTO public.wide VALUES (" + id + ", repeat(md5('" + id + "'), 3125))")
+              .mapToObj(
+                  id ->
+                      "INSERT INTO public.wide VALUES ("
+                          + id
+                          + ", repeat(md5('"
+                          + id
+                          + "'), 3125))")
               .toArray(String[]::new));
       await().atMost(TIMEOUT).until(() -> sink.stalledBatches() >= 3);
 
@@ -55,7 +62,8 @@ class InFlightBytesTest {
       sink.awaitEvents(ROWS, TIMEOUT);
       await().atMost(TIMEOUT).until(() -> inFlightBytes() == 0);
     }
-    // Acknowledgement order, not capture order: released batches and the ones after them interleave.
+    // Acknowledgement order, not capture order: released batches and the ones after them
+    // interleave.
     assertThat(sink.events())
         .extracting(event -> event.key().get("id"))
         .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, ROWS).boxed().toList());

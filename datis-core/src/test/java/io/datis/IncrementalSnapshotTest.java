@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reading tables again while changes stream: tables added to a pipeline that ran before, and
- * Pipeline.snapshot(...) on demand. No change is lost, and a row's snapshot event never follows a newer
- * change of it.
+ * Pipeline.snapshot(...) on demand. No change is lost, and a row's snapshot event never follows a
+ * newer change of it.
  */
 class IncrementalSnapshotTest {
 
@@ -54,36 +54,54 @@ class IncrementalSnapshotTest {
     }
 
     InMemorySink second = new InMemorySink();
-    try (Pipeline pipeline = start("late", offsets, SnapshotMode.INITIAL, second, "public.a", "public.b")) {
-      pg.execute("UPDATE public.b SET note = 'new' WHERE id = 7", "INSERT INTO public.a VALUES (2)");
+    try (Pipeline pipeline =
+        start("late", offsets, SnapshotMode.INITIAL, second, "public.a", "public.b")) {
+      pg.execute(
+          "UPDATE public.b SET note = 'new' WHERE id = 7", "INSERT INTO public.a VALUES (2)");
 
       List<ChangeEvent> events =
-          second.awaitEvents(received -> lastPerKey(received, "public.b").size() == 3000 && received.stream().anyMatch(e -> isRow(e, "public.a", 2)), TIMEOUT);
+          second.awaitEvents(
+              received ->
+                  lastPerKey(received, "public.b").size() == 3000
+                      && received.stream().anyMatch(e -> isRow(e, "public.a", 2)),
+              TIMEOUT);
 
-      assertThat(events).filteredOn(event -> event.table().equals(TableId.of("public", "a"))).hasSize(1);
-      assertThat(events).filteredOn(event -> event.table().toString().endsWith("_signals")).isEmpty();
+      assertThat(events)
+          .filteredOn(event -> event.table().equals(TableId.of("public", "a")))
+          .hasSize(1);
+      assertThat(events)
+          .filteredOn(event -> event.table().toString().endsWith("_signals"))
+          .isEmpty();
       Map<Integer, Map<String, @Nullable Object>> b = lastPerKey(events, "public.b");
       assertThat(b.get(7)).containsEntry("note", "new");
       assertThat(b.get(8)).containsEntry("note", "old");
       assertThat(events)
-          .filteredOn(event -> event.table().equals(TableId.of("public", "b")) && event.operation() == Operation.SNAPSHOT_READ)
+          .filteredOn(
+              event ->
+                  event.table().equals(TableId.of("public", "b"))
+                      && event.operation() == Operation.SNAPSHOT_READ)
           .hasSizeBetween(2999, 3000);
     }
   }
 
   @Test
   void underChangesOnlyAnAddedTableIsNotReadAndTheLogSaysSo() {
-    pg.execute("CREATE TABLE public.a (id int PRIMARY KEY)", "CREATE TABLE public.b (id int PRIMARY KEY)", "INSERT INTO public.b VALUES (1)");
+    pg.execute(
+        "CREATE TABLE public.a (id int PRIMARY KEY)",
+        "CREATE TABLE public.b (id int PRIMARY KEY)",
+        "INSERT INTO public.b VALUES (1)");
     OffsetStore offsets = OffsetStore.postgres();
     InMemorySink first = new InMemorySink();
-    try (Pipeline pipeline = start("late-changes", offsets, SnapshotMode.CHANGES_ONLY, first, "public.a")) {
+    try (Pipeline pipeline =
+        start("late-changes", offsets, SnapshotMode.CHANGES_ONLY, first, "public.a")) {
       pg.execute("INSERT INTO public.a VALUES (1)");
       first.awaitEvents(1, TIMEOUT);
     }
     ListAppender<ILoggingEvent> log = listen();
 
     InMemorySink second = new InMemorySink();
-    try (Pipeline pipeline = start("late-changes", offsets, SnapshotMode.CHANGES_ONLY, second, "public.a", "public.b")) {
+    try (Pipeline pipeline =
+        start("late-changes", offsets, SnapshotMode.CHANGES_ONLY, second, "public.a", "public.b")) {
       pg.execute("INSERT INTO public.b VALUES (2)");
 
       List<ChangeEvent> events = second.awaitEvents(1, TIMEOUT);
@@ -101,8 +119,8 @@ class IncrementalSnapshotTest {
   }
 
   /**
-   * 100,000 rows read on demand while 5,000 updates change the same rows: afterwards the last event of
-   * every row is the row as the table holds it.
+   * 100,000 rows read on demand while 5,000 updates change the same rows: afterwards the last event
+   * of every row is the row as the table holds it.
    */
   @Test
   void anOnDemandSnapshotDuringUpdatesOfTheSameRowsEndsWithEachRowsLatestState() throws Exception {
@@ -137,7 +155,9 @@ class IncrementalSnapshotTest {
       updates.join();
 
       Map<Integer, int[]> table = new HashMap<>();
-      for (int[] row : pg.query("SELECT id, version FROM public.big", r -> new int[] {r.getInt(1), r.getInt(2)})) {
+      for (int[] row :
+          pg.query(
+              "SELECT id, version FROM public.big", r -> new int[] {r.getInt(1), r.getInt(2)})) {
         table.put(row[0], row);
       }
       List<ChangeEvent> events =
@@ -146,7 +166,9 @@ class IncrementalSnapshotTest {
       Map<Integer, Map<String, @Nullable Object>> last = lastPerKey(events, "public.big");
       assertThat(last).hasSize(rows);
       assertThat(versionsGoingBack(events)).as("rows whose version went back").isEmpty();
-      assertThat(progressSeen).contains("gauge").anyMatch(text -> text.startsWith("snapshot while streaming: reading public.big ("));
+      assertThat(progressSeen)
+          .contains("gauge")
+          .anyMatch(text -> text.startsWith("snapshot while streaming: reading public.big ("));
       assertThat(pipeline.health().snapshot()).isEmpty();
       assertThat(metrics.get("datis.snapshot.tables.remaining").gauge().value()).isZero();
     }
@@ -154,12 +176,16 @@ class IncrementalSnapshotTest {
 
   @Test
   void aSnapshotCompletesOnlyOnceTheSinkAcknowledgedItsRows() throws Exception {
-    pg.execute("CREATE TABLE public.held (id int PRIMARY KEY)", "INSERT INTO public.held SELECT generate_series(1, 10)");
+    pg.execute(
+        "CREATE TABLE public.held (id int PRIMARY KEY)",
+        "INSERT INTO public.held SELECT generate_series(1, 10)");
     InMemorySink sink = new InMemorySink().stallAfter(0);
-    try (Pipeline pipeline = start("held", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.held")) {
+    try (Pipeline pipeline =
+        start("held", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.held")) {
       CompletableFuture<Void> snapshot = pipeline.snapshot("public.held").toCompletableFuture();
 
-      // Debezium has read the table (the snapshot is no longer in progress) and the sink holds its rows.
+      // Debezium has read the table (the snapshot is no longer in progress) and the sink holds its
+      // rows.
       await()
           .atMost(TIMEOUT)
           .until(() -> sink.stalledBatches() > 0 && pipeline.health().snapshot().isEmpty());
@@ -168,7 +194,9 @@ class IncrementalSnapshotTest {
       sink.reset();
       sink.releaseStalled();
       snapshot.get(60, TimeUnit.SECONDS);
-      assertThat(sink.events()).filteredOn(event -> event.operation() == Operation.SNAPSHOT_READ).hasSize(10);
+      assertThat(sink.events())
+          .filteredOn(event -> event.operation() == Operation.SNAPSHOT_READ)
+          .hasSize(10);
     }
   }
 
@@ -180,30 +208,48 @@ class IncrementalSnapshotTest {
         "INSERT INTO public.first VALUES (1)",
         "INSERT INTO public.second VALUES (1)");
     InMemorySink sink = new InMemorySink();
-    try (Pipeline pipeline = start("chained", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.first", "public.second")) {
+    try (Pipeline pipeline =
+        start(
+            "chained",
+            OffsetStore.inMemory(),
+            SnapshotMode.CHANGES_ONLY,
+            sink,
+            "public.first",
+            "public.second")) {
       CompletableFuture<Void> both =
-          pipeline.snapshot("public.first").thenCompose(done -> pipeline.snapshot("public.second")).toCompletableFuture();
+          pipeline
+              .snapshot("public.first")
+              .thenCompose(done -> pipeline.snapshot("public.second"))
+              .toCompletableFuture();
 
       both.get(60, TimeUnit.SECONDS);
 
-      assertThat(sink.events()).extracting(ChangeEvent::table).containsExactly(TableId.of("public", "first"), TableId.of("public", "second"));
+      assertThat(sink.events())
+          .extracting(ChangeEvent::table)
+          .containsExactly(TableId.of("public", "first"), TableId.of("public", "second"));
       assertThat(pipeline.isRunning()).isTrue();
     }
   }
 
   @Test
   void aTableThatCannotBeReadToTheEndStopsThePipelineSayingSo() {
-    pg.execute("CREATE TABLE public.doomed (id int PRIMARY KEY, pad text)", "INSERT INTO public.doomed SELECT i, repeat('x', 100) FROM generate_series(1, 200000) i");
+    pg.execute(
+        "CREATE TABLE public.doomed (id int PRIMARY KEY, pad text)",
+        "INSERT INTO public.doomed SELECT i, repeat('x', 100) FROM generate_series(1, 200000) i");
     InMemorySink sink = new InMemorySink();
-    try (Pipeline pipeline = start("doomed", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.doomed")) {
+    try (Pipeline pipeline =
+        start("doomed", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, sink, "public.doomed")) {
       CompletableFuture<Void> snapshot = pipeline.snapshot("public.doomed").toCompletableFuture();
-      await().atMost(TIMEOUT).until(() -> pipeline.health().snapshot().orElse("").contains("reading public.doomed"));
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> pipeline.health().snapshot().orElse("").contains("reading public.doomed"));
 
       pg.execute("DROP TABLE public.doomed");
 
       await().atMost(TIMEOUT).until(() -> !pipeline.isRunning());
       assertThat(pipeline.failure().orElseThrow())
-          .hasMessageStartingWith("Reading public.doomed again while changes stream failed: Debezium reported ")
+          .hasMessageStartingWith(
+              "Reading public.doomed again while changes stream failed: Debezium reported ")
           .hasMessageEndingWith(
               " (see its log), so not all of its existing rows were delivered. Fix the cause, start the pipeline"
                   + " again and call Pipeline.snapshot(\"public.doomed\")");
@@ -223,12 +269,21 @@ class IncrementalSnapshotTest {
         // As start()'s error tells a DBA to create it:
         "CREATE TABLE public.datis_limited_signals (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data text)",
         "ALTER TABLE public.datis_limited_signals OWNER TO limited");
-    io.datis.postgres.PostgresSource limited = pg.source().toBuilder().user("limited").password("limited-secret").build();
+    io.datis.postgres.PostgresSource limited =
+        pg.source().toBuilder().user("limited").password("limited-secret").build();
     InMemorySink sink = new InMemorySink();
     try (Pipeline pipeline =
-        Datis.capture(limited).name("limited").tables("public.owned").snapshot(SnapshotMode.CHANGES_ONLY).offsets(OffsetStore.inMemory()).to(sink).start()) {
+        Datis.capture(limited)
+            .name("limited")
+            .tables("public.owned")
+            .snapshot(SnapshotMode.CHANGES_ONLY)
+            .offsets(OffsetStore.inMemory())
+            .to(sink)
+            .start()) {
       pg.execute("INSERT INTO public.owned VALUES (1)");
-      assertThat(sink.awaitEvents(1, TIMEOUT)).extracting(ChangeEvent::operation).containsExactly(Operation.INSERT);
+      assertThat(sink.awaitEvents(1, TIMEOUT))
+          .extracting(ChangeEvent::operation)
+          .containsExactly(Operation.INSERT);
     } finally {
       pg.execute("DROP OWNED BY limited CASCADE", "DROP ROLE limited");
     }
@@ -241,7 +296,14 @@ class IncrementalSnapshotTest {
         "CREATE TABLE public.whole (note text)",
         "ALTER TABLE public.whole REPLICA IDENTITY FULL",
         "CREATE TABLE public.other (id int PRIMARY KEY)");
-    try (Pipeline pipeline = start("refusing", OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY, new InMemorySink(), "public.keyed", "public.whole")) {
+    try (Pipeline pipeline =
+        start(
+            "refusing",
+            OffsetStore.inMemory(),
+            SnapshotMode.CHANGES_ONLY,
+            new InMemorySink(),
+            "public.keyed",
+            "public.whole")) {
       assertThatThrownBy(() -> pipeline.snapshot("public.other"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage(
@@ -265,34 +327,48 @@ class IncrementalSnapshotTest {
         "INSERT INTO public.b VALUES (1)");
     OffsetStore offsets = OffsetStore.postgres();
     InMemorySink first = new InMemorySink();
-    try (Pipeline pipeline = start("shrinking", offsets, SnapshotMode.INITIAL, first, "public.a", "public.b")) {
+    try (Pipeline pipeline =
+        start("shrinking", offsets, SnapshotMode.INITIAL, first, "public.a", "public.b")) {
       first.awaitEvents(2, TIMEOUT); // the snapshot
     }
 
     InMemorySink second = new InMemorySink();
-    try (Pipeline pipeline = start("shrinking", offsets, SnapshotMode.INITIAL, second, "public.a")) {
+    try (Pipeline pipeline =
+        start("shrinking", offsets, SnapshotMode.INITIAL, second, "public.a")) {
       pg.execute("INSERT INTO public.b VALUES (2)", "INSERT INTO public.a VALUES (2)");
 
       List<ChangeEvent> events = second.awaitEvents(1, TIMEOUT);
 
       assertThat(events).extracting(ChangeEvent::table).containsExactly(TableId.of("public", "a"));
       assertThat(events.get(0).operation()).isEqualTo(Operation.INSERT);
-      assertThat(pg.query("SELECT tablename FROM pg_publication_tables WHERE pubname = 'datis_shrinking' ORDER BY 1", row -> row.getString(1)))
+      assertThat(
+              pg.query(
+                  "SELECT tablename FROM pg_publication_tables WHERE pubname = 'datis_shrinking' ORDER BY 1",
+                  row -> row.getString(1)))
           .containsExactly("a", "datis_shrinking_signals");
     }
   }
 
-  private static Pipeline start(String name, OffsetStore offsets, SnapshotMode mode, InMemorySink sink, String... tables) {
-    return Datis.capture(pg.source()).name(name).tables(tables).snapshot(mode).offsets(offsets).to(sink).start();
+  private static Pipeline start(
+      String name, OffsetStore offsets, SnapshotMode mode, InMemorySink sink, String... tables) {
+    return Datis.capture(pg.source())
+        .name(name)
+        .tables(tables)
+        .snapshot(mode)
+        .offsets(offsets)
+        .to(sink)
+        .start();
   }
 
   /** Random updates of random rows, 100 to a transaction, as fast as they go. */
   private static void update(int rows, int count) {
     Random random = new Random(42);
-    try (Connection connection = pg.connect(); Statement statement = connection.createStatement()) {
+    try (Connection connection = pg.connect();
+        Statement statement = connection.createStatement()) {
       connection.setAutoCommit(false);
       for (int i = 1; i <= count; i++) {
-        statement.execute("UPDATE public.big SET version = version + 1 WHERE id = " + (1 + random.nextInt(rows)));
+        statement.execute(
+            "UPDATE public.big SET version = version + 1 WHERE id = " + (1 + random.nextInt(rows)));
         if (i % 100 == 0) {
           connection.commit();
         }
@@ -303,7 +379,8 @@ class IncrementalSnapshotTest {
     }
   }
 
-  private static boolean matches(Map<Integer, Map<String, @Nullable Object>> last, Map<Integer, int[]> table) {
+  private static boolean matches(
+      Map<Integer, Map<String, @Nullable Object>> last, Map<Integer, int[]> table) {
     if (last.size() != table.size()) {
       return false;
     }
@@ -326,14 +403,22 @@ class IncrementalSnapshotTest {
       int version = (Integer) row.get("version");
       Integer previous = highest.put(id, Math.max(version, highest.getOrDefault(id, -1)));
       if (previous != null && version < previous) {
-        back.add(id + ": " + event.operation() + " of version " + version + " after version " + previous);
+        back.add(
+            id
+                + ": "
+                + event.operation()
+                + " of version "
+                + version
+                + " after version "
+                + previous);
       }
     }
     return back;
   }
 
   /** Per key, the row of the last event of the table (after image; nothing for a delete). */
-  private static Map<Integer, Map<String, @Nullable Object>> lastPerKey(List<ChangeEvent> events, String table) {
+  private static Map<Integer, Map<String, @Nullable Object>> lastPerKey(
+      List<ChangeEvent> events, String table) {
     Map<Integer, Map<String, @Nullable Object>> last = new HashMap<>();
     for (ChangeEvent event : events) {
       if (event.table().toString().equals(table) && event.after().isPresent()) {
@@ -344,7 +429,8 @@ class IncrementalSnapshotTest {
   }
 
   private static boolean isRow(ChangeEvent event, String table, int id) {
-    return event.table().toString().equals(table) && event.after().map(row -> Integer.valueOf(id).equals(row.get("id"))).orElse(false);
+    return event.table().toString().equals(table)
+        && event.after().map(row -> Integer.valueOf(id).equals(row.get("id"))).orElse(false);
   }
 
   private static ListAppender<ILoggingEvent> listen() {

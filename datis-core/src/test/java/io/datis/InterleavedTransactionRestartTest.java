@@ -20,15 +20,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DBZ-9149 (debezium/dbz#76): a transaction A still open while a transaction B commits writes its next
- * change exactly where B's commit record ends (WAL records are contiguous). The pipeline commits B's end,
- * whose offset holds that position, and stops; A commits; the pipeline starts again. Debezium 3.6 took
- * A's change at that position for the one already processed and resumed after it, so A's changes up to
- * there were lost; 3.7 recognizes the false match. Every change of A must arrive.
+ * DBZ-9149 (debezium/dbz#76): a transaction A still open while a transaction B commits writes its
+ * next change exactly where B's commit record ends (WAL records are contiguous). The pipeline
+ * commits B's end, whose offset holds that position, and stops; A commits; the pipeline starts
+ * again. Debezium 3.6 took A's change at that position for the one already processed and resumed
+ * after it, so A's changes up to there were lost; 3.7 recognizes the false match. Every change of A
+ * must arrive.
  *
- * <p>How it is provoked: with nothing else writing WAL in between, A's insert right after B's commit
- * starts at B's commit end; {@code pg_walinspect} checks that it did (checkpoints, the background
- * writer's running-transactions record or autovacuum can come between; the attempt is then repeated).
+ * <p>How it is provoked: with nothing else writing WAL in between, A's insert right after B's
+ * commit starts at B's commit end; {@code pg_walinspect} checks that it did (checkpoints, the
+ * background writer's running-transactions record or autovacuum can come between; the attempt is
+ * then repeated).
  */
 class InterleavedTransactionRestartTest {
 
@@ -55,13 +57,44 @@ class InterleavedTransactionRestartTest {
           Connection b = pg.connect()) {
         a.setAutoCommit(false);
         String start = text(b, "SELECT pg_current_wal_insert_lsn()::text");
-        execute(a, "INSERT INTO public.long_tx SELECT generate_series(" + (base + 1) + ", " + (base + 5) + ")");
-        long bXid = bigint(b, "INSERT INTO public.short_tx VALUES (" + base + ") RETURNING pg_current_xact_id()::text::bigint");
-        long aXid = bigint(a, "INSERT INTO public.long_tx VALUES (" + (base + 6) + ") RETURNING pg_current_xact_id()::text::bigint");
-        execute(a, "INSERT INTO public.long_tx SELECT generate_series(" + (base + 7) + ", " + (base + 10) + ")");
-        // pg_walinspect reads flushed WAL only; the WAL writer flushes A's records within wal_writer_delay.
+        execute(
+            a,
+            "INSERT INTO public.long_tx SELECT generate_series("
+                + (base + 1)
+                + ", "
+                + (base + 5)
+                + ")");
+        long bXid =
+            bigint(
+                b,
+                "INSERT INTO public.short_tx VALUES ("
+                    + base
+                    + ") RETURNING pg_current_xact_id()::text::bigint");
+        long aXid =
+            bigint(
+                a,
+                "INSERT INTO public.long_tx VALUES ("
+                    + (base + 6)
+                    + ") RETURNING pg_current_xact_id()::text::bigint");
+        execute(
+            a,
+            "INSERT INTO public.long_tx SELECT generate_series("
+                + (base + 7)
+                + ", "
+                + (base + 10)
+                + ")");
+        // pg_walinspect reads flushed WAL only; the WAL writer flushes A's records within
+        // wal_writer_delay.
         String written = text(b, "SELECT pg_current_wal_insert_lsn()::text");
-        await().atMost(TIMEOUT).until(() -> "t".equals(text(b, "SELECT pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn")));
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    "t"
+                        .equals(
+                            text(
+                                b,
+                                "SELECT pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn")));
 
         String commitEnd = commitEnd(b, start, bXid);
         if (!nextRecordBelongsTo(b, commitEnd, aXid)) {
@@ -69,7 +102,9 @@ class InterleavedTransactionRestartTest {
           continue; // something else wrote WAL in between: try again
         }
         first.awaitEvents(1, TIMEOUT); // B
-        await().atMost(TIMEOUT).until(() -> pipeline.health().lastCommittedLsn().orElse("").equals(commitEnd));
+        await()
+            .atMost(TIMEOUT)
+            .until(() -> pipeline.health().lastCommittedLsn().orElse("").equals(commitEnd));
         pipeline.close();
         a.commit();
       }
@@ -86,7 +121,9 @@ class InterleavedTransactionRestartTest {
       return;
     }
     throw new AssertionError(
-        "In " + ATTEMPTS + " attempts, something else always wrote WAL between B's commit and A's next change");
+        "In "
+            + ATTEMPTS
+            + " attempts, something else always wrote WAL between B's commit and A's next change");
   }
 
   private static Pipeline start(OffsetStore offsets, InMemorySink sink) {
@@ -100,24 +137,36 @@ class InterleavedTransactionRestartTest {
   }
 
   /** Where B's commit record ends: the position Datis commits with B's end. */
-  private static String commitEnd(Connection connection, String start, long xid) throws SQLException {
+  private static String commitEnd(Connection connection, String start, long xid)
+      throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet row =
             statement.executeQuery(
-                "SELECT end_lsn::text FROM pg_get_wal_records_info('" + start + "', pg_current_wal_flush_lsn())"
-                    + " WHERE xid = '" + xid + "' AND resource_manager = 'Transaction' AND record_type = 'COMMIT'")) {
+                "SELECT end_lsn::text FROM pg_get_wal_records_info('"
+                    + start
+                    + "', pg_current_wal_flush_lsn())"
+                    + " WHERE xid = '"
+                    + xid
+                    + "' AND resource_manager = 'Transaction' AND record_type = 'COMMIT'")) {
       row.next();
       return Position.formatLsn(Position.parseLsn(row.getString(1)));
     }
   }
 
   /** Whether the WAL record starting at {@code lsn} is a change of transaction {@code xid}. */
-  private static boolean nextRecordBelongsTo(Connection connection, String lsn, long xid) throws SQLException {
+  private static boolean nextRecordBelongsTo(Connection connection, String lsn, long xid)
+      throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet row =
             statement.executeQuery(
-                "SELECT start_lsn = '" + lsn + "'::pg_lsn AND xid = '" + xid + "'"
-                    + " FROM pg_get_wal_records_info('" + lsn + "', pg_current_wal_flush_lsn()) ORDER BY start_lsn LIMIT 1")) {
+                "SELECT start_lsn = '"
+                    + lsn
+                    + "'::pg_lsn AND xid = '"
+                    + xid
+                    + "'"
+                    + " FROM pg_get_wal_records_info('"
+                    + lsn
+                    + "', pg_current_wal_flush_lsn()) ORDER BY start_lsn LIMIT 1")) {
       return row.next() && row.getBoolean(1);
     }
   }

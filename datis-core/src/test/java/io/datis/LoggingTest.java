@@ -1,11 +1,9 @@
 package io.datis;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.datis.api.SourceException;
-import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
 import io.datis.api.transform.TransformResult;
@@ -17,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.MDC;
 
-/** What Datis writes to the log: the pipeline's name in the MDC, and never row values or passwords. */
+/**
+ * What Datis writes to the log: the pipeline's name in the MDC, and never row values or passwords.
+ */
 class LoggingTest {
 
   @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded().withDatabasePerTest();
@@ -85,14 +84,20 @@ class LoggingTest {
         };
     // Skipped: logged at WARN.
     try (Pipeline skipping =
-        accounts("skipping").transform(throwsWithTheValue).errorPolicy(ErrorPolicy.skip()).to(new InMemorySink()).start()) {
+        accounts("skipping")
+            .transform(throwsWithTheValue)
+            .errorPolicy(ErrorPolicy.skip())
+            .to(new InMemorySink())
+            .start()) {
       pg.execute("INSERT INTO accounts VALUES (1, '" + ROW_SECRET + "')");
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> log.toString(StandardCharsets.UTF_8).contains("Pipeline 'skipping' skipped"));
+          .until(
+              () -> log.toString(StandardCharsets.UTF_8).contains("Pipeline 'skipping' skipped"));
     }
     // Failed: logged at ERROR, and the pipeline's failure.
-    Pipeline failing = accounts("failing").transform(throwsWithTheValue).to(new InMemorySink()).start();
+    Pipeline failing =
+        accounts("failing").transform(throwsWithTheValue).to(new InMemorySink()).start();
     try (failing) {
       pg.execute("INSERT INTO accounts VALUES (2, '" + ROW_SECRET + "')");
       await().atMost(Duration.ofSeconds(60)).until(() -> failing.failure().isPresent());
@@ -101,7 +106,11 @@ class LoggingTest {
     Throwable wrongPassword =
         org.assertj.core.api.Assertions.catchThrowable(
             () ->
-                Datis.capture(pg.source().toBuilder().user("capturer").password(PASSWORD_SECRET + "-wrong").build())
+                Datis.capture(
+                        pg.source().toBuilder()
+                            .user("capturer")
+                            .password(PASSWORD_SECRET + "-wrong")
+                            .build())
                     .name("wrong")
                     .tables("public.accounts")
                     .to(new InMemorySink())
@@ -114,7 +123,8 @@ class LoggingTest {
             "[pipeline=skipping]",
             "ERROR io.datis.internal.DatisPipeline - Pipeline 'failing' failed",
             "[pipeline=failing]");
-    for (String text : List.of(logged, failing.failure().orElseThrow().getMessage(), wrongPassword.getMessage())) {
+    for (String text :
+        List.of(logged, failing.failure().orElseThrow().getMessage(), wrongPassword.getMessage())) {
       assertThat(text).doesNotContain(ROW_SECRET).doesNotContain(PASSWORD_SECRET);
     }
     assertThat(wrongPassword).isInstanceOf(SourceException.class);

@@ -27,7 +27,9 @@ class MetricsTest {
             .tables("public.metered")
             .snapshot(SnapshotMode.CHANGES_ONLY)
             .offsets(OffsetStore.inMemory())
-            .transform(Transforms.filter(e -> !"noise".equals(e.after().map(r -> r.get("kind")).orElse(null))))
+            .transform(
+                Transforms.filter(
+                    e -> !"noise".equals(e.after().map(r -> r.get("kind")).orElse(null))))
             .metrics(registry)
             .to(sink)
             .start()) {
@@ -35,7 +37,9 @@ class MetricsTest {
           "INSERT INTO metered VALUES (1, 'real'), (2, 'noise'), (3, 'real')",
           "UPDATE metered SET kind = 'real!' WHERE id = 1");
       sink.awaitEvents(3, Duration.ofSeconds(60));
-      await().atMost(Duration.ofSeconds(30)).until(() -> !Double.isNaN(gauge(registry, "datis.commit.age")));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> !Double.isNaN(gauge(registry, "datis.commit.age")));
 
       assertThat(count(registry, "datis.events.captured", "insert")).isEqualTo(3);
       assertThat(count(registry, "datis.events.captured", "update")).isEqualTo(1);
@@ -43,7 +47,8 @@ class MetricsTest {
       assertThat(count(registry, "datis.events.delivered", "insert")).isEqualTo(2);
       assertThat(count(registry, "datis.events.delivered", "update")).isEqualTo(1);
       assertThat(gauge(registry, "datis.events.in.flight")).isZero();
-      assertThat(registry.get("datis.delivery.lag").tag("pipeline", "metered").timer().count()).isPositive();
+      assertThat(registry.get("datis.delivery.lag").tag("pipeline", "metered").timer().count())
+          .isPositive();
       assertThat(registry.get("datis.batch.size").summary().totalAmount()).isEqualTo(3);
     }
   }
@@ -63,7 +68,9 @@ class MetricsTest {
             .metrics(registry)
             .to(sink)
             .start()) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().slotLagBytes().isPresent());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> pipeline.health().slotLagBytes().isPresent());
       assertThat(pipeline.health().status()).isEqualTo(Health.Status.UP);
 
       // The first batch stalls, so nothing is committed while 4 MB of changes pile up in the WAL.
@@ -74,7 +81,8 @@ class MetricsTest {
       assertThat(pipeline.health().reasons())
           .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
           .matches("replication slot lag [0-9.]+ MB \\(over the threshold of 1\\.0 MB\\)");
-      assertThat(registry.get("datis.replication.slot.lag").tag("pipeline", "lagging").gauge().value())
+      assertThat(
+              registry.get("datis.replication.slot.lag").tag("pipeline", "lagging").gauge().value())
           .isGreaterThan(1024 * 1024);
       assertThat(registry.get("datis.in.flight.wal").tag("pipeline", "lagging").gauge().value())
           .as("the stalled batch and those behind it")
@@ -82,17 +90,27 @@ class MetricsTest {
 
       sink.releaseStalled();
       sink.awaitEvents(10_000, Duration.ofSeconds(60));
-      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().status() == Health.Status.UP);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> pipeline.health().status() == Health.Status.UP);
       assertThat(pipeline.health().slotLagBytes().getAsLong()).isLessThan(1024 * 1024);
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> registry.get("datis.in.flight.wal").tag("pipeline", "lagging").gauge().value() == 0);
+          .until(
+              () ->
+                  registry.get("datis.in.flight.wal").tag("pipeline", "lagging").gauge().value()
+                      == 0);
     }
   }
 
   private static double count(SimpleMeterRegistry registry, String name, String operation) {
     Counter counter =
-        registry.get(name).tag("pipeline", "metered").tag("table", "public.metered").tag("operation", operation).counter();
+        registry
+            .get(name)
+            .tag("pipeline", "metered")
+            .tag("table", "public.metered")
+            .tag("operation", operation)
+            .counter();
     return counter.count();
   }
 

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Users upgrading from Datis on Debezium 3.6.1 keep their offsets: a pipeline starts on offsets in the
- * form that version wrote them (Kafka's file format for the file store, the same table for the
- * PostgreSQL store; Debezium 3.6.1's keys, without 3.7's {@code lsn_events_processed}) and resumes after
- * the last committed transaction, with no snapshot and nothing lost or delivered again.
+ * Users upgrading from Datis on Debezium 3.6.1 keep their offsets: a pipeline starts on offsets in
+ * the form that version wrote them (Kafka's file format for the file store, the same table for the
+ * PostgreSQL store; Debezium 3.6.1's keys, without 3.7's {@code lsn_events_processed}) and resumes
+ * after the last committed transaction, with no snapshot and nothing lost or delivered again.
  */
 class OffsetUpgradeTest {
 
@@ -36,9 +36,20 @@ class OffsetUpgradeTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The keys of Debezium 3.6.1's offset at a transaction end (PostgresOffsetContext.getOffset, 3.6.1). */
+  /**
+   * The keys of Debezium 3.6.1's offset at a transaction end (PostgresOffsetContext.getOffset,
+   * 3.6.1).
+   */
   private static final Set<String> KEYS_OF_3_6_1 =
-      Set.of("ts_usec", "txId", "lsn", "lsn_proc", "lsn_commit", "messageType", "transaction_id", "transaction_data_collection_order_public.items");
+      Set.of(
+          "ts_usec",
+          "txId",
+          "lsn",
+          "lsn_proc",
+          "lsn_commit",
+          "messageType",
+          "transaction_id",
+          "transaction_data_collection_order_public.items");
 
   @TempDir Path directory;
 
@@ -64,9 +75,14 @@ class OffsetUpgradeTest {
     runOnceAndStop(offsets);
 
     byte[] value =
-        pg.query("SELECT offset_value FROM public.datis_offsets WHERE pipeline = 'items'", row -> row.getBytes(1)).get(0);
+        pg.query(
+                "SELECT offset_value FROM public.datis_offsets WHERE pipeline = 'items'",
+                row -> row.getBytes(1))
+            .get(0);
     try (var connection = pg.connect();
-        var update = connection.prepareStatement("UPDATE public.datis_offsets SET offset_value = ? WHERE pipeline = 'items'")) {
+        var update =
+            connection.prepareStatement(
+                "UPDATE public.datis_offsets SET offset_value = ? WHERE pipeline = 'items'")) {
       update.setBytes(1, as361(value));
       assertThat(update.executeUpdate()).isEqualTo(1);
     }
@@ -74,9 +90,13 @@ class OffsetUpgradeTest {
     resumesWithoutSnapshotOrRedelivery(offsets);
   }
 
-  /** Snapshot of rows 1 to 3, then row 4 streamed and committed; rows 5 and 6 written while stopped. */
+  /**
+   * Snapshot of rows 1 to 3, then row 4 streamed and committed; rows 5 and 6 written while stopped.
+   */
   private static void runOnceAndStop(OffsetStore offsets) {
-    pg.execute("CREATE TABLE public.items (id int PRIMARY KEY)", "INSERT INTO public.items VALUES (1), (2), (3)");
+    pg.execute(
+        "CREATE TABLE public.items (id int PRIMARY KEY)",
+        "INSERT INTO public.items VALUES (1), (2), (3)");
     InMemorySink sink = new InMemorySink();
     try (Pipeline pipeline = start(offsets, sink)) {
       sink.awaitEvents(3, TIMEOUT);
@@ -94,13 +114,15 @@ class OffsetUpgradeTest {
       List<ChangeEvent> events = sink.awaitEvents(3, TIMEOUT);
 
       assertThat(events).extracting(ChangeEvent::operation).containsOnly(Operation.INSERT);
-      assertThat(events).extracting(event -> event.after().orElseThrow().get("id")).containsExactly(5, 6, 7);
+      assertThat(events)
+          .extracting(event -> event.after().orElseThrow().get("id"))
+          .containsExactly(5, 6, 7);
     }
   }
 
   /**
-   * The offset value as Debezium 3.6.1 wrote it at a transaction end: the same JSON keys, checked to be
-   * exactly 3.6.1's, so the test would notice 3.7 needing one of its own.
+   * The offset value as Debezium 3.6.1 wrote it at a transaction end: the same JSON keys, checked
+   * to be exactly 3.6.1's, so the test would notice 3.7 needing one of its own.
    */
   private static byte[] as361(byte[] value) throws Exception {
     @SuppressWarnings("unchecked")
@@ -111,7 +133,12 @@ class OffsetUpgradeTest {
   }
 
   private static Pipeline start(OffsetStore offsets, InMemorySink sink) {
-    return Datis.capture(pg.source()).name("items").tables("public.items").offsets(offsets).to(sink).start();
+    return Datis.capture(pg.source())
+        .name("items")
+        .tables("public.items")
+        .offsets(offsets)
+        .to(sink)
+        .start();
   }
 
   @SuppressWarnings("unchecked")

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The default offsets file: a damaged file is never read as "no offsets" (which, under
- * SnapshotMode.INITIAL, read every table again): the pipeline resumes from the previous copy, or fails
- * saying how to fix it.
+ * SnapshotMode.INITIAL, read every table again): the pipeline resumes from the previous copy, or
+ * fails saying how to fix it.
  */
 class OffsetsFileTest {
 
@@ -31,8 +31,11 @@ class OffsetsFileTest {
   @TempDir Path directory;
 
   @Test
-  void aDamagedOffsetsFileResumesFromItsPreviousCopyWithoutReadingTheTablesAgain() throws Exception {
-    pg.execute("CREATE TABLE public.items (id int PRIMARY KEY)", "INSERT INTO public.items VALUES (1), (2)");
+  void aDamagedOffsetsFileResumesFromItsPreviousCopyWithoutReadingTheTablesAgain()
+      throws Exception {
+    pg.execute(
+        "CREATE TABLE public.items (id int PRIMARY KEY)",
+        "INSERT INTO public.items VALUES (1), (2)");
     Path file = directory.resolve("items.offsets");
     InMemorySink first = new InMemorySink();
     try (Pipeline pipeline = start(file, first)) {
@@ -57,7 +60,8 @@ class OffsetsFileTest {
 
   @Test
   void aDamagedOffsetsFileWithoutPreviousCopyFailsTheStartWithTheFix() throws Exception {
-    pg.execute("CREATE TABLE public.items (id int PRIMARY KEY)", "INSERT INTO public.items VALUES (1)");
+    pg.execute(
+        "CREATE TABLE public.items (id int PRIMARY KEY)", "INSERT INTO public.items VALUES (1)");
     Path file = directory.resolve("items.offsets");
     InMemorySink first = new InMemorySink();
     try (Pipeline pipeline = start(file, first)) {

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A partitioned table is captured by its own name: every change of any of its partitions (those it has
- * at start, and those attached later) arrives named after it, with its key, across restarts. A
+ * A partitioned table is captured by its own name: every change of any of its partitions (those it
+ * has at start, and those attached later) arrives named after it, with its key, across restarts. A
  * publication Datis did not create and that publishes under the partitions' names is refused.
  */
 class PartitionedTableTest {
@@ -58,7 +58,8 @@ class PartitionedTableTest {
           .extracting(ChangeEvent::operation)
           .containsExactly(Operation.INSERT, Operation.INSERT, Operation.UPDATE, Operation.DELETE);
       assertThat(changes).extracting(ChangeEvent::keyColumns).containsOnly(List.of("id", "day"));
-      assertThat(changes.get(3).key()).isEqualTo(Map.of("id", 2, "day", java.time.LocalDate.of(2025, 3, 1)));
+      assertThat(changes.get(3).key())
+          .isEqualTo(Map.of("id", 2, "day", java.time.LocalDate.of(2025, 3, 1)));
     }
 
     // Between runs: a row moves to the other partition, and a partition is attached.
@@ -75,10 +76,13 @@ class PartitionedTableTest {
       assertThat(resumed)
           .extracting(ChangeEvent::operation)
           .containsExactly(Operation.DELETE, Operation.INSERT, Operation.INSERT);
-      assertThat(resumed.get(0).key()).isEqualTo(Map.of("id", 3, "day", java.time.LocalDate.of(2024, 6, 1)));
-      assertThat(resumed.get(1).key()).isEqualTo(Map.of("id", 3, "day", java.time.LocalDate.of(2025, 6, 2)));
+      assertThat(resumed.get(0).key())
+          .isEqualTo(Map.of("id", 3, "day", java.time.LocalDate.of(2024, 6, 1)));
+      assertThat(resumed.get(1).key())
+          .isEqualTo(Map.of("id", 3, "day", java.time.LocalDate.of(2025, 6, 2)));
 
-      // While running: a partition detached, then one attached; the detached table is no longer captured.
+      // While running: a partition detached, then one attached; the detached table is no longer
+      // captured.
       pg.execute(
           "ALTER TABLE public.meas DETACH PARTITION public.meas_2024",
           "INSERT INTO public.meas_2024 VALUES (6, '2024-07-01', 60)",
@@ -89,8 +93,11 @@ class PartitionedTableTest {
 
       List<ChangeEvent> later = second.awaitEvents(5, TIMEOUT).subList(3, 5);
       assertThat(later).extracting(ChangeEvent::table).containsOnly(MEAS);
-      assertThat(later).extracting(ChangeEvent::operation).containsExactly(Operation.INSERT, Operation.TRUNCATE);
-      assertThat(later.get(0).key()).isEqualTo(Map.of("id", 7, "day", java.time.LocalDate.of(2027, 2, 1)));
+      assertThat(later)
+          .extracting(ChangeEvent::operation)
+          .containsExactly(Operation.INSERT, Operation.TRUNCATE);
+      assertThat(later.get(0).key())
+          .isEqualTo(Map.of("id", 7, "day", java.time.LocalDate.of(2027, 2, 1)));
     }
     // Row 6 went into the detached table before row 7 was written: it would have come first.
     assertThat(second.events()).hasSize(5);
@@ -100,7 +107,8 @@ class PartitionedTableTest {
   void capturesAPartitionListedByItsOwnNameUnderItsName() {
     createMeasurements();
     InMemorySink sink = new InMemorySink();
-    try (Pipeline pipeline = pipeline("one-partition", OffsetStore.inMemory(), sink, "public.meas_2025")) {
+    try (Pipeline pipeline =
+        pipeline("one-partition", OffsetStore.inMemory(), sink, "public.meas_2025")) {
       pg.execute(
           "INSERT INTO public.meas VALUES (1, '2024-03-01', 10)",
           "INSERT INTO public.meas VALUES (2, '2025-03-01', 20)");
@@ -108,7 +116,8 @@ class PartitionedTableTest {
       List<ChangeEvent> events = sink.awaitEvents(1, TIMEOUT);
 
       assertThat(events.get(0).table()).isEqualTo(TableId.of("public", "meas_2025"));
-      assertThat(events.get(0).key()).isEqualTo(Map.of("id", 2, "day", java.time.LocalDate.of(2025, 3, 1)));
+      assertThat(events.get(0).key())
+          .isEqualTo(Map.of("id", 2, "day", java.time.LocalDate.of(2025, 3, 1)));
     }
   }
 
@@ -116,7 +125,14 @@ class PartitionedTableTest {
   void refusesAPartitionListedBesideItsPartitionedTable() {
     createMeasurements();
 
-    assertThatThrownBy(() -> pipeline("both", OffsetStore.inMemory(), new InMemorySink(), "public.meas", "public.meas_2024"))
+    assertThatThrownBy(
+            () ->
+                pipeline(
+                    "both",
+                    OffsetStore.inMemory(),
+                    new InMemorySink(),
+                    "public.meas",
+                    "public.meas_2024"))
         .isInstanceOf(ConfigurationException.class)
         .hasMessage(
             "Pipeline 'both' cannot start: Table public.meas_2024 is a partition of public.meas, which is captured"
@@ -143,25 +159,31 @@ class PartitionedTableTest {
             "Pipeline 'theirs' cannot start: Publication 'shop_pub' publishes the changes of partitioned tables"
                 + " under their partitions' names, so changes of the partitioned table public.meas would never"
                 + " arrive. Fix: run ALTER PUBLICATION \"shop_pub\" SET (publish_via_partition_root = true);");
-    assertThat(pg.query("SELECT count(*) FROM pg_replication_slots", row -> row.getLong(1))).containsExactly(0L);
+    assertThat(pg.query("SELECT count(*) FROM pg_replication_slots", row -> row.getLong(1)))
+        .containsExactly(0L);
   }
 
   @Test
   void publishesThroughThePartitionedTableAPublicationDatisCreatedBefore() {
     createMeasurements();
-    // As Datis created it before it captured partitioned tables: under its derived name, without the option.
+    // As Datis created it before it captured partitioned tables: under its derived name, without
+    // the option.
     pg.execute("CREATE PUBLICATION datis_older FOR TABLE public.meas");
     InMemorySink sink = new InMemorySink();
     try (Pipeline pipeline = pipeline("older", OffsetStore.inMemory(), sink, "public.meas")) {
       pg.execute("INSERT INTO public.meas VALUES (1, '2024-03-01', 10)");
 
       assertThat(sink.awaitEvents(1, TIMEOUT).get(0).table()).isEqualTo(MEAS);
-      assertThat(pg.query("SELECT pubviaroot FROM pg_publication WHERE pubname = 'datis_older'", row -> row.getBoolean(1)))
+      assertThat(
+              pg.query(
+                  "SELECT pubviaroot FROM pg_publication WHERE pubname = 'datis_older'",
+                  row -> row.getBoolean(1)))
           .containsExactly(true);
     }
   }
 
-  private static Pipeline pipeline(String name, OffsetStore offsets, InMemorySink sink, String... tables) {
+  private static Pipeline pipeline(
+      String name, OffsetStore offsets, InMemorySink sink, String... tables) {
     return Datis.capture(pg.source())
         .name(name)
         .tables(tables)

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Tables without a primary key: refused when nothing identifies their rows (a publication would make
- * PostgreSQL refuse the application's own UPDATE and DELETE), captured with the replica identity index
- * as key or, under REPLICA IDENTITY FULL, with the whole old row and no key; and a table that loses its
- * replica identity while captured turns health DOWN.
+ * Tables without a primary key: refused when nothing identifies their rows (a publication would
+ * make PostgreSQL refuse the application's own UPDATE and DELETE), captured with the replica
+ * identity index as key or, under REPLICA IDENTITY FULL, with the whole old row and no key; and a
+ * table that loses its replica identity while captured turns health DOWN.
  */
 class ReplicaIdentityTest {
 
@@ -56,8 +56,10 @@ class ReplicaIdentityTest {
                 + " updates\"). Fix, for each: add a primary key, or run ALTER TABLE \"public\".\"nopk\" REPLICA"
                 + " IDENTITY FULL; (or REPLICA IDENTITY USING INDEX with a unique index on NOT NULL columns)");
 
-    assertThat(pg.query("SELECT count(*) FROM pg_publication", row -> row.getLong(1))).containsExactly(0L);
-    assertThat(pg.query("SELECT count(*) FROM pg_replication_slots", row -> row.getLong(1))).containsExactly(0L);
+    assertThat(pg.query("SELECT count(*) FROM pg_publication", row -> row.getLong(1)))
+        .containsExactly(0L);
+    assertThat(pg.query("SELECT count(*) FROM pg_replication_slots", row -> row.getLong(1)))
+        .containsExactly(0L);
     // The application's own writes still work.
     pg.execute(
         "UPDATE public.nopk SET note = 'b' WHERE id = 1",
@@ -86,7 +88,8 @@ class ReplicaIdentityTest {
         .hasMessageStartingWith(
             "Pipeline 'partitions' cannot start: Table public.events_2025 (no primary key, REPLICA IDENTITY"
                 + " DEFAULT) has no replica identity");
-    assertThat(pg.query("SELECT count(*) FROM pg_publication", row -> row.getLong(1))).containsExactly(0L);
+    assertThat(pg.query("SELECT count(*) FROM pg_publication", row -> row.getLong(1)))
+        .containsExactly(0L);
   }
 
   @Test
@@ -104,7 +107,9 @@ class ReplicaIdentityTest {
 
       List<ChangeEvent> events = sink.awaitEvents(3, TIMEOUT);
 
-      assertThat(events).extracting(ChangeEvent::operation).containsExactly(Operation.INSERT, Operation.UPDATE, Operation.DELETE);
+      assertThat(events)
+          .extracting(ChangeEvent::operation)
+          .containsExactly(Operation.INSERT, Operation.UPDATE, Operation.DELETE);
       for (ChangeEvent event : events) {
         assertThat(event.keyColumns()).containsExactly("region", "code");
         assertThat(event.key()).isEqualTo(row("region", "eu", "code", "A1"));
@@ -137,10 +142,12 @@ class ReplicaIdentityTest {
 
   @Test
   void aPrimaryKeyWithIncludedColumnsKeysEventsByItsKeyColumnsOnly() {
-    pg.execute("CREATE TABLE public.covered (id int, note text, CONSTRAINT covered_pk PRIMARY KEY (id) INCLUDE (note))");
+    pg.execute(
+        "CREATE TABLE public.covered (id int, note text, CONSTRAINT covered_pk PRIMARY KEY (id) INCLUDE (note))");
     InMemorySink sink = new InMemorySink();
     try (Pipeline pipeline = start("covered", "public.covered", sink)) {
-      pg.execute("INSERT INTO public.covered VALUES (1, 'a')", "DELETE FROM public.covered WHERE id = 1");
+      pg.execute(
+          "INSERT INTO public.covered VALUES (1, 'a')", "DELETE FROM public.covered WHERE id = 1");
 
       List<ChangeEvent> events = sink.awaitEvents(2, TIMEOUT);
 
@@ -214,8 +221,11 @@ class ReplicaIdentityTest {
       pg.execute("ALTER TABLE public.orders REPLICA IDENTITY FULL");
 
       await().atMost(TIMEOUT).until(() -> pipeline.health().status() == Health.Status.UP);
-      pg.execute("INSERT INTO public.orders VALUES (1, 'a')", "UPDATE public.orders SET note = 'b'");
-      assertThat(sink.awaitEvents(2, TIMEOUT)).extracting(ChangeEvent::operation).containsExactly(Operation.INSERT, Operation.UPDATE);
+      pg.execute(
+          "INSERT INTO public.orders VALUES (1, 'a')", "UPDATE public.orders SET note = 'b'");
+      assertThat(sink.awaitEvents(2, TIMEOUT))
+          .extracting(ChangeEvent::operation)
+          .containsExactly(Operation.INSERT, Operation.UPDATE);
     }
   }
 

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.PGConnection;
 
 /**
- * A pipeline that stops, by a sink failure or by close(), loses nothing: a new pipeline with the same
- * offsets and slot delivers every remaining change, and acknowledges nothing twice that was committed.
+ * A pipeline that stops, by a sink failure or by close(), loses nothing: a new pipeline with the
+ * same offsets and slot delivers every remaining change, and acknowledges nothing twice that was
+ * committed.
  */
 class RestartTest {
 
@@ -53,7 +54,8 @@ class RestartTest {
   }
 
   @Test
-  void sinkFailureAfterSomeBatchesLosesNothingAndRedeliversOnlyUncompletedBatches() throws Exception {
+  void sinkFailureAfterSomeBatchesLosesNothingAndRedeliversOnlyUncompletedBatches()
+      throws Exception {
     pg.execute("CREATE TABLE public.events_a (id int PRIMARY KEY, payload text)");
     InMemorySink sink = new InMemorySink().failAfter(3);
     Pipeline first = pipeline("restart-fail", "public.events_a", sink).start();
@@ -98,15 +100,24 @@ class RestartTest {
     pg.execute("CREATE TABLE public.copied (id int PRIMARY KEY, payload text)");
     InMemorySink sink = new InMemorySink().stallAfter(3);
     Pipeline first =
-        pipeline("restart-copy", "public.copied", sink).maxBatchSize(500).maxInFlightEvents(2000).start();
+        pipeline("restart-copy", "public.copied", sink)
+            .maxBatchSize(500)
+            .maxInFlightEvents(2000)
+            .start();
     String rows =
-        IntStream.rangeClosed(1, 10_000).mapToObj(i -> i + "\trow " + i + "\n").collect(Collectors.joining());
+        IntStream.rangeClosed(1, 10_000)
+            .mapToObj(i -> i + "\trow " + i + "\n")
+            .collect(Collectors.joining());
     try (Connection connection = pg.connect()) {
       long copied =
-          connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY public.copied FROM STDIN", new StringReader(rows));
+          connection
+              .unwrap(PGConnection.class)
+              .getCopyAPI()
+              .copyIn("COPY public.copied FROM STDIN", new StringReader(rows));
       assertThat(copied).isEqualTo(10_000);
     }
-    // All 10,000 rows of the COPY are one transaction; rows of one multi-insert WAL record share an LSN.
+    // All 10,000 rows of the COPY are one transaction; rows of one multi-insert WAL record share an
+    // LSN.
     await().atMost(TIMEOUT).until(() -> sink.stalledBatches() > 0);
     first.close();
     int acknowledgedBeforeClose = sink.events().size();
@@ -118,18 +129,24 @@ class RestartTest {
 
     sink.clear();
     sink.reset();
-    try (Pipeline second = pipeline("restart-copy", "public.copied", sink).maxBatchSize(500).maxInFlightEvents(2000).start()) {
+    try (Pipeline second =
+        pipeline("restart-copy", "public.copied", sink)
+            .maxBatchSize(500)
+            .maxInFlightEvents(2000)
+            .start()) {
       sink.awaitEvents(events -> ids(events).size() == 10_000, TIMEOUT);
     }
     assertThat(ids(sink.events())).isEqualTo(range(1, 10_000));
   }
 
   @Test
-  void closeBetweenATransactionsLastChangeAndItsEndMarkerStillCommitsTheTransaction() throws Exception {
+  void closeBetweenATransactionsLastChangeAndItsEndMarkerStillCommitsTheTransaction()
+      throws Exception {
     pg.execute("CREATE TABLE public.events_end (id int PRIMARY KEY, payload text)");
     InMemorySink sink = new InMemorySink();
     AtomicReference<Pipeline> first = new AtomicReference<>();
-    // With one record per batch, the end marker comes in the batch after the last row: the sink holds that
+    // With one record per batch, the end marker comes in the batch after the last row: the sink
+    // holds that
     // row's batch until close() has begun, so the marker arrives while the pipeline is stopping.
     Sink closingAtTheLastRow =
         batch -> {
@@ -140,7 +157,11 @@ class RestartTest {
           }
           return sink.deliver(batch);
         };
-    first.set(pipeline("restart-end", "public.events_end", sink).maxBatchSize(1).to(closingAtTheLastRow).start());
+    first.set(
+        pipeline("restart-end", "public.events_end", sink)
+            .maxBatchSize(1)
+            .to(closingAtTheLastRow)
+            .start());
     pg.execute(
         IntStream.rangeClosed(1, 9)
             .mapToObj(i -> "INSERT INTO public.events_end VALUES (" + i + ", 'payload " + i + "')")
@@ -181,7 +202,9 @@ class RestartTest {
     try (Pipeline restarted = pipeline("restart-self", "public.events_self", second).start()) {
       second.awaitEvents(events -> ids(events).contains(6), TIMEOUT);
     }
-    assertThat(ids(second.events())).as("what the first pipeline delivered and committed").doesNotContain(1, 2, 3, 4);
+    assertThat(ids(second.events()))
+        .as("what the first pipeline delivered and committed")
+        .doesNotContain(1, 2, 3, 4);
   }
 
   @Test
@@ -194,9 +217,11 @@ class RestartTest {
         batch -> {
           handedOver.addAndGet(batch.size());
           return CompletableFuture.runAsync(
-              () -> sink.deliver(batch), CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS));
+              () -> sink.deliver(batch),
+              CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS));
         };
-    Pipeline first = pipeline("restart-interrupted", "public.events_interrupted", sink).to(slow).start();
+    Pipeline first =
+        pipeline("restart-interrupted", "public.events_interrupted", sink).to(slow).start();
     insertOneRowPerTransaction("public.events_interrupted", 1, 5);
     await().atMost(TIMEOUT).until(() -> handedOver.get() == 5);
     Thread closer =
@@ -207,11 +232,14 @@ class RestartTest {
             });
     closer.start();
     closer.join(TIMEOUT.toMillis());
-    assertThat(first.awaitTermination(Duration.ZERO)).as("close() returned only once stopped").isTrue();
+    assertThat(first.awaitTermination(Duration.ZERO))
+        .as("close() returned only once stopped")
+        .isTrue();
     awaitSlotReleased("datis_restart_interrupted");
 
     InMemorySink second = new InMemorySink();
-    try (Pipeline restarted = pipeline("restart-interrupted", "public.events_interrupted", second).start()) {
+    try (Pipeline restarted =
+        pipeline("restart-interrupted", "public.events_interrupted", second).start()) {
       insertOneRowPerTransaction("public.events_interrupted", 6, 6);
       assertThat(ids(second.awaitEvents(1, TIMEOUT))).containsExactly(6);
     }
@@ -221,7 +249,10 @@ class RestartTest {
   void offsetsKeptInAPostgresTableLetANewPipelineResumeWithoutRedelivery() {
     pg.execute("CREATE TABLE public.events_pg (id int PRIMARY KEY, payload text)");
     InMemorySink firstSink = new InMemorySink();
-    try (Pipeline first = pipeline("restart-pg", "public.events_pg", firstSink).offsets(OffsetStore.postgres()).start()) {
+    try (Pipeline first =
+        pipeline("restart-pg", "public.events_pg", firstSink)
+            .offsets(OffsetStore.postgres())
+            .start()) {
       insertOneRowPerTransaction("public.events_pg", 1, 50);
       firstSink.awaitEvents(50, TIMEOUT);
     }
@@ -234,7 +265,10 @@ class RestartTest {
         .contains("\"lsn_commit\"");
 
     InMemorySink secondSink = new InMemorySink();
-    try (Pipeline second = pipeline("restart-pg", "public.events_pg", secondSink).offsets(OffsetStore.postgres()).start()) {
+    try (Pipeline second =
+        pipeline("restart-pg", "public.events_pg", secondSink)
+            .offsets(OffsetStore.postgres())
+            .start()) {
       insertOneRowPerTransaction("public.events_pg", 51, 60);
       secondSink.awaitEvents(10, TIMEOUT);
     }
@@ -246,7 +280,10 @@ class RestartTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
-            () -> pg.query("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'", row -> row.getBoolean(1)),
+            () ->
+                pg.query(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'",
+                    row -> row.getBoolean(1)),
             active -> active.equals(List.of(false)));
   }
 
@@ -273,6 +310,9 @@ class RestartTest {
     for (ChangeEvent event : events) {
       counts.merge((Integer) event.key().get("id"), 1, Integer::sum);
     }
-    return counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).collect(Collectors.toSet());
+    return counts.entrySet().stream()
+        .filter(e -> e.getValue() > 1)
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
   }
 }

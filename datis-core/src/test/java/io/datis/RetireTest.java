@@ -48,7 +48,8 @@ class RetireTest {
     try (Pipeline running = orders().to(new InMemorySink()).start()) {
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> names("SELECT slot_name FROM pg_replication_slots WHERE active").size() == 1);
+          .until(
+              () -> names("SELECT slot_name FROM pg_replication_slots WHERE active").size() == 1);
 
       assertThatThrownBy(() -> orders().retire())
           .isInstanceOf(SourceException.class)

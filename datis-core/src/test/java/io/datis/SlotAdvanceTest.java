@@ -8,7 +8,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The slot's confirmed position advances while the captured tables are idle and others write WAL. */
+/**
+ * The slot's confirmed position advances while the captured tables are idle and others write WAL.
+ */
 class SlotAdvanceTest {
 
   @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded();
@@ -33,13 +35,19 @@ class SlotAdvanceTest {
       long before = lsn("pg_current_wal_lsn()");
 
       for (int i = 0; i < 10; i++) {
-        pg.execute("INSERT INTO busy (payload) SELECT repeat('x', 100) FROM generate_series(1, 20000)");
+        pg.execute(
+            "INSERT INTO busy (payload) SELECT repeat('x', 100) FROM generate_series(1, 20000)");
       }
       long walWritten = lsn("pg_current_wal_lsn()") - before;
 
       await()
           .atMost(Duration.ofSeconds(90))
-          .until(() -> lsn("(SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'datis_quiet')") - before > walWritten / 2);
+          .until(
+              () ->
+                  lsn(
+                              "(SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'datis_quiet')")
+                          - before
+                      > walWritten / 2);
     }
   }
 

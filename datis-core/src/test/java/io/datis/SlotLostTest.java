@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A slot dropped while its pipeline was stopped: the changes in between are lost, and start says so. */
+/**
+ * A slot dropped while its pipeline was stopped: the changes in between are lost, and start says
+ * so.
+ */
 class SlotLostTest {
 
   @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded().withDatabasePerTest();
@@ -47,11 +50,14 @@ class SlotLostTest {
     assertThat(slots()).as("no new slot hides the loss").isEmpty();
 
     InMemorySink sink = new InMemorySink();
-    try (Pipeline startedOver = pipeline(OffsetStore.postgres(), sink).resnapshotIfSlotLost().start()) {
+    try (Pipeline startedOver =
+        pipeline(OffsetStore.postgres(), sink).resnapshotIfSlotLost().start()) {
       List<ChangeEvent> rows = sink.awaitEvents(2, TIMEOUT);
 
       assertThat(rows).extracting(ChangeEvent::operation).containsOnly(Operation.SNAPSHOT_READ);
-      assertThat(rows).extracting(event -> event.after().orElseThrow().get("id")).containsExactlyInAnyOrder(1, 2);
+      assertThat(rows)
+          .extracting(event -> event.after().orElseThrow().get("id"))
+          .containsExactlyInAnyOrder(1, 2);
       pg.execute("INSERT INTO orders VALUES (3)");
       sink.awaitEvents(3, TIMEOUT);
     }
@@ -91,14 +97,21 @@ class SlotLostTest {
   void aSlotLeftAloneWhileStoppedResumesWithEveryChange() {
     OffsetStore file = OffsetStore.file(offsetsDir.resolve("orders.offsets"));
     runOnceAndStop(file);
-    pg.execute("INSERT INTO orders VALUES (2)", "CREATE TABLE other (id int)", "INSERT INTO other VALUES (1)");
+    pg.execute(
+        "INSERT INTO orders VALUES (2)",
+        "CREATE TABLE other (id int)",
+        "INSERT INTO other VALUES (1)");
 
     InMemorySink sink = new InMemorySink();
     try (Pipeline resumed = pipeline(file, sink).start()) {
       sink.awaitEvents(
-          events -> events.stream().anyMatch(event -> event.after().orElseThrow().get("id").equals(2)), TIMEOUT);
+          events ->
+              events.stream().anyMatch(event -> event.after().orElseThrow().get("id").equals(2)),
+          TIMEOUT);
     }
-    assertThat(offsetsDir.resolve("orders.offsets.slot")).content().matches("[0-9A-F]+/[0-9A-F]+\\n");
+    assertThat(offsetsDir.resolve("orders.offsets.slot"))
+        .content()
+        .matches("[0-9A-F]+/[0-9A-F]+\\n");
   }
 
   @Test
@@ -137,7 +150,11 @@ class SlotLostTest {
   }
 
   private static PipelineBuilder pipeline(OffsetStore offsets, InMemorySink sink) {
-    return Datis.capture(pg.source()).name("orders").tables("public.orders").offsets(offsets).to(sink);
+    return Datis.capture(pg.source())
+        .name("orders")
+        .tables("public.orders")
+        .offsets(offsets)
+        .to(sink);
   }
 
   private static List<String> slots() {

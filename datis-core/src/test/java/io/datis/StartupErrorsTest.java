@@ -19,11 +19,14 @@ class StartupErrorsTest {
   @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded();
 
   @RegisterExtension
-  static final DatisPostgres withoutLogicalReplication = DatisPostgres.embedded().withSetting("wal_level", "replica");
+  static final DatisPostgres withoutLogicalReplication =
+      DatisPostgres.embedded().withSetting("wal_level", "replica");
 
   @RegisterExtension
   static final DatisPostgres fewReplicationResources =
-      DatisPostgres.embedded().withSetting("max_wal_senders", "1").withSetting("max_replication_slots", "2");
+      DatisPostgres.embedded()
+          .withSetting("max_wal_senders", "1")
+          .withSetting("max_replication_slots", "2");
 
   @Test
   void noFreeWalSenderIsReportedWithTheFix() {
@@ -68,7 +71,8 @@ class StartupErrorsTest {
                   + " max_replication_slots = 3;) and restart PostgreSQL");
     } finally {
       fewReplicationResources.execute(
-          "SELECT pg_drop_replication_slot('leftover_a')", "SELECT pg_drop_replication_slot('leftover_b')");
+          "SELECT pg_drop_replication_slot('leftover_a')",
+          "SELECT pg_drop_replication_slot('leftover_b')");
     }
   }
 
@@ -86,7 +90,11 @@ class StartupErrorsTest {
     withoutLogicalReplication.execute("CREATE TABLE IF NOT EXISTS public.t (id int PRIMARY KEY)");
 
     assertThatThrownBy(
-            () -> Datis.capture(withoutLogicalReplication.source()).tables("public.t").to(new InMemorySink()).start())
+            () ->
+                Datis.capture(withoutLogicalReplication.source())
+                    .tables("public.t")
+                    .to(new InMemorySink())
+                    .start())
         .isInstanceOf(SourceException.class)
         .hasMessage(
             "PostgreSQL at 127.0.0.1:"
@@ -119,10 +127,16 @@ class StartupErrorsTest {
         "CREATE ROLE plain_user LOGIN PASSWORD 'plain-secret' NOREPLICATION",
         "CREATE TABLE public.guarded (id int PRIMARY KEY)",
         "GRANT SELECT ON public.guarded TO plain_user");
-    PostgresSource source = pg.source().toBuilder().user("plain_user").password("plain-secret").build();
+    PostgresSource source =
+        pg.source().toBuilder().user("plain_user").password("plain-secret").build();
 
     assertThatThrownBy(
-            () -> Datis.capture(source).name("no-privilege").tables("public.guarded").to(new InMemorySink()).start())
+            () ->
+                Datis.capture(source)
+                    .name("no-privilege")
+                    .tables("public.guarded")
+                    .to(new InMemorySink())
+                    .start())
         .isInstanceOf(SourceException.class)
         .hasMessage(
             "User 'plain_user' lacks the REPLICATION privilege needed to read changes. Fix: as a superuser run"
@@ -141,9 +155,7 @@ class StartupErrorsTest {
             .offsets(OffsetStore.inMemory())
             .to(new InMemorySink())
             .start()) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .until(() -> activePid("shared_slot") != null);
+      await().atMost(Duration.ofSeconds(60)).until(() -> activePid("shared_slot") != null);
       Integer pid = activePid("shared_slot");
 
       assertThatThrownBy(
@@ -170,7 +182,8 @@ class StartupErrorsTest {
         "CREATE ROLE reader_without_select LOGIN PASSWORD 'secret' REPLICATION",
         "CREATE TABLE public.secret_a (id int PRIMARY KEY)",
         "CREATE TABLE public.secret_b (id int PRIMARY KEY)");
-    PostgresSource source = pg.source().toBuilder().user("reader_without_select").password("secret").build();
+    PostgresSource source =
+        pg.source().toBuilder().user("reader_without_select").password("secret").build();
 
     assertThatThrownBy(
             () ->
@@ -251,9 +264,13 @@ class StartupErrorsTest {
   void wrongPasswordIsReportedWithoutThePassword() {
     PostgresSource source = pg.source().toBuilder().password("not-the-password").build();
 
-    assertThatThrownBy(() -> Datis.capture(source).tables("public.t").to(new InMemorySink()).start())
+    assertThatThrownBy(
+            () -> Datis.capture(source).tables("public.t").to(new InMemorySink()).start())
         .isInstanceOf(SourceException.class)
-        .hasMessageStartingWith("Cannot connect to PostgreSQL at 127.0.0.1:" + pg.port() + "/postgres as user 'postgres': ")
+        .hasMessageStartingWith(
+            "Cannot connect to PostgreSQL at 127.0.0.1:"
+                + pg.port()
+                + "/postgres as user 'postgres': ")
         .hasMessageContaining("password authentication failed")
         .hasMessageEndingWith(
             ". Check host, port, database, user and password, and that the server accepts connections from this machine")
@@ -262,7 +279,8 @@ class StartupErrorsTest {
 
   @Test
   void missingSinkAndTablesAreReportedTogetherBeforeTouchingTheDatabase() {
-    PostgresSource unreachable = PostgresSource.builder().host("127.0.0.1").port(1).database("x").user("u").build();
+    PostgresSource unreachable =
+        PostgresSource.builder().host("127.0.0.1").port(1).database("x").user("u").build();
 
     assertThatThrownBy(() -> Datis.capture(unreachable).name("empty").start())
         .isInstanceOf(ConfigurationException.class)
@@ -276,13 +294,16 @@ class StartupErrorsTest {
   void invalidBuilderArgumentsAreRejectedWhereTheyAreGiven() {
     assertThatThrownBy(() -> PostgresSource.builder().slotName("Bad-Slot"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid replication slot name 'Bad-Slot': use 1 to 63 lower-case letters, digits and underscores, e.g. 'orders_cdc'");
+        .hasMessage(
+            "Invalid replication slot name 'Bad-Slot': use 1 to 63 lower-case letters, digits and underscores, e.g. 'orders_cdc'");
     assertThatThrownBy(() -> Datis.capture(pg.source()).tables("orders"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Table name 'orders' is not schema-qualified: write it as schema.table, e.g. 'public.orders'");
+        .hasMessage(
+            "Table name 'orders' is not schema-qualified: write it as schema.table, e.g. 'public.orders'");
     assertThatThrownBy(() -> Datis.capture(pg.source()).name("has space"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid pipeline name 'has space': use 1 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        .hasMessage(
+            "Invalid pipeline name 'has space': use 1 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit");
     assertThatThrownBy(() -> Datis.capture(pg.source()).maxBatchSize(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxBatchSize must be at least 1, but was 0");
@@ -293,13 +314,19 @@ class StartupErrorsTest {
     PostgresSource source = pg.source().toBuilder().password("s3cr3t-value").build();
 
     assertThat(source.toString())
-        .isEqualTo("PostgresSource{jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres, user=postgres, password=<redacted>}")
+        .isEqualTo(
+            "PostgresSource{jdbc:postgresql://127.0.0.1:"
+                + pg.port()
+                + "/postgres, user=postgres, password=<redacted>}")
         .doesNotContain("s3cr3t-value");
   }
 
   private static Integer activePid(String slot) {
-    return pg.query(
-            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active",
+    return pg
+        .query(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '"
+                + slot
+                + "' AND active",
             row -> row.getInt(1))
         .stream()
         .findFirst()

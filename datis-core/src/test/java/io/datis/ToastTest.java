@@ -14,7 +14,10 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Unchanged TOASTed columns: an explicit marker under replica identity DEFAULT, real values under FULL. */
+/**
+ * Unchanged TOASTed columns: an explicit marker under replica identity DEFAULT, real values under
+ * FULL.
+ */
 class ToastTest {
 
   @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded();
@@ -22,12 +25,18 @@ class ToastTest {
   /** Big values stored out of line without compression, so PostgreSQL does not resend them. */
   private static void createToastedTable(String table, String replicaIdentity) {
     pg.execute(
-        "CREATE TABLE " + table + " (id int PRIMARY KEY, small text, big_text text, big_bytes bytea,"
+        "CREATE TABLE "
+            + table
+            + " (id int PRIMARY KEY, small text, big_text text, big_bytes bytea,"
             + " big_json jsonb, big_ints int[])",
-        "ALTER TABLE " + table + " ALTER big_text SET STORAGE EXTERNAL, ALTER big_bytes SET STORAGE EXTERNAL,"
+        "ALTER TABLE "
+            + table
+            + " ALTER big_text SET STORAGE EXTERNAL, ALTER big_bytes SET STORAGE EXTERNAL,"
             + " ALTER big_json SET STORAGE EXTERNAL, ALTER big_ints SET STORAGE EXTERNAL",
         "ALTER TABLE " + table + " REPLICA IDENTITY " + replicaIdentity,
-        "INSERT INTO " + table + " VALUES (1, 'a', repeat('x', 10000), decode(repeat('ab', 10000), 'hex'),"
+        "INSERT INTO "
+            + table
+            + " VALUES (1, 'a', repeat('x', 10000), decode(repeat('ab', 10000), 'hex'),"
             + " jsonb_build_object('k', repeat('y', 10000)), array(SELECT generate_series(1, 3000)))");
   }
 
@@ -71,6 +80,9 @@ class ToastTest {
     assertThat(after.get("big_text")).isEqualTo("x".repeat(10000));
     assertThat((byte[]) after.get("big_bytes")).hasSize(10000);
     assertThat(after.get("big_json")).isEqualTo(Json.of("{\"k\": \"" + "y".repeat(10000) + "\"}"));
-    assertThat((List<Object>) after.get("big_ints")).hasSize(3000).startsWith(1, 2, 3).endsWith(3000);
+    assertThat((List<Object>) after.get("big_ints"))
+        .hasSize(3000)
+        .startsWith(1, 2, 3)
+        .endsWith(3000);
   }
 }

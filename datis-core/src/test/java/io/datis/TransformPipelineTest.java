@@ -30,7 +30,8 @@ class TransformPipelineTest {
 
   @Test
   void transformsFilterDropMaskAndRouteInTheOrderAdded() throws Exception {
-    pg.execute("CREATE TABLE public.users (id int PRIMARY KEY, email text, status text, notes text)");
+    pg.execute(
+        "CREATE TABLE public.users (id int PRIMARY KEY, email text, status text, notes text)");
     InMemorySink sink = new InMemorySink();
     try (Pipeline pipeline =
         Datis.capture(pg.source())
@@ -38,11 +39,16 @@ class TransformPipelineTest {
             .tables("public.users")
             .snapshot(SnapshotMode.CHANGES_ONLY)
             .offsets(OffsetStore.inMemory())
-            .transform(Transforms.filter(e -> !"draft".equals(e.after().map(r -> r.get("status")).orElse(null))))
+            .transform(
+                Transforms.filter(
+                    e -> !"draft".equals(e.after().map(r -> r.get("status")).orElse(null))))
             .transform(Transforms.dropColumns("notes"))
             .transform(Transforms.hashColumns("email"))
             // Runs after hashColumns, so it sees the hash, not the address.
-            .transform(Transforms.route(e -> "users-" + ((String) e.after().orElseThrow().get("email")).substring(0, 4)))
+            .transform(
+                Transforms.route(
+                    e ->
+                        "users-" + ((String) e.after().orElseThrow().get("email")).substring(0, 4)))
             .to(sink)
             .start()) {
       pg.execute(
@@ -53,7 +59,8 @@ class TransformPipelineTest {
 
       String hash = sha256("bob@example.com");
       assertThat(event.after().orElseThrow())
-          .containsExactly(Map.entry("id", 2), Map.entry("email", hash), Map.entry("status", "active"));
+          .containsExactly(
+              Map.entry("id", 2), Map.entry("email", hash), Map.entry("status", "active"));
       assertThat(event.destination()).contains("users-" + hash.substring(0, 4));
       assertThat(sink.events()).hasSize(1);
     }
@@ -76,7 +83,8 @@ class TransformPipelineTest {
       pg.execute("INSERT INTO notes VALUES (1, 'dropped')");
       long beforeLastDropped = currentLsn();
       pg.execute("INSERT INTO notes VALUES (2, 'dropped')");
-      // The slot only moves over committed offsets: once it passes the last dropped transaction, the
+      // The slot only moves over committed offsets: once it passes the last dropped transaction,
+      // the
       // dropped events are committed.
       waitUntilSlotConfirmedPast(beforeLastDropped);
     }
@@ -111,12 +119,14 @@ class TransformPipelineTest {
                 Transforms.named(
                     "explode",
                     e -> {
-                      throw new IllegalStateException("cannot handle " + e.after().orElseThrow().get("secret"));
+                      throw new IllegalStateException(
+                          "cannot handle " + e.after().orElseThrow().get("secret"));
                     }))
             .to(sink)
             .start();
     long txId;
-    try (var connection = pg.connect(); var statement = connection.createStatement()) {
+    try (var connection = pg.connect();
+        var statement = connection.createStatement()) {
       connection.setAutoCommit(false);
       statement.execute("INSERT INTO secrets VALUES (1, 'hunter2')");
       var row = statement.executeQuery("SELECT txid_current()");
@@ -129,7 +139,10 @@ class TransformPipelineTest {
 
     assertThat(pipeline.isRunning()).isFalse();
     assertThat(pipeline.health().status()).isEqualTo(Health.Status.DOWN);
-    assertThat(pipeline.health().reasons()).singleElement().asString().startsWith("failed: Transform #2 'explode' failed");
+    assertThat(pipeline.health().reasons())
+        .singleElement()
+        .asString()
+        .startsWith("failed: Transform #2 'explode' failed");
     assertThat(sink.events()).isEmpty();
     TransformException failure = (TransformException) pipeline.failure().orElseThrow();
     assertThat(failure.transformName()).isEqualTo("explode");
@@ -154,13 +167,15 @@ class TransformPipelineTest {
         .until(
             () ->
                 pg.query(
-                        "SELECT confirmed_flush_lsn - '0/0' FROM pg_replication_slots WHERE slot_name = 'datis_dropped'",
-                        row -> row.getLong(1))
-                    .get(0)
+                            "SELECT confirmed_flush_lsn - '0/0' FROM pg_replication_slots WHERE slot_name = 'datis_dropped'",
+                            row -> row.getLong(1))
+                        .get(0)
                     > lsn);
   }
 
   private static String sha256(String text) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -3,8 +3,8 @@ package io.datis.api;
 import java.util.List;
 
 /**
- * A pipeline or sink was configured wrongly. The message lists every problem found, each with its fix,
- * so that all of them can be corrected at once.
+ * A pipeline or sink was configured wrongly. The message lists every problem found, each with its
+ * fix, so that all of them can be corrected at once.
  */
 public final class ConfigurationException extends DatisException {
 
@@ -30,7 +30,8 @@ public final class ConfigurationException extends DatisException {
     if (problems.size() == 1) {
       return subject + ": " + problems.get(0);
     }
-    StringBuilder message = new StringBuilder(subject).append(" (").append(problems.size()).append(" problems):");
+    StringBuilder message =
+        new StringBuilder(subject).append(" (").append(problems.size()).append(" problems):");
     for (String problem : problems) {
       message.append("\n  - ").append(problem);
     }

@@ -3,8 +3,8 @@ package io.datis.api;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A sink failed to deliver a batch. Nothing after the last fully delivered batch was committed, so the
- * undelivered events are delivered again when the pipeline restarts.
+ * A sink failed to deliver a batch. Nothing after the last fully delivered batch was committed, so
+ * the undelivered events are delivered again when the pipeline restarts.
  */
 public final class SinkException extends DatisException {
 

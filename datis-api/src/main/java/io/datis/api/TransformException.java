@@ -17,7 +17,12 @@ public final class TransformException extends DatisException {
   private final Position position;
 
   /** Creates an exception for the transform that failed on the event at the given position. */
-  public TransformException(String message, String transformName, TableId table, Position position, @Nullable Throwable cause) {
+  public TransformException(
+      String message,
+      String transformName,
+      TableId table,
+      Position position,
+      @Nullable Throwable cause) {
     super(message, cause);
     this.transformName = transformName;
     this.table = table;

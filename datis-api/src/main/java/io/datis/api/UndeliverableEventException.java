@@ -5,10 +5,10 @@ import io.datis.api.event.TableId;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A sink says one event can never be delivered, however often it is retried: a poison event, such as
- * a message over the destination's size limit. Unlike any other failure, this one lets the pipeline's
- * error policy act on the single event: stop ({@code ErrorPolicy.fail()}, the default), skip it, or
- * send it to a dead-letter sink; the rest of the batch is then delivered again.
+ * A sink says one event can never be delivered, however often it is retried: a poison event, such
+ * as a message over the destination's size limit. Unlike any other failure, this one lets the
+ * pipeline's error policy act on the single event: stop ({@code ErrorPolicy.fail()}, the default),
+ * skip it, or send it to a dead-letter sink; the rest of the batch is then delivered again.
  *
  * <p>A sink reports it from {@link io.datis.api.sink.Sink#deliver deliver}, by throwing it or by
  * returning a stage already failed with it, before it hands anything after that event to its

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An immutable description of the PostgreSQL database a pipeline captures from: where it is, who to log
- * in as, and which replication slot and publication to use.
+ * An immutable description of the PostgreSQL database a pipeline captures from: where it is, who to
+ * log in as, and which replication slot and publication to use.
  *
  * <pre>{@code
  * PostgresSource pg = PostgresSource.builder()
@@ -24,13 +24,16 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>The slot and publication names are optional: when absent, the pipeline derives both from its name
- * ({@code datis_<pipeline name>}). The password is never included in {@link #toString()} nor in any
- * error message.
+ * <p>The slot and publication names are optional: when absent, the pipeline derives both from its
+ * name ({@code datis_<pipeline name>}). The password is never included in {@link #toString()} nor
+ * in any error message.
  */
 public final class PostgresSource {
 
-  /** PostgreSQL's identifier rules for replication slots: lower-case letters, digits and underscores. */
+  /**
+   * PostgreSQL's identifier rules for replication slots: lower-case letters, digits and
+   * underscores.
+   */
   private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
   private static final Pattern JDBC_URL =
@@ -62,7 +65,9 @@ public final class PostgresSource {
     return new Builder();
   }
 
-  /** Returns a builder that starts with every setting of this source, e.g. to change the slot name. */
+  /**
+   * Returns a builder that starts with every setting of this source, e.g. to change the slot name.
+   */
   public Builder toBuilder() {
     Builder b =
         new Builder().host(host).port(port).database(database).user(user).password(password);
@@ -210,8 +215,9 @@ public final class PostgresSource {
 
     /**
      * Sets host, port, database and connection properties from a URL of the form {@code
-     * jdbc:postgresql://host[:port]/database[?key=value&...]}. User and password are set separately and
-     * are rejected when present in the URL, so that secrets never travel inside a printable string.
+     * jdbc:postgresql://host[:port]/database[?key=value&...]}. User and password are set separately
+     * and are rejected when present in the URL, so that secrets never travel inside a printable
+     * string.
      */
     public Builder jdbcUrl(String jdbcUrl) {
       Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -243,7 +249,8 @@ public final class PostgresSource {
 
     /** Adds a JDBC connection property, for example {@code sslmode=require}. */
     public Builder connectionProperty(String name, String value) {
-      connectionProperties.put(requireNotBlank(name, "name"), Objects.requireNonNull(value, "value"));
+      connectionProperties.put(
+          requireNotBlank(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
     }
 

@@ -1,6 +1,6 @@
 /**
- * Where changes come from: {@link io.datis.postgres.PostgresSource} describes the PostgreSQL database,
- * replication slot and publication that a pipeline captures from.
+ * Where changes come from: {@link io.datis.postgres.PostgresSource} describes the PostgreSQL
+ * database, replication slot and publication that a pipeline captures from.
  */
 @NullMarked
 package io.datis.postgres;

@@ -22,7 +22,9 @@ interface BenchPubSub extends AutoCloseable {
   /** {@code host:port}, as {@code PubSubSink.Builder.emulator} takes it. */
   String hostPort();
 
-  /** Creates a topic; messages published to it from then on are counted by {@link #storedMessages}. */
+  /**
+   * Creates a topic; messages published to it from then on are counted by {@link #storedMessages}.
+   */
   void createTopic(String project, String topic);
 
   /** How many distinct messages the topic has stored since {@link #createTopic}. */

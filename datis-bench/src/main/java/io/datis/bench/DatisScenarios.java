@@ -24,8 +24,8 @@ final class DatisScenarios {
   }
 
   /**
-   * The sink's defaults (Datis JSON, ordering keys from table and primary key), or bucketed ordering
-   * keys when {@code --ordering-buckets} asks for them.
+   * The sink's defaults (Datis JSON, ordering keys from table and primary key), or bucketed
+   * ordering keys when {@code --ordering-buckets} asks for them.
    */
   static PubSubSink pubSubSink(ChildSpec spec) {
     PubSubSink.Builder sink =

@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  * The official Pub/Sub emulator, for {@code --pubsub emulator}: the one {@code
  * PUBSUB_EMULATOR_HOST} points at, else one started from the Debian package {@code
  * google-cloud-cli-pubsub-emulator} or the SDK of the {@code gcloud} on the PATH (its log goes to
- * {@code pubsub-emulator.log} in the results directory). The emulator keeps no log of a topic, so {@link #createTopic} also creates a
- * subscription, and {@link #storedMessages} pulls and acknowledges everything it holds.
+ * {@code pubsub-emulator.log} in the results directory). The emulator keeps no log of a topic, so
+ * {@link #createTopic} also creates a subscription, and {@link #storedMessages} pulls and
+ * acknowledges everything it holds.
  */
 final class EmulatorServer implements BenchPubSub {
 
@@ -175,9 +176,9 @@ final class EmulatorServer implements BenchPubSub {
   }
 
   /**
-   * Pulls and acknowledges until the subscription stays empty, and counts distinct message ids; call
-   * it once every publish has been acknowledged. One puller: concurrent pulls are slower on the
-   * emulator (about 200,000 messages in 7 s with one, 25 s with four).
+   * Pulls and acknowledges until the subscription stays empty, and counts distinct message ids;
+   * call it once every publish has been acknowledged. One puller: concurrent pulls are slower on
+   * the emulator (about 200,000 messages in 7 s with one, 25 s with four).
    */
   @Override
   public long storedMessages(String project, String topic) {

@@ -65,7 +65,8 @@ final class LatencySink implements Sink {
    * warmupSeconds} after the first one (0: all of them).
    */
   synchronized long[] sortedMicros(int warmupSeconds) {
-    long from = warmupSeconds == 0 ? Long.MIN_VALUE : firstCommitMicros + warmupSeconds * 1_000_000L;
+    long from =
+        warmupSeconds == 0 ? Long.MIN_VALUE : firstCommitMicros + warmupSeconds * 1_000_000L;
     long[] kept = new long[size];
     int count = 0;
     for (int i = 0; i < size; i++) {

@@ -9,10 +9,10 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /** Prints the results as a table and writes them as CSV and JSON. */
 final class Report {
@@ -180,7 +180,8 @@ final class Report {
     out.append(
         "| # | Scenario | events after warm-up | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | mean (ms) |"
             + " p99 incl. warm-up (ms) | max incl. warm-up (ms) | peak heap (MB) | peak RSS (MB) |\n");
-    out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.append(
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (LatencyResult r : results) {
       out.append(
           String.format(

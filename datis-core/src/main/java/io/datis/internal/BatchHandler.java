@@ -9,7 +9,6 @@ import io.debezium.engine.RecordChangeEvent;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
@@ -18,11 +17,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Takes each batch the Debezium engine hands over, in capture order: {@link BatchPreparation} makes the
- * events and commit points, {@link InFlightLimit} waits for room (so a slow sink pauses capture), {@link
- * OffsetCommitter} appends the batch, {@link SinkDispatch} hands it to the sink, and the sink's completion
- * releases the room and lets the committer commit. Once {@link #stop() stopped}, batches are no longer
- * handed on (they stay uncommitted), except the end of a transaction that was delivered whole.
+ * Takes each batch the Debezium engine hands over, in capture order: {@link BatchPreparation} makes
+ * the events and commit points, {@link InFlightLimit} waits for room (so a slow sink pauses
+ * capture), {@link OffsetCommitter} appends the batch, {@link SinkDispatch} hands it to the sink,
+ * and the sink's completion releases the room and lets the committer commit. Once {@link #stop()
+ * stopped}, batches are no longer handed on (they stay uncommitted), except the end of a
+ * transaction that was delivered whole.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -36,15 +36,22 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
   private final SinkDispatch dispatch;
   private final Consumer<DatisException> fail;
   private final DeliveredTransaction delivered = new DeliveredTransaction();
+
   /**
-   * Held while a batch is checked against {@link #stopping} and appended to the committer, and while
-   * {@link #stop()} sets it: a batch either is appended before close waits for the committer, or is dropped.
+   * Held while a batch is checked against {@link #stopping} and appended to the committer, and
+   * while {@link #stop()} sets it: a batch either is appended before close waits for the committer,
+   * or is dropped.
    */
   private final Object handoff = new Object();
 
   private volatile boolean stopping;
-  /** Debezium's thread that calls {@link #handleBatch}: a close() from it must not wait for the engine. */
+
+  /**
+   * Debezium's thread that calls {@link #handleBatch}: a close() from it must not wait for the
+   * engine.
+   */
   private volatile @Nullable Thread pollingThread;
+
   private volatile @Nullable Instant lastEventTime;
   private volatile @Nullable Long newestCapturedLsn;
 
@@ -71,7 +78,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
       DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter)
       throws InterruptedException {
     pollingThread = Thread.currentThread();
-    // Debezium's thread: the pipeline's name goes into the MDC for this batch's transforms and sink.
+    // Debezium's thread: the pipeline's name goes into the MDC for this batch's transforms and
+    // sink.
     try (MDC.MDCCloseable ignored = MDC.putCloseable(Pipeline.MDC_KEY, pipelineName)) {
       offsets.useCommitter(recordCommitter);
       handle(records);
@@ -120,7 +128,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
         delivered.dropped();
         return;
       }
-      segment = offsets.append(prepared.commitPoint, events.size(), prepared.bytes, prepared.whenAcknowledged);
+      segment =
+          offsets.append(
+              prepared.commitPoint, events.size(), prepared.bytes, prepared.whenAcknowledged);
       delivered.appended(prepared.endsOpen);
     }
     if (events.isEmpty() && prepared.poisonHandled.isEmpty()) {
@@ -128,15 +138,18 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     } else {
       dispatch
           .deliver(Collections.unmodifiableList(events), prepared.poisonHandled)
-          .whenComplete((ignored, error) -> LoggingContext.run(pipelineName, () -> settled(segment, error)));
+          .whenComplete(
+              (ignored, error) -> LoggingContext.run(pipelineName, () -> settled(segment, error)));
     }
   }
 
   /**
-   * While stopping: commits the end of the transaction whose changes were all delivered, if it comes
-   * before any further change. pgoutput sends it right behind its last change, often in the next batch.
+   * While stopping: commits the end of the transaction whose changes were all delivered, if it
+   * comes before any further change. pgoutput sends it right behind its last change, often in the
+   * next batch.
    */
-  private void commitTheEndOfTheDeliveredTransaction(List<RecordChangeEvent<SourceRecord>> records) {
+  private void commitTheEndOfTheDeliveredTransaction(
+      List<RecordChangeEvent<SourceRecord>> records) {
     for (RecordChangeEvent<SourceRecord> record : records) {
       switch (converter.kindOf(record.record())) {
         case CHANGE:
@@ -155,7 +168,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
   }
 
   /** Runs on whichever thread completed the batch, often the sink's. */
-  private void settled(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment, @Nullable Throwable error) {
+  private void settled(
+      CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment, @Nullable Throwable error) {
     if (error == null) {
       completed(segment);
       return;
@@ -166,7 +180,10 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
       // closing (or already failed): the batch just stays uncommitted and is delivered again
       log.debug("Pipeline '{}': a batch failed while stopping: {}", pipelineName, cause.toString());
     } else {
-      fail.accept(cause instanceof DatisException ? (DatisException) cause : new SinkException(cause.toString(), cause));
+      fail.accept(
+          cause instanceof DatisException
+              ? (DatisException) cause
+              : new SinkException(cause.toString(), cause));
     }
   }
 
@@ -186,7 +203,10 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     return stopping;
   }
 
-  /** Waits (up to the timeout) for the end of a transaction whose changes were all handed to the sink. */
+  /**
+   * Waits (up to the timeout) for the end of a transaction whose changes were all handed to the
+   * sink.
+   */
   void awaitTheDeliveredTransactionsEnd(long timeoutMillis) throws InterruptedException {
     delivered.awaitEnd(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
   }

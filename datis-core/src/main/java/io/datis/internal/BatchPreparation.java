@@ -14,9 +14,10 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * Turns a batch of Debezium records into a {@link PreparedBatch}: converts each change, runs the
- * transforms (a failing one meets the error policy), leaves out Debezium's own signal-table rows, follows
- * incremental snapshot notifications, and finds where the batch's offsets may be committed: at
- * transaction ends, and at each row of an initial snapshot. Runs on Debezium's thread, in capture order.
+ * transforms (a failing one meets the error policy), leaves out Debezium's own signal-table rows,
+ * follows incremental snapshot notifications, and finds where the batch's offsets may be committed:
+ * at transaction ends, and at each row of an initial snapshot. Runs on Debezium's thread, in
+ * capture order.
  */
 final class BatchPreparation {
 
@@ -53,13 +54,15 @@ final class BatchPreparation {
             prepared.failure = conversionFailure(sourceRecord, e);
             return prepared;
           }
-          boolean commitPointOnItsOwn = RecordConverter.isCommitPointOnItsOwn(captured, sourceRecord);
+          boolean commitPointOnItsOwn =
+              RecordConverter.isCommitPointOnItsOwn(captured, sourceRecord);
           if (commitPointOnItsOwn) {
             prepared.commitPoint = record;
           }
           prepared.endsOpen = !commitPointOnItsOwn;
           if (snapshots.isSignalTable(captured.table())) {
-            break; // Debezium's own signals and watermarks: committed with their transaction, not delivered
+            break; // Debezium's own signals and watermarks: committed with their transaction, not
+            // delivered
           }
           if (captured.operation() == Operation.SNAPSHOT_READ && !commitPointOnItsOwn) {
             snapshots.rowRead(captured.table());
@@ -93,7 +96,8 @@ final class BatchPreparation {
           prepared.endsOpen = false;
           break;
         case NOTIFICATION:
-          IncrementalSnapshots.Outcome outcome = snapshots.onNotification((Struct) sourceRecord.value());
+          IncrementalSnapshots.Outcome outcome =
+              snapshots.onNotification((Struct) sourceRecord.value());
           if (outcome.failure() != null) {
             prepared.failure = outcome.failure();
             return prepared;
@@ -119,7 +123,9 @@ final class BatchPreparation {
         "Cannot convert the change of "
             + record.topic()
             + " at lsn "
-            + (offset.get("lsn") instanceof Long ? Position.formatLsn((Long) offset.get("lsn")) : "?")
+            + (offset.get("lsn") instanceof Long
+                ? Position.formatLsn((Long) offset.get("lsn"))
+                : "?")
             + " tx "
             + offset.get("txId")
             + ", "

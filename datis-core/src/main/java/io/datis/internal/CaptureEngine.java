@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded Debezium engine on a thread of its own: started once, reporting to the pipeline when it
- * stops by itself, and stopped once.
+ * The embedded Debezium engine on a thread of its own: started once, reporting to the pipeline when
+ * it stops by itself, and stopped once.
  */
 final class CaptureEngine {
 
@@ -38,7 +38,11 @@ final class CaptureEngine {
   private final ExecutorService executor;
   private final CountDownLatch pollingStarted = new CountDownLatch(1);
   private volatile @Nullable DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
-  /** Set once the engine has stopped by itself or been stopped: closing it again is refused, harmlessly. */
+
+  /**
+   * Set once the engine has stopped by itself or been stopped: closing it again is refused,
+   * harmlessly.
+   */
   private volatile boolean stopped;
 
   CaptureEngine(String pipelineName, ThreadFactory thread) {
@@ -49,7 +53,8 @@ final class CaptureEngine {
   /**
    * Starts the engine and returns once it polls.
    *
-   * @param failure the pipeline's failure, if one came while starting: it is thrown instead of waiting on
+   * @param failure the pipeline's failure, if one came while starting: it is thrown instead of
+   *     waiting on
    * @throws SourceException if the engine did not begin polling in time
    */
   void start(
@@ -90,11 +95,17 @@ final class CaptureEngine {
       while (!pollingStarted.await(50, TimeUnit.MILLISECONDS)) {
         Throwable failed = failure.get();
         if (failed != null) {
-          throw failed instanceof RuntimeException ? (RuntimeException) failed : new SourceException(failed.toString(), failed);
+          throw failed instanceof RuntimeException
+              ? (RuntimeException) failed
+              : new SourceException(failed.toString(), failed);
         }
         if (System.nanoTime() > deadline) {
           throw new SourceException(
-              "Pipeline '" + pipelineName + "' did not start within " + START_TIMEOUT.toSeconds() + " s");
+              "Pipeline '"
+                  + pipelineName
+                  + "' did not start within "
+                  + START_TIMEOUT.toSeconds()
+                  + " s");
         }
       }
     } catch (InterruptedException e) {
@@ -112,9 +123,15 @@ final class CaptureEngine {
       }
     } catch (Exception e) {
       if (stopped) {
-        log.debug("Pipeline '{}': the Debezium engine had already stopped: {}", pipelineName, e.toString());
+        log.debug(
+            "Pipeline '{}': the Debezium engine had already stopped: {}",
+            pipelineName,
+            e.toString());
       } else {
-        log.warn("Pipeline '{}': error while stopping the Debezium engine: {}", pipelineName, e.toString());
+        log.warn(
+            "Pipeline '{}': error while stopping the Debezium engine: {}",
+            pipelineName,
+            e.toString());
       }
     }
     try {

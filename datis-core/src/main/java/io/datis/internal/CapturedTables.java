@@ -14,13 +14,17 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The tables a pipeline captures, as PostgreSQL's catalog describes them at start: whether each exists
- * and may be read, whether it is a partitioned table or a partition, and its replica identity. Tells
- * what about them forbids capture, each with its fix, before anything in the database is changed.
+ * The tables a pipeline captures, as PostgreSQL's catalog describes them at start: whether each
+ * exists and may be read, whether it is a partitioned table or a partition, and its replica
+ * identity. Tells what about them forbids capture, each with its fix, before anything in the
+ * database is changed.
  */
 final class CapturedTables {
 
-  /** PostgreSQL 13 added {@code publish_via_partition_root}, which capturing a partitioned table needs. */
+  /**
+   * PostgreSQL 13 added {@code publish_via_partition_root}, which capturing a partitioned table
+   * needs.
+   */
   static final int PARTITION_ROOT_VERSION = 130000;
 
   /** One captured table. */
@@ -33,31 +37,41 @@ final class CapturedTables {
 
     /**
      * What identifies the table's rows in its events; {@code null} for a partitioned table whose
-     * partitions identify their rows in ways its events cannot share (see {@link #identityProblem()}).
-     * A partitioned table's old rows come from its partitions: with a primary key of its own (which every
-     * partition has), it is keyed by that, and its old rows are whole when every partition sends them
-     * whole; without one, by the key its partitions share, or by none when they all send whole rows.
+     * partitions identify their rows in ways its events cannot share (see {@link
+     * #identityProblem()}). A partitioned table's old rows come from its partitions: with a primary
+     * key of its own (which every partition has), it is keyed by that, and its old rows are whole
+     * when every partition sends them whole; without one, by the key its partitions share, or by
+     * none when they all send whole rows.
      */
     @Nullable ReplicaIdentity eventIdentity() {
       if (!partitioned || leafPartitions.isEmpty()) {
         return identity;
       }
-      boolean allFull = leafPartitions.stream().allMatch(leaf -> leaf.kind() == ReplicaIdentity.Kind.FULL);
+      boolean allFull =
+          leafPartitions.stream().allMatch(leaf -> leaf.kind() == ReplicaIdentity.Kind.FULL);
       if (!identity.primaryKey().isEmpty()) {
         boolean everyOldRowHasTheKey =
             leafPartitions.stream()
-                .allMatch(leaf -> leaf.oldRowColumns() == null || leaf.oldRowColumns().containsAll(identity.primaryKey()));
+                .allMatch(
+                    leaf ->
+                        leaf.oldRowColumns() == null
+                            || leaf.oldRowColumns().containsAll(identity.primaryKey()));
         if (!everyOldRowHasTheKey) {
           return null;
         }
-        return allFull ? new ReplicaIdentity(id, ReplicaIdentity.Kind.FULL, identity.primaryKey(), List.of()) : identity;
+        return allFull
+            ? new ReplicaIdentity(id, ReplicaIdentity.Kind.FULL, identity.primaryKey(), List.of())
+            : identity;
       }
       if (allFull) {
         return new ReplicaIdentity(id, ReplicaIdentity.Kind.FULL, List.of(), List.of());
       }
-      Set<List<String>> keys = leafPartitions.stream().map(ReplicaIdentity::keyColumns).collect(Collectors.toSet());
+      Set<List<String>> keys =
+          leafPartitions.stream().map(ReplicaIdentity::keyColumns).collect(Collectors.toSet());
       Set<List<String>> oldRows =
-          leafPartitions.stream().map(leaf -> leaf.oldRowColumns() == null ? List.<String>of() : leaf.oldRowColumns()).collect(Collectors.toSet());
+          leafPartitions.stream()
+              .map(leaf -> leaf.oldRowColumns() == null ? List.<String>of() : leaf.oldRowColumns())
+              .collect(Collectors.toSet());
       List<String> key = keys.iterator().next();
       if (keys.size() != 1 || key.isEmpty() || !oldRows.equals(Set.of(key))) {
         return null;
@@ -65,20 +79,30 @@ final class CapturedTables {
       return new ReplicaIdentity(id, ReplicaIdentity.Kind.INDEX, List.of(), key);
     }
 
-    /** Why a partitioned table's partitions cannot be captured under its name; {@code null} if they can. */
+    /**
+     * Why a partitioned table's partitions cannot be captured under its name; {@code null} if they
+     * can.
+     */
     @Nullable String identityProblem() {
-      if (eventIdentity() != null || leafPartitions.stream().anyMatch(leaf -> !leaf.identifiesRows())) {
+      if (eventIdentity() != null
+          || leafPartitions.stream().anyMatch(leaf -> !leaf.identifiesRows())) {
         return null; // partitions without a replica identity are reported on their own
       }
       String each =
           leafPartitions.stream()
-              .map(leaf -> leaf.table() + " by " + (leaf.oldRowColumns() == null ? "the whole row" : leaf.keyColumns()))
+              .map(
+                  leaf ->
+                      leaf.table()
+                          + " by "
+                          + (leaf.oldRowColumns() == null ? "the whole row" : leaf.keyColumns()))
               .collect(Collectors.joining(", "));
       return "Partitioned table "
           + id
           + "'s partitions identify their old rows in ways its changes cannot share ("
           + each
-          + (identity.primaryKey().isEmpty() ? "" : ", while it is keyed by its primary key " + identity.primaryKey())
+          + (identity.primaryKey().isEmpty()
+              ? ""
+              : ", while it is keyed by its primary key " + identity.primaryKey())
           + "), so its updates and deletes could not all be keyed. Fix: give "
           + id
           + " a primary key and leave its partitions' replica identity at DEFAULT (or set every partition to"
@@ -102,14 +126,18 @@ final class CapturedTables {
   private final List<TableId> unreadable;
 
   private CapturedTables(
-      int serverVersion, Map<TableId, Table> tables, List<TableId> missing, List<TableId> unreadable) {
+      int serverVersion,
+      Map<TableId, Table> tables,
+      List<TableId> missing,
+      List<TableId> unreadable) {
     this.serverVersion = serverVersion;
     this.tables = tables;
     this.missing = missing;
     this.unreadable = unreadable;
   }
 
-  static CapturedTables read(Connection connection, List<TableId> names, int serverVersion) throws SQLException {
+  static CapturedTables read(Connection connection, List<TableId> names, int serverVersion)
+      throws SQLException {
     Map<TableId, Table> tables = new LinkedHashMap<>();
     List<TableId> missing = new ArrayList<>();
     List<TableId> unreadable = new ArrayList<>();
@@ -136,14 +164,17 @@ final class CapturedTables {
             unreadable.add(name);
           }
           boolean partitioned = row.getBoolean(1);
-          TableId root = row.getString(3) == null ? null : TableId.of(row.getString(3), row.getString(4));
+          TableId root =
+              row.getString(3) == null ? null : TableId.of(row.getString(3), row.getString(4));
           ReplicaIdentity identity = ReplicaIdentity.read(connection, name, serverVersion);
           if (identity == null) {
             missing.add(name); // dropped in between
             continue;
           }
           List<ReplicaIdentity> leaves =
-              partitioned && partitionsKnown ? ReplicaIdentity.readLeafPartitions(connection, name, serverVersion) : List.of();
+              partitioned && partitionsKnown
+                  ? ReplicaIdentity.readLeafPartitions(connection, name, serverVersion)
+                  : List.of();
           tables.put(name, new Table(name, partitioned, root, identity, leaves));
         }
       }
@@ -156,7 +187,10 @@ final class CapturedTables {
     return serverVersion;
   }
 
-  /** What identifies each captured table's rows in its events (checked by {@link #configurationProblems}). */
+  /**
+   * What identifies each captured table's rows in its events (checked by {@link
+   * #configurationProblems}).
+   */
   Map<TableId, ReplicaIdentity> eventIdentities() {
     Map<TableId, ReplicaIdentity> identities = new LinkedHashMap<>();
     tables.forEach(
@@ -178,7 +212,8 @@ final class CapturedTables {
   List<String> sourceProblems(String user, String database) {
     List<String> problems = new ArrayList<>(2);
     if (!unreadable.isEmpty()) {
-      String names = unreadable.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+      String names =
+          unreadable.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
       problems.add(
           "User '"
               + user
@@ -194,7 +229,9 @@ final class CapturedTables {
     if (!missing.isEmpty()) {
       String names = missing.stream().map(TableId::toString).collect(Collectors.joining(", "));
       problems.add(
-          (missing.size() == 1 ? "Table " + names + " does not exist" : "Tables " + names + " do not exist")
+          (missing.size() == 1
+                  ? "Table " + names + " does not exist"
+                  : "Tables " + names + " do not exist")
               + " in database '"
               + database
               + "'. Check the names given to tables(...): they are schema-qualified and case-sensitive,"
@@ -204,9 +241,9 @@ final class CapturedTables {
   }
 
   /**
-   * What about the listed tables forbids capturing them: a table (or a partition of a partitioned table)
-   * without a replica identity, a partition listed beside its partitioned table, a partitioned table on
-   * a server older than PostgreSQL 13.
+   * What about the listed tables forbids capturing them: a table (or a partition of a partitioned
+   * table) without a replica identity, a partition listed beside its partitioned table, a
+   * partitioned table on a server older than PostgreSQL 13.
    */
   List<String> configurationProblems(String publication) {
     List<String> problems = new ArrayList<>(3);

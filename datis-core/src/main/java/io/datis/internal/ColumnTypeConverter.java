@@ -14,10 +14,10 @@ import org.postgresql.util.PGobject;
 /**
  * Takes over, inside Debezium, the columns whose values Debezium would lose or bend: it would drop
  * columns of types it has no converter for (composites, multiranges, {@code pg_lsn}, arrays of most
- * types...), turn numeric {@code NaN} and infinities into {@code null}, read multi-dimensional arrays as
- * lists of nulls, and give geometric types as structs. For those columns it hands Datis PostgreSQL's own
- * text form, which {@link ValueConverter} turns into the documented Java values (arrays element by
- * element). Columns of the types Debezium converts exactly are left to Debezium.
+ * types...), turn numeric {@code NaN} and infinities into {@code null}, read multi-dimensional
+ * arrays as lists of nulls, and give geometric types as structs. For those columns it hands Datis
+ * PostgreSQL's own text form, which {@link ValueConverter} turns into the documented Java values
+ * (arrays element by element). Columns of the types Debezium converts exactly are left to Debezium.
  *
  * <p>Debezium creates this class by name ({@code converters=datis}); it finds the pipeline's {@link
  * PostgresTypes} by the id in its configuration.
@@ -33,7 +33,10 @@ public final class ColumnTypeConverter implements CustomConverter<SchemaBuilder,
   /** An array in PostgreSQL's text form; parameters name the element kind and delimiter. */
   static final String ARRAY = "io.datis.postgres.Array";
 
-  /** A numeric in PostgreSQL's text form, which may be {@code NaN}, {@code Infinity} or {@code -Infinity}. */
+  /**
+   * A numeric in PostgreSQL's text form, which may be {@code NaN}, {@code Infinity} or {@code
+   * -Infinity}.
+   */
   static final String NUMERIC = "io.datis.postgres.Numeric";
 
   /** Any other value in PostgreSQL's text form. */
@@ -45,10 +48,43 @@ public final class ColumnTypeConverter implements CustomConverter<SchemaBuilder,
   /** The (non-array) types Debezium converts exactly under Datis's settings. */
   private static final Set<String> DEBEZIUM_CONVERTS =
       Set.of(
-          "int2", "int4", "int8", "oid", "float4", "float8", "bool", "text", "varchar", "bpchar", "char", "json",
-          "jsonb", "uuid", "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "money",
-          "inet", "cidr", "macaddr", "macaddr8", "xml", "tsvector", "int4range", "int8range", "numrange",
-          "tsrange", "tstzrange", "daterange", "citext", "ltree", "hstore");
+          "int2",
+          "int4",
+          "int8",
+          "oid",
+          "float4",
+          "float8",
+          "bool",
+          "text",
+          "varchar",
+          "bpchar",
+          "char",
+          "json",
+          "jsonb",
+          "uuid",
+          "bytea",
+          "date",
+          "time",
+          "timetz",
+          "timestamp",
+          "timestamptz",
+          "interval",
+          "money",
+          "inet",
+          "cidr",
+          "macaddr",
+          "macaddr8",
+          "xml",
+          "tsvector",
+          "int4range",
+          "int8range",
+          "numrange",
+          "tsrange",
+          "tstzrange",
+          "daterange",
+          "citext",
+          "ltree",
+          "hstore");
 
   private @Nullable PostgresTypes types;
 
@@ -60,12 +96,14 @@ public final class ColumnTypeConverter implements CustomConverter<SchemaBuilder,
     String id = properties.getProperty(TYPES);
     types = id == null ? null : PostgresTypes.registered(id);
     if (types == null) {
-      throw new IllegalStateException("Datis's column converter was configured without the pipeline's data types");
+      throw new IllegalStateException(
+          "Datis's column converter was configured without the pipeline's data types");
     }
   }
 
   @Override
-  public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
+  public void converterFor(
+      RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
     PostgresTypes catalog = types;
     PostgresTypes.PgType type = catalog == null ? null : catalog.base(column.nativeType());
     if (catalog == null || type == null) {
@@ -114,11 +152,16 @@ public final class ColumnTypeConverter implements CustomConverter<SchemaBuilder,
   private static @Nullable Object numeric(@Nullable Object raw) {
     if (raw instanceof SpecialValueDecimal) {
       SpecialValueDecimal decimal = (SpecialValueDecimal) raw;
-      return decimal.getDecimalValue().map(Object::toString).orElseGet(() -> special(decimal.toDouble()));
+      return decimal
+          .getDecimalValue()
+          .map(Object::toString)
+          .orElseGet(() -> special(decimal.toDouble()));
     }
     if (raw instanceof Double || raw instanceof Float) {
       double value = ((Number) raw).doubleValue();
-      return Double.isNaN(value) || Double.isInfinite(value) ? special(value) : new java.math.BigDecimal(raw.toString()).toString();
+      return Double.isNaN(value) || Double.isInfinite(value)
+          ? special(value)
+          : new java.math.BigDecimal(raw.toString()).toString();
     }
     return text(raw);
   }

@@ -9,9 +9,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Tracks the batches handed to the sink, in capture order, and finds the contiguous prefix that the sink
- * has completed. Offsets may advance only to the last commit point inside that prefix: a batch completed
- * out of order waits for the ones before it.
+ * Tracks the batches handed to the sink, in capture order, and finds the contiguous prefix that the
+ * sink has completed. Offsets may advance only to the last commit point inside that prefix: a batch
+ * completed out of order waits for the ones before it.
  *
  * @param <P> a commit point: something whose offset may be committed (a transaction end)
  */
@@ -25,7 +25,8 @@ final class CommitTracker<P> {
     private final List<Runnable> whenAcknowledged;
     private boolean completed;
 
-    private Segment(@Nullable P commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
+    private Segment(
+        @Nullable P commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
       this.commitPoint = commitPoint;
       this.events = events;
       this.bytes = bytes;
@@ -55,7 +56,8 @@ final class CommitTracker<P> {
    * Appends the next batch of the stream, with actions to run once it and every batch before it are
    * completed (acknowledged by the sink); called in capture order.
    */
-  Segment<P> append(@Nullable P commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
+  Segment<P> append(
+      @Nullable P commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
     Segment<P> segment = new Segment<>(commitPoint, events, bytes, List.copyOf(whenAcknowledged));
     lock.lock();
     try {
@@ -67,8 +69,8 @@ final class CommitTracker<P> {
   }
 
   /**
-   * Marks a batch completed and returns the newest commit point that is now safe to commit, or {@code
-   * null} if the completed prefix did not reach a new one.
+   * Marks a batch completed and returns the newest commit point that is now safe to commit, or
+   * {@code null} if the completed prefix did not reach a new one.
    */
   @Nullable P complete(Segment<P> segment) {
     List<Runnable> actions = new ArrayList<>(0);

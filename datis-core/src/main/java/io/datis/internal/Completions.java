@@ -9,6 +9,8 @@ final class Completions {
 
   /** The cause a {@link CompletionException} wraps, or the error itself. */
   static Throwable cause(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
   }
 }

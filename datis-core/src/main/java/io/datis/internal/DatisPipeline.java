@@ -23,21 +23,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running pipeline: it wires the parts, starts them, and stops them once, gracefully on {@link #close()}
- * or at once on a failure.
+ * A running pipeline: it wires the parts, starts them, and stops them once, gracefully on {@link
+ * #close()} or at once on a failure.
  *
- * <p>One batch's walk: the Debezium engine ({@link CaptureEngine}) hands each batch of records to {@link
- * BatchHandler}; {@link BatchPreparation} converts and transforms it into a {@link PreparedBatch} with its
- * commit points; {@link InFlightLimit} waits for room (so a slow sink pauses capture); {@link
- * OffsetCommitter} appends the batch in capture order; {@link SinkDispatch} hands it to the sink; when the
- * sink completes it, the committer commits the newest transaction end of the contiguous completed prefix.
- * {@link HealthReport} tells how it goes.
+ * <p>One batch's walk: the Debezium engine ({@link CaptureEngine}) hands each batch of records to
+ * {@link BatchHandler}; {@link BatchPreparation} converts and transforms it into a {@link
+ * PreparedBatch} with its commit points; {@link InFlightLimit} waits for room (so a slow sink
+ * pauses capture); {@link OffsetCommitter} appends the batch in capture order; {@link SinkDispatch}
+ * hands it to the sink; when the sink completes it, the committer commits the newest transaction
+ * end of the contiguous completed prefix. {@link HealthReport} tells how it goes.
  */
 public final class DatisPipeline implements Pipeline {
 
   private static final Logger log = LoggerFactory.getLogger(DatisPipeline.class);
 
-  /** How long {@code close()} waits, at most, for the end of a transaction whose changes were all delivered. */
+  /**
+   * How long {@code close()} waits, at most, for the end of a transaction whose changes were all
+   * delivered.
+   */
   private static final Duration TRANSACTION_END_TIMEOUT = Duration.ofSeconds(5);
 
   private final PipelineSettings settings;
@@ -53,8 +56,12 @@ public final class DatisPipeline implements Pipeline {
   private final SinkStatus sinkStatus;
   private final SinkStatus deadLetterStatus;
   private final Map<TableId, ReplicaIdentity> identities;
-  /** The id under which the pipeline's data types are registered for Debezium's column converter. */
+
+  /**
+   * The id under which the pipeline's data types are registered for Debezium's column converter.
+   */
   private final String typesId;
+
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
   private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
   private final Object lifecycle = new Object();
@@ -65,12 +72,17 @@ public final class DatisPipeline implements Pipeline {
     this.slotMarker = marker;
     this.sink = settings.sink();
     this.identities = tables.eventIdentities();
-    RecordConverter converter = new RecordConverter(DebeziumConfiguration.topicPrefix(settings), identities);
+    RecordConverter converter =
+        new RecordConverter(DebeziumConfiguration.topicPrefix(settings), identities);
     this.snapshots = new IncrementalSnapshots(settings, identities);
-    InFlightLimit inFlight = new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
+    InFlightLimit inFlight =
+        new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
     this.offsets = new OffsetCommitter(settings.name(), threads("commit"));
     this.sourceMonitor =
-        new SourceMonitor(settings, new ReplicaIdentityCheck(settings, tables.serverVersion()), threads("source-monitor"));
+        new SourceMonitor(
+            settings,
+            new ReplicaIdentityCheck(settings, tables.serverVersion()),
+            threads("source-monitor"));
     PipelineMetrics metrics =
         PipelineMetrics.of(
             settings.meterRegistry(),
@@ -86,22 +98,30 @@ public final class DatisPipeline implements Pipeline {
         new BatchHandler(
             settings.name(),
             converter,
-            new BatchPreparation(converter, new TransformChain(settings.transforms()), poison, metrics, snapshots),
+            new BatchPreparation(
+                converter, new TransformChain(settings.transforms()), poison, metrics, snapshots),
             inFlight,
             offsets,
             new SinkDispatch(sink, poison, metrics),
             this::fail);
     String database = settings.source().database();
     this.sinkStatus = new SinkStatus(settings.name(), database, "sink", metrics::sinkRetried);
-    this.deadLetterStatus = new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
+    this.deadLetterStatus =
+        new SinkStatus(settings.name(), database, "dead-letter sink", metrics::sinkRetried);
     this.healthReport =
         new HealthReport(
-            settings.slotLagThreshold(), offsets, sourceMonitor, List.of(sinkStatus, deadLetterStatus), snapshots::progress);
+            settings.slotLagThreshold(),
+            offsets,
+            sourceMonitor,
+            List.of(sinkStatus, deadLetterStatus),
+            snapshots::progress);
     this.typesId = new PostgresTypes(settings.source(), settings.name()).register();
     this.engine = new CaptureEngine(settings.name(), threads("engine"));
   }
 
-  /** Checks the database, opens the sink and starts the engine; returns once the engine is polling. */
+  /**
+   * Checks the database, opens the sink and starts the engine; returns once the engine is polling.
+   */
   public static Pipeline start(PipelineSettings settings) {
     SlotMarker marker = new SlotMarker(settings.offsets(), settings.source(), settings.name());
     CapturedTables tables = new PostgresPreflight(settings, marker).run();
@@ -122,10 +142,15 @@ public final class DatisPipeline implements Pipeline {
     } catch (DatisException e) {
       throw e; // already says what is wrong and how to fix it
     } catch (Exception e) {
-      throw new SinkException("Sink " + sink.getClass().getName() + " failed to open: " + e.getMessage(), e);
+      throw new SinkException(
+          "Sink " + sink.getClass().getName() + " failed to open: " + e.getMessage(), e);
     }
     poison.open(deadLetterStatus);
-    engine.start(DebeziumConfiguration.of(settings, typesId, identities), batches, this::engineStopped, failure::get);
+    engine.start(
+        DebeziumConfiguration.of(settings, typesId, identities),
+        batches,
+        this::engineStopped,
+        failure::get);
     sourceMonitor.start();
     log.info(
         "Pipeline '{}' started: capturing {} from {}:{}/{} through slot '{}' and publication '{}', offsets in {}",
@@ -139,7 +164,9 @@ public final class DatisPipeline implements Pipeline {
         settings.offsets());
   }
 
-  /** The WAL between the last committed position and the newest change captured: what is in flight. */
+  /**
+   * The WAL between the last committed position and the newest change captured: what is in flight.
+   */
   private @Nullable Long inFlightWalBytes() {
     Long newest = batches.newestCapturedLsn();
     Long committed = offsets.lastCommittedLsn();
@@ -170,16 +197,19 @@ public final class DatisPipeline implements Pipeline {
   public void close() {
     beginShutdown(true);
     if (batches.isPollingThread(Thread.currentThread())) {
-      // Called by a transform or the sink on Debezium's thread: stopping the engine waits for this very
+      // Called by a transform or the sink on Debezium's thread: stopping the engine waits for this
+      // very
       // thread to return, so the pipeline stops in the background.
       return;
     }
-    termination.handle((v, e) -> null).join(); // not interruptible: an interrupt must not cut the stop short
+    termination
+        .handle((v, e) -> null)
+        .join(); // not interruptible: an interrupt must not cut the stop short
   }
 
   /**
-   * Starts stopping everything, once, on a thread of its own: neither the caller's interrupt status nor
-   * the caller being one of the pipeline's threads can cut the stop short.
+   * Starts stopping everything, once, on a thread of its own: neither the caller's interrupt status
+   * nor the caller being one of the pipeline's threads can cut the stop short.
    */
   private void beginShutdown(boolean graceful) {
     synchronized (lifecycle) {
@@ -215,7 +245,9 @@ public final class DatisPipeline implements Pipeline {
 
   private void awaitTheDeliveredTransactionsEnd() {
     Duration timeout =
-        settings.closeTimeout().compareTo(TRANSACTION_END_TIMEOUT) < 0 ? settings.closeTimeout() : TRANSACTION_END_TIMEOUT;
+        settings.closeTimeout().compareTo(TRANSACTION_END_TIMEOUT) < 0
+            ? settings.closeTimeout()
+            : TRANSACTION_END_TIMEOUT;
     try {
       batches.awaitTheDeliveredTransactionsEnd(timeout.toMillis());
     } catch (InterruptedException e) {
@@ -259,20 +291,26 @@ public final class DatisPipeline implements Pipeline {
     try {
       sink.close();
     } catch (Exception e) {
-      log.warn("Pipeline '{}': sink {} failed to close: {}", settings.name(), sink.getClass().getName(), e.toString());
+      log.warn(
+          "Pipeline '{}': sink {} failed to close: {}",
+          settings.name(),
+          sink.getClass().getName(),
+          e.toString());
     }
     poison.close();
   }
 
   @Override
   public Health health() {
-    return healthReport.of(failure.get(), batches.isStopping() || termination.isDone(), batches.lastEventTime());
+    return healthReport.of(
+        failure.get(), batches.isStopping() || termination.isDone(), batches.lastEventTime());
   }
 
   @Override
   public CompletionStage<Void> snapshot(String... tables) {
     if (!isRunning()) {
-      throw new IllegalStateException("Pipeline '" + settings.name() + "' is not running: start it to read tables again");
+      throw new IllegalStateException(
+          "Pipeline '" + settings.name() + "' is not running: start it to read tables again");
     }
     return snapshots.request(List.of(tables));
   }

@@ -26,17 +26,21 @@ final class DebeziumConfiguration {
     return "datis_" + settings.name().replaceAll("[^A-Za-z0-9_]", "_");
   }
 
-  /** The topic of Debezium's notifications (incremental snapshot progress), which the pipeline reads. */
+  /**
+   * The topic of Debezium's notifications (incremental snapshot progress), which the pipeline
+   * reads.
+   */
   static String notificationTopic(PipelineSettings settings) {
     return topicPrefix(settings) + ".notifications";
   }
 
   /**
-   * @param typesId the id under which the pipeline registered its {@link PostgresTypes}, for the {@link
-   *     ColumnTypeConverter}
+   * @param typesId the id under which the pipeline registered its {@link PostgresTypes}, for the
+   *     {@link ColumnTypeConverter}
    * @param identities each captured table's replica identity, which decides its key
    */
-  static Properties of(PipelineSettings settings, String typesId, Map<TableId, ReplicaIdentity> identities) {
+  static Properties of(
+      PipelineSettings settings, String typesId, Map<TableId, ReplicaIdentity> identities) {
     PostgresSource source = settings.source();
     Properties props = new Properties();
     props.setProperty("name", settings.name());
@@ -54,11 +58,14 @@ final class DebeziumConfiguration {
     // Snapshots read every value in PostgreSQL's text form, as streaming does, so that the column
     // converter sees the same text either way (a binary array's text is rebuilt by the driver).
     props.setProperty("driver.binaryTransfer", "false");
-    // The text of intervals and money depends on session settings that a database or role may change
-    // (IntervalStyle sql_standard, an lc_monetary with ',' decimals): pin the forms Datis and Debezium read.
+    // The text of intervals and money depends on session settings that a database or role may
+    // change
+    // (IntervalStyle sql_standard, an lc_monetary with ',' decimals): pin the forms Datis and
+    // Debezium read.
     String options = source.connectionProperties().get("options");
     props.setProperty(
-        "driver.options", (options == null ? "" : options + " ") + "-c IntervalStyle=postgres -c lc_monetary=C");
+        "driver.options",
+        (options == null ? "" : options + " ") + "-c IntervalStyle=postgres -c lc_monetary=C");
 
     props.setProperty("plugin.name", "pgoutput");
     props.setProperty("slot.name", settings.slotName());
@@ -71,8 +78,10 @@ final class DebeziumConfiguration {
     props.setProperty("skipped.operations", "none");
     props.setProperty("tombstones.on.delete", "false");
     props.setProperty("provide.transaction.metadata", "true");
-    // Lets the driver confirm server keepalive positions, but only once everything received has been
-    // committed: the slot then advances while the captured tables are idle and other tables write WAL.
+    // Lets the driver confirm server keepalive positions, but only once everything received has
+    // been
+    // committed: the slot then advances while the captured tables are idle and other tables write
+    // WAL.
     props.setProperty("lsn.flush.mode", "connector_and_driver");
 
     props.setProperty("decimal.handling.mode", "precise");
@@ -81,47 +90,61 @@ final class DebeziumConfiguration {
     props.setProperty("binary.handling.mode", "bytes");
     props.setProperty("hstore.handling.mode", "map");
     props.setProperty("unavailable.value.placeholder", ToastPlaceholder.TEXT);
-    // Columns whose values Debezium would drop or bend reach Datis as PostgreSQL's text, through Datis's
-    // converter; types Debezium does not know must then reach that converter as text, not as nothing.
+    // Columns whose values Debezium would drop or bend reach Datis as PostgreSQL's text, through
+    // Datis's
+    // converter; types Debezium does not know must then reach that converter as text, not as
+    // nothing.
     props.setProperty("converters", ColumnTypeConverter.NAME);
     props.setProperty(ColumnTypeConverter.NAME + ".type", ColumnTypeConverter.class.getName());
     props.setProperty(ColumnTypeConverter.NAME + "." + ColumnTypeConverter.TYPES, typesId);
     props.setProperty("include.unknown.datatypes", "true");
-    // Each field's schema names its PostgreSQL type, so that an error can say which type it could not read.
+    // Each field's schema names its PostgreSQL type, so that an error can say which type it could
+    // not read.
     props.setProperty("column.propagate.source.type", ".*");
     String keys = keyColumns(identities);
     if (!keys.isEmpty()) {
       props.setProperty("message.key.columns", keys);
     }
 
-    // Tables are read again (added tables, Pipeline.snapshot) by incremental snapshots, asked for by rows
-    // in the signal table that Debezium reads from the WAL; it marks each chunk there too, and reports
+    // Tables are read again (added tables, Pipeline.snapshot) by incremental snapshots, asked for
+    // by rows
+    // in the signal table that Debezium reads from the WAL; it marks each chunk there too, and
+    // reports
     // progress as notifications in the stream of records.
     props.setProperty("signal.enabled.channels", "source");
-    props.setProperty("signal.data.collection", SignalTable.of(settings.slotName()).table().toString());
+    props.setProperty(
+        "signal.data.collection", SignalTable.of(settings.slotName()).table().toString());
     props.setProperty("incremental.snapshot.watermarking.strategy", "insert_delete");
     props.setProperty("notification.enabled.channels", "sink");
     props.setProperty("notification.sink.topic.name", notificationTopic(settings));
 
-    // Debezium waits up to this long for changes when its queue is empty: the default 500 ms would be
+    // Debezium waits up to this long for changes when its queue is empty: the default 500 ms would
+    // be
     // most of the commit-to-delivery latency of a quiet database.
     props.setProperty("poll.interval.ms", "50");
-    // The lag percentiles of Debezium's JMX metrics, which Datis does not read, are computed on a thread
-    // of their own fed by a queue of 1,000 samples; under load on small machines that thread falls behind
+    // The lag percentiles of Debezium's JMX metrics, which Datis does not read, are computed on a
+    // thread
+    // of their own fed by a queue of 1,000 samples; under load on small machines that thread falls
+    // behind
     // and Debezium warns "queue is full" for every sample it drops. Without them, it keeps up.
     props.setProperty("statistics.metrics.enabled", "false");
-    // Debezium 3.7 warns every 10 minutes that offsets have not moved when the captured tables are idle;
+    // Debezium 3.7 warns every 10 minutes that offsets have not moved when the captured tables are
+    // idle;
     // Datis reports the slot's lag in health() instead.
     props.setProperty("offset.activity.monitor.interval.ms", "0");
-    // After a lost connection (PostgreSQL restarted), reconnect after 2 s rather than Debezium's 10 s.
+    // After a lost connection (PostgreSQL restarted), reconnect after 2 s rather than Debezium's 10
+    // s.
     props.setProperty("retriable.restart.connector.wait.ms", "2000");
     props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
-    props.setProperty("max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
-    // Bounded by bytes too, like the events in flight: 8,192 wide rows would not fit in a modest heap.
+    props.setProperty(
+        "max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
+    // Bounded by bytes too, like the events in flight: 8,192 wide rows would not fit in a modest
+    // heap.
     props.setProperty("max.queue.size.in.bytes", Long.toString(settings.maxInFlightBytes()));
 
     offsetStorage(settings, props);
-    // Datis decides when to commit (only acknowledged transactions); the engine flushes each time it asks.
+    // Datis decides when to commit (only acknowledged transactions); the engine flushes each time
+    // it asks.
     props.setProperty("offset.flush.interval.ms", "0");
     props.setProperty("offset.flush.timeout.ms", "10000");
 
@@ -145,18 +168,22 @@ final class DebeziumConfiguration {
       props.setProperty(PostgresOffsetBackingStore.TABLE, SqlIdentifiers.quote(table));
       props.setProperty(PostgresOffsetBackingStore.PIPELINE, settings.name());
     } else {
-      props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+      props.setProperty(
+          "offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
     }
   }
 
   /** Debezium matches table names as regular expressions; quote them so that '.' means a dot. */
   private static String includeList(PipelineSettings settings) {
-    return settings.tables().stream().map(DebeziumConfiguration::quoted).collect(Collectors.joining(","));
+    return settings.tables().stream()
+        .map(DebeziumConfiguration::quoted)
+        .collect(Collectors.joining(","));
   }
 
   /**
-   * Debezium keys a table without a primary key by its first unique index; a table identified by another
-   * index ({@code REPLICA IDENTITY USING INDEX}) is keyed by that one, whose columns its old rows hold.
+   * Debezium keys a table without a primary key by its first unique index; a table identified by
+   * another index ({@code REPLICA IDENTITY USING INDEX}) is keyed by that one, whose columns its
+   * old rows hold.
    */
   private static String keyColumns(Map<TableId, ReplicaIdentity> identities) {
     return identities.values().stream()

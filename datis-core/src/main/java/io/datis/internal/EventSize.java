@@ -7,8 +7,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A cheap estimate of the heap an event takes, dominated by its text and binary values: enough to bound
- * memory by bytes without walking object graphs.
+ * A cheap estimate of the heap an event takes, dominated by its text and binary values: enough to
+ * bound memory by bytes without walking object graphs.
  */
 final class EventSize {
 

@@ -8,10 +8,10 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Which Debezium connector properties a user may set with {@code debeziumProperty}: an allow-list of
- * settings that tune timing, fetching and retries but cannot change which events are delivered, their
- * order, their keys, their values or when offsets are committed. Everything else is refused, with the
- * Datis setting that replaces it where there is one.
+ * Which Debezium connector properties a user may set with {@code debeziumProperty}: an allow-list
+ * of settings that tune timing, fetching and retries but cannot change which events are delivered,
+ * their order, their keys, their values or when offsets are committed. Everything else is refused,
+ * with the Datis setting that replaces it where there is one.
  */
 public final class ExpertDebeziumProperties {
 
@@ -46,29 +46,41 @@ public final class ExpertDebeziumProperties {
 
   private static Map<String, String> replacements() {
     Map<String, String> replacements = new LinkedHashMap<>();
-    String datisConnector = "Datis runs the PostgreSQL connector with pgoutput and names it after the pipeline";
+    String datisConnector =
+        "Datis runs the PostgreSQL connector with pgoutput and names it after the pipeline";
     replacements.put("name", datisConnector);
     replacements.put("connector.class", datisConnector);
     replacements.put("plugin.name", datisConnector);
     replacements.put("topic.prefix", datisConnector);
-    replacements.put("database.", "use PostgresSource (jdbcUrl, user, password, connectionProperties)");
+    replacements.put(
+        "database.", "use PostgresSource (jdbcUrl, user, password, connectionProperties)");
     replacements.put("driver.", "use PostgresSource.builder().connectionProperty(...)");
     replacements.put("slot.name", "use PostgresSource.builder().slotName(...)");
-    replacements.put("publication.", "use PostgresSource.builder().publicationName(...); Datis manages the publication");
+    replacements.put(
+        "publication.",
+        "use PostgresSource.builder().publicationName(...); Datis manages the publication");
     replacements.put("table.", "use tables(...)");
     replacements.put("schema.include.list", "use tables(...)");
     replacements.put("schema.exclude.list", "use tables(...)");
     replacements.put("snapshot.mode", "use snapshot(SnapshotMode)");
-    replacements.put("snapshot.include.collection.list", "use tables(...); Pipeline.snapshot(...) reads tables again");
-    replacements.put("snapshot.select.statement.overrides", "filter with a Transform (Transforms.filter)");
+    replacements.put(
+        "snapshot.include.collection.list",
+        "use tables(...); Pipeline.snapshot(...) reads tables again");
+    replacements.put(
+        "snapshot.select.statement.overrides", "filter with a Transform (Transforms.filter)");
     replacements.put("offset.", "use offsets(OffsetStore)");
     replacements.put("lsn.flush.", "Datis commits offsets itself, only for delivered events");
     replacements.put("flush.lsn.source", "Datis commits offsets itself, only for delivered events");
     replacements.put("max.batch.size", "use maxBatchSize(int)");
-    replacements.put("max.queue.size", "use maxInFlightBytes(long), which bounds Debezium's queue too");
-    replacements.put("skipped.operations", "filter with a Transform (Transforms.filter); Datis captures every operation");
+    replacements.put(
+        "max.queue.size", "use maxInFlightBytes(long), which bounds Debezium's queue too");
+    replacements.put(
+        "skipped.operations",
+        "filter with a Transform (Transforms.filter); Datis captures every operation");
     replacements.put("column.", "use Transforms.dropColumns, maskColumns or hashColumns");
-    replacements.put("message.key.columns", "Datis keys events by the primary key or the replica identity index");
+    replacements.put(
+        "message.key.columns",
+        "Datis keys events by the primary key or the replica identity index");
     replacements.put("transforms", "use transform(Transform)");
     replacements.put("predicates", "use transform(Transform)");
     String types = "Datis converts every column type itself (see the README's type table)";
@@ -83,18 +95,23 @@ public final class ExpertDebeziumProperties {
     replacements.put("datatype.propagate.source.type", types);
     replacements.put("unavailable.value.placeholder", types);
     replacements.put("poll.interval.ms", "Datis sets it (50 ms) for low latency");
-    replacements.put("retriable.restart.connector.wait.ms", "Datis sets it (2 s) to reconnect quickly");
+    replacements.put(
+        "retriable.restart.connector.wait.ms", "Datis sets it (2 s) to reconnect quickly");
     replacements.put("message.prefix.", "Datis decides which logical decoding messages it reads");
-    replacements.put("statistics.metrics.enabled", "Datis publishes its own metrics (metrics(MeterRegistry))");
-    replacements.put("offset.activity.monitor.interval.ms", "health() reports the replication slot's lag");
-    replacements.put("tombstones.on.delete", "Datis delivers deletes as DELETE events, never as tombstones");
+    replacements.put(
+        "statistics.metrics.enabled", "Datis publishes its own metrics (metrics(MeterRegistry))");
+    replacements.put(
+        "offset.activity.monitor.interval.ms", "health() reports the replication slot's lag");
+    replacements.put(
+        "tombstones.on.delete", "Datis delivers deletes as DELETE events, never as tombstones");
     replacements.put("event.processing.failure.handling.mode", "use errorPolicy(ErrorPolicy)");
     replacements.put("slot.drop.on.stop", "use retire() to drop a pipeline's slot for good");
     replacements.put("signal.", "use Pipeline.snapshot(...)");
     replacements.put("notification.", "Datis reports snapshot progress in health() and metrics");
     replacements.put("incremental.snapshot.", "Datis runs incremental snapshots itself");
     replacements.put("read.only", "Datis runs incremental snapshots itself");
-    replacements.put("provide.transaction.metadata", "Datis needs transaction ends to commit safely");
+    replacements.put(
+        "provide.transaction.metadata", "Datis needs transaction ends to commit safely");
     return Collections.unmodifiableMap(replacements);
   }
 
@@ -104,22 +121,31 @@ public final class ExpertDebeziumProperties {
       return null;
     }
     String replacement = replacementFor(key);
-    StringBuilder message = new StringBuilder("Debezium property '").append(key).append("' cannot be set: ");
+    StringBuilder message =
+        new StringBuilder("Debezium property '").append(key).append("' cannot be set: ");
     if (replacement != null) {
-      message.append("Datis decides it, since it can change which events are delivered, how, or when they are committed");
+      message.append(
+          "Datis decides it, since it can change which events are delivered, how, or when they are committed");
     } else {
-      message.append("it is not among the expert properties Datis allows, which cannot change what is delivered or committed");
+      message.append(
+          "it is not among the expert properties Datis allows, which cannot change what is delivered or committed");
     }
     if (replacement != null) {
       message.append(". Instead, ").append(replacement);
     }
-    return message.append(". Allowed: ").append(String.join(", ", new TreeSet<>(ALLOWED))).toString();
+    return message
+        .append(". Allowed: ")
+        .append(String.join(", ", new TreeSet<>(ALLOWED)))
+        .toString();
   }
 
   private static @Nullable String replacementFor(String key) {
     for (Map.Entry<String, String> entry : REPLACEMENTS.entrySet()) {
       String name = entry.getKey();
-      boolean matches = name.endsWith(".") ? key.startsWith(name) : key.equals(name) || key.startsWith(name + ".");
+      boolean matches =
+          name.endsWith(".")
+              ? key.startsWith(name)
+              : key.equals(name) || key.startsWith(name + ".");
       if (matches) {
         return entry.getValue();
       }

@@ -10,9 +10,9 @@ import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps a pipeline's offsets in a local {@link OffsetFile}, which a crash cannot leave cut off (Kafka's
- * {@code FileOffsetBackingStore} rewrites its file in place and reads a cut-off file as "no offsets").
- * The engine instantiates this class by name.
+ * Keeps a pipeline's offsets in a local {@link OffsetFile}, which a crash cannot leave cut off
+ * (Kafka's {@code FileOffsetBackingStore} rewrites its file in place and reads a cut-off file as
+ * "no offsets"). The engine instantiates this class by name.
  */
 public final class FileOffsetStore extends MemoryOffsetBackingStore {
 

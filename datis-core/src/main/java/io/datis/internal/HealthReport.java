@@ -10,9 +10,9 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Puts together a pipeline's {@link Health} from what its parts know: DOWN once failed or closed, or when
- * a captured table lost its replica identity; DEGRADED while the sink or dead-letter sink retries, the
- * slot is in trouble or its lag is over the threshold; otherwise UP.
+ * Puts together a pipeline's {@link Health} from what its parts know: DOWN once failed or closed,
+ * or when a captured table lost its replica identity; DEGRADED while the sink or dead-letter sink
+ * retries, the slot is in trouble or its lag is over the threshold; otherwise UP.
  */
 final class HealthReport {
 
@@ -45,15 +45,23 @@ final class HealthReport {
     String committedText = committed == null ? null : Position.formatLsn(committed);
     Long lag = source.lagBytes();
     if (failure != null) {
-      return new Health(Health.Status.DOWN, List.of("failed: " + failure.getMessage()), lastEventTime, committedText, lag, null);
+      return new Health(
+          Health.Status.DOWN,
+          List.of("failed: " + failure.getMessage()),
+          lastEventTime,
+          committedText,
+          lag,
+          null);
     }
     if (closed) {
-      return new Health(Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag, null);
+      return new Health(
+          Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag, null);
     }
     String unidentified = source.replicaIdentityProblem();
     if (unidentified != null) {
       // Still capturing, but the application's own updates and deletes of those tables fail.
-      return new Health(Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag, null);
+      return new Health(
+          Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag, null);
     }
     List<String> reasons = new ArrayList<>(3);
     for (SinkStatus status : sinks) {
@@ -65,7 +73,11 @@ final class HealthReport {
     String slotTrouble = source.trouble();
     Instant slotTroubleSince = source.troubleSince();
     if (slotTrouble != null && slotTroubleSince != null) {
-      reasons.add(slotTrouble + " (for " + Duration.between(slotTroubleSince, Instant.now()).toSeconds() + " s)");
+      reasons.add(
+          slotTrouble
+              + " (for "
+              + Duration.between(slotTroubleSince, Instant.now()).toSeconds()
+              + " s)");
     } else if (lag != null && lag > slotLagThreshold) {
       reasons.add(
           "replication slot lag "

@@ -3,9 +3,9 @@ package io.datis.internal;
 import java.util.function.BooleanSupplier;
 
 /**
- * Bounds what the sink holds unacknowledged, by events and by (estimated) bytes, so that a slow sink
- * pauses capture before memory runs out, whether rows are small or wide. A batch larger than the whole
- * byte budget counts as the budget, so it still goes, alone.
+ * Bounds what the sink holds unacknowledged, by events and by (estimated) bytes, so that a slow
+ * sink pauses capture before memory runs out, whether rows are small or wide. A batch larger than
+ * the whole byte budget counts as the budget, so it still goes, alone.
  */
 final class InFlightLimit {
 
@@ -23,10 +23,11 @@ final class InFlightLimit {
   }
 
   /**
-   * Waits until the batch fits; {@code false} (having taken nothing) if {@code stopping} turned true
-   * meanwhile.
+   * Waits until the batch fits; {@code false} (having taken nothing) if {@code stopping} turned
+   * true meanwhile.
    */
-  synchronized boolean acquire(int eventCount, long batchBytes, BooleanSupplier stopping) throws InterruptedException {
+  synchronized boolean acquire(int eventCount, long batchBytes, BooleanSupplier stopping)
+      throws InterruptedException {
     long charged = chargeOf(batchBytes);
     while (events + eventCount > maxEvents || bytes + charged > maxBytes) {
       if (stopping.getAsBoolean()) {

@@ -20,11 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reading captured tables again while changes stream (Debezium's incremental snapshot): requests them
- * through the {@link SignalTable}, follows their progress in Debezium's notifications, and tells the
- * pipeline's health and metrics, and whoever asked, how far they are. Debezium emits a chunk's rows at
- * the place in the stream where the chunk was read, leaving out rows changed meanwhile, so a row's
- * snapshot event never comes after a newer change of that row.
+ * Reading captured tables again while changes stream (Debezium's incremental snapshot): requests
+ * them through the {@link SignalTable}, follows their progress in Debezium's notifications, and
+ * tells the pipeline's health and metrics, and whoever asked, how far they are. Debezium emits a
+ * chunk's rows at the place in the stream where the chunk was read, leaving out rows changed
+ * meanwhile, so a row's snapshot event never comes after a newer change of that row.
  */
 final class IncrementalSnapshots {
 
@@ -36,10 +36,13 @@ final class IncrementalSnapshots {
 
   /** Tables being read or waiting to be, in order, with the rows read so far. */
   private final Map<TableId, Long> remaining = new LinkedHashMap<>();
+
   private @Nullable TableId current;
   private final List<Request> requests = new ArrayList<>();
 
-  /** A caller's request; it counts the reads of its tables from the moment Debezium took its signal. */
+  /**
+   * A caller's request; it counts the reads of its tables from the moment Debezium took its signal.
+   */
   private static final class Request {
     final String signalId;
     final Set<TableId> tables;
@@ -67,16 +70,20 @@ final class IncrementalSnapshots {
     this.identities = Map.copyOf(identities);
   }
 
-  /** Whether the table is the pipeline's signal table, whose changes are Debezium's and not delivered. */
+  /**
+   * Whether the table is the pipeline's signal table, whose changes are Debezium's and not
+   * delivered.
+   */
   boolean isSignalTable(TableId table) {
     return signals.table().equals(table);
   }
 
   /**
-   * Asks for the tables to be read again; the stage completes once Debezium has read them all and the sink
-   * has acknowledged their rows.
+   * Asks for the tables to be read again; the stage completes once Debezium has read them all and
+   * the sink has acknowledged their rows.
    *
-   * @throws IllegalArgumentException if a table is not captured, or has no key to read it in chunks by
+   * @throws IllegalArgumentException if a table is not captured, or has no key to read it in chunks
+   *     by
    */
   CompletionStage<Void> request(List<String> names) {
     if (names.isEmpty()) {
@@ -101,24 +108,41 @@ final class IncrementalSnapshots {
         requests.remove(request);
       }
       throw new SourceException(
-          "Cannot ask for a snapshot of " + tables + " in " + signals.table() + ": " + e.getMessage(), e);
+          "Cannot ask for a snapshot of "
+              + tables
+              + " in "
+              + signals.table()
+              + ": "
+              + e.getMessage(),
+          e);
     }
-    log.info("Pipeline '{}': reading {} again while changes stream (an incremental snapshot)", settings.name(), tables);
+    log.info(
+        "Pipeline '{}': reading {} again while changes stream (an incremental snapshot)",
+        settings.name(),
+        tables);
     return request.completion.minimalCompletionStage();
   }
 
   /** Why the tables cannot be read again by the pipeline; empty if they can. */
-  static List<String> problems(PipelineSettings settings, Map<TableId, ReplicaIdentity> identities, Set<TableId> tables) {
+  static List<String> problems(
+      PipelineSettings settings, Map<TableId, ReplicaIdentity> identities, Set<TableId> tables) {
     List<String> problems = new ArrayList<>(1);
     for (TableId table : tables) {
       ReplicaIdentity identity = identities.get(table);
       if (!settings.tables().contains(table)) {
         problems.add(
-            "Table " + table + " is not captured by pipeline '" + settings.name() + "' (it captures "
-                + settings.tables() + "): add it with tables(...) to read it");
+            "Table "
+                + table
+                + " is not captured by pipeline '"
+                + settings.name()
+                + "' (it captures "
+                + settings.tables()
+                + "): add it with tables(...) to read it");
       } else if (identity == null || identity.keyColumns().isEmpty()) {
         problems.add(
-            "Table " + table + " has no key (primary key or replica identity index), which reading it while"
+            "Table "
+                + table
+                + " has no key (primary key or replica identity index), which reading it while"
                 + " changes stream needs, to read it in chunks and leave out rows changed meanwhile. Fix: add a"
                 + " primary key");
       }
@@ -127,14 +151,15 @@ final class IncrementalSnapshots {
   }
 
   /**
-   * Follows a notification from Debezium; ignores those about other things than incremental snapshots.
-   * Called on the engine's thread, in stream order.
+   * Follows a notification from Debezium; ignores those about other things than incremental
+   * snapshots. Called on the engine's thread, in stream order.
    */
   synchronized Outcome onNotification(Struct notification) {
     if (!"Incremental Snapshot".equals(notification.getString("aggregate_type"))) {
       return Outcome.NOTHING;
     }
-    // Debezium tags a snapshot's notifications with the id of the signal that started it, or of the last
+    // Debezium tags a snapshot's notifications with the id of the signal that started it, or of the
+    // last
     // signal that added tables to it.
     String signalId = notification.getString("id");
     for (Request request : requests) {
@@ -164,7 +189,8 @@ final class IncrementalSnapshots {
         current = null;
         for (Request request : takenRequests()) {
           request.completion.completeExceptionally(
-              new SourceException("Reading " + request.tables + " again was aborted (a stop-snapshot signal)"));
+              new SourceException(
+                  "Reading " + request.tables + " again was aborted (a stop-snapshot signal)"));
           requests.remove(request);
         }
         return Outcome.NOTHING;
@@ -195,7 +221,11 @@ final class IncrementalSnapshots {
                   + table
                   + "\")"));
     }
-    log.info("Pipeline '{}': read {} again ({} rows)", settings.name(), table, details.get("total_rows_scanned"));
+    log.info(
+        "Pipeline '{}': read {} again ({} rows)",
+        settings.name(),
+        table,
+        details.get("total_rows_scanned"));
     for (Request request : takenRequests()) {
       if (request.tables.contains(table)) {
         request.done.add(table);
@@ -233,7 +263,9 @@ final class IncrementalSnapshots {
     return remaining.size();
   }
 
-  /** What health shows: the snapshot in progress, e.g. {@code reading public.b (1,024 rows so far)}. */
+  /**
+   * What health shows: the snapshot in progress, e.g. {@code reading public.b (1,024 rows so far)}.
+   */
   synchronized @Nullable String progress() {
     if (remaining.isEmpty()) {
       return null;
@@ -243,7 +275,11 @@ final class IncrementalSnapshots {
         (table, rows) ->
             parts.add(
                 table.equals(current) || (current == null && parts.isEmpty())
-                    ? "reading " + table + " (" + String.format(Locale.ROOT, "%,d", rows) + " rows so far)"
+                    ? "reading "
+                        + table
+                        + " ("
+                        + String.format(Locale.ROOT, "%,d", rows)
+                        + " rows so far)"
                     : table + " waiting"));
     return "snapshot while streaming: " + String.join(", ", parts);
   }
@@ -251,12 +287,13 @@ final class IncrementalSnapshots {
   /** The pipeline stopped: those who wait are told that the snapshot goes on at the next start. */
   synchronized void close() {
     for (Request request : requests) {
-      request
-          .completion
-          .completeExceptionally(
-              new SourceException(
-                  "Pipeline '" + settings.name() + "' stopped before reading " + request.tables
-                      + " again finished; it goes on where it was when the pipeline starts again"));
+      request.completion.completeExceptionally(
+          new SourceException(
+              "Pipeline '"
+                  + settings.name()
+                  + "' stopped before reading "
+                  + request.tables
+                  + " again finished; it goes on where it was when the pipeline starts again"));
     }
     requests.clear();
   }

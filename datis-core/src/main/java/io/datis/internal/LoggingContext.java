@@ -4,12 +4,17 @@ import io.datis.Pipeline;
 import java.util.concurrent.ThreadFactory;
 import org.slf4j.MDC;
 
-/** The pipeline's name in the SLF4J MDC, under {@link Pipeline#MDC_KEY}, wherever Datis code runs. */
+/**
+ * The pipeline's name in the SLF4J MDC, under {@link Pipeline#MDC_KEY}, wherever Datis code runs.
+ */
 final class LoggingContext {
 
   private LoggingContext() {}
 
-  /** Runs the task with the pipeline's name in the MDC, leaving the MDC as it was (the thread may be shared). */
+  /**
+   * Runs the task with the pipeline's name in the MDC, leaving the MDC as it was (the thread may be
+   * shared).
+   */
   static void run(String pipelineName, Runnable task) {
     String previous = MDC.get(Pipeline.MDC_KEY);
     MDC.put(Pipeline.MDC_KEY, pipelineName);
@@ -24,7 +29,9 @@ final class LoggingContext {
     }
   }
 
-  /** Daemon threads named {@code datis-<pipeline>-<role>}, with the pipeline's name in their MDC. */
+  /**
+   * Daemon threads named {@code datis-<pipeline>-<role>}, with the pipeline's name in their MDC.
+   */
   static ThreadFactory threads(String pipelineName, String role) {
     String threadName = "datis-" + pipelineName + "-" + role;
     return runnable -> {

@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits offsets, and only for what the sink acknowledged: batches are appended in capture order with
- * the commit point (a transaction end) each contains; as the sink completes them, the newest commit point
- * of the contiguous completed prefix is handed to Debezium's committer, on a thread of its own so that
- * neither the sink's threads nor Debezium's wait for the offset store. Only the newest pending point is
- * committed: it covers every point before it.
+ * Commits offsets, and only for what the sink acknowledged: batches are appended in capture order
+ * with the commit point (a transaction end) each contains; as the sink completes them, the newest
+ * commit point of the contiguous completed prefix is handed to Debezium's committer, on a thread of
+ * its own so that neither the sink's threads nor Debezium's wait for the offset store. Only the
+ * newest pending point is committed: it covers every point before it.
  */
 final class OffsetCommitter {
 
@@ -31,20 +31,25 @@ final class OffsetCommitter {
   private final String pipeline;
   private final CommitTracker<RecordChangeEvent<SourceRecord>> tracker = new CommitTracker<>();
   private final Object lock = new Object();
-  private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pending = new AtomicReference<>();
+  private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pending =
+      new AtomicReference<>();
   private final ExecutorService commitThread;
-  private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
+  private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>>
+      committer;
   private volatile @Nullable Long lastCommittedLsn;
   private volatile @Nullable Instant lastCommitTime;
 
-  /** @param threads makes the commit thread, named and with the pipeline in its logging context */
+  /**
+   * @param threads makes the commit thread, named and with the pipeline in its logging context
+   */
   OffsetCommitter(String pipeline, ThreadFactory threads) {
     this.pipeline = pipeline;
     this.commitThread = Executors.newSingleThreadExecutor(threads);
   }
 
   /** The committer of Debezium's latest batch: the one later commits go through. */
-  void useCommitter(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter) {
+  void useCommitter(
+      DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> recordCommitter) {
     committer = recordCommitter;
   }
 
@@ -52,14 +57,21 @@ final class OffsetCommitter {
    * Appends the next batch of the stream, in capture order.
    *
    * @param commitPoint the batch's last transaction end, if any
-   * @param whenAcknowledged what to run once the sink acknowledged this batch and every one before it
+   * @param whenAcknowledged what to run once the sink acknowledged this batch and every one before
+   *     it
    */
   CommitTracker.Segment<RecordChangeEvent<SourceRecord>> append(
-      @Nullable RecordChangeEvent<SourceRecord> commitPoint, int events, long bytes, List<Runnable> whenAcknowledged) {
+      @Nullable RecordChangeEvent<SourceRecord> commitPoint,
+      int events,
+      long bytes,
+      List<Runnable> whenAcknowledged) {
     return tracker.append(commitPoint, events, bytes, whenAcknowledged);
   }
 
-  /** The sink acknowledged the batch: commits the completed prefix's newest commit point, if it moved. */
+  /**
+   * The sink acknowledged the batch: commits the completed prefix's newest commit point, if it
+   * moved.
+   */
   void completed(CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment) {
     synchronized (lock) {
       RecordChangeEvent<SourceRecord> newest = tracker.complete(segment);
@@ -76,7 +88,8 @@ final class OffsetCommitter {
   /** Commits the newest acknowledged transaction end; runs on the commit thread. */
   private void commitPending() {
     RecordChangeEvent<SourceRecord> point;
-    // Under the lock: a batch that just completed (and let close() see the tracker drained) may still be
+    // Under the lock: a batch that just completed (and let close() see the tracker drained) may
+    // still be
     // handing over its commit point.
     synchronized (lock) {
       point = pending.getAndSet(null);
@@ -93,7 +106,10 @@ final class OffsetCommitter {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.warn("Pipeline '{}' could not commit offsets; will retry with the next commit: {}", pipeline, e.toString());
+      log.warn(
+          "Pipeline '{}' could not commit offsets; will retry with the next commit: {}",
+          pipeline,
+          e.toString());
     }
   }
 
@@ -105,7 +121,10 @@ final class OffsetCommitter {
     return lsn instanceof Long ? (Long) lsn : null;
   }
 
-  /** Waits until the sink completed every appended batch; {@code false} if the timeout elapsed first. */
+  /**
+   * Waits until the sink completed every appended batch; {@code false} if the timeout elapsed
+   * first.
+   */
   boolean awaitDrained(long timeout, TimeUnit unit) throws InterruptedException {
     return tracker.awaitDrained(timeout, unit);
   }

@@ -20,14 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A file of offsets that a crash cannot cut off: each write goes to a temporary file that is flushed to
- * disk and then renamed over the file, after the file itself was renamed to {@code <file>.previous}. A
- * reader so finds the newest complete file or, if a crash fell between the two renames or the file was
- * damaged, the previous one. A file that cannot be read, with no previous copy to fall back on, is an
- * error: treating it as "no offsets" would start the pipeline from scratch.
+ * A file of offsets that a crash cannot cut off: each write goes to a temporary file that is
+ * flushed to disk and then renamed over the file, after the file itself was renamed to {@code
+ * <file>.previous}. A reader so finds the newest complete file or, if a crash fell between the two
+ * renames or the file was damaged, the previous one. A file that cannot be read, with no previous
+ * copy to fall back on, is an error: treating it as "no offsets" would start the pipeline from
+ * scratch.
  *
- * <p>The content is that of Kafka's {@code FileOffsetBackingStore} (a serialized map of key bytes to value
- * bytes), so files written before Datis had this class are read as they are.
+ * <p>The content is that of Kafka's {@code FileOffsetBackingStore} (a serialized map of key bytes
+ * to value bytes), so files written before Datis had this class are read as they are.
  */
 final class OffsetFile {
 
@@ -54,13 +55,14 @@ final class OffsetFile {
   }
 
   /**
-   * The file's offsets. If the file was damaged, those of its previous copy, with a warning. If the file
-   * is missing because a crash fell between the two renames of a write, those of the complete temporary
-   * file, which then takes the file's place. Empty if there is no file at all (never written, or deleted
-   * with its previous copy to start afresh).
+   * The file's offsets. If the file was damaged, those of its previous copy, with a warning. If the
+   * file is missing because a crash fell between the two renames of a write, those of the complete
+   * temporary file, which then takes the file's place. Empty if there is no file at all (never
+   * written, or deleted with its previous copy to start afresh).
    *
-   * @throws IOException if the file cannot be read and there is no previous copy to fall back on, or it
-   *     is missing while its previous copy is there (deleted alone: starting afresh needs both gone)
+   * @throws IOException if the file cannot be read and there is no previous copy to fall back on,
+   *     or it is missing while its previous copy is there (deleted alone: starting afresh needs
+   *     both gone)
    */
   Map<ByteBuffer, ByteBuffer> read() throws IOException {
     Map<ByteBuffer, ByteBuffer> current;
@@ -89,8 +91,8 @@ final class OffsetFile {
   }
 
   /**
-   * The temporary file of a write that a crash stopped between its renames, if it is complete; it is
-   * renamed into place, so that the next write's temporary file cannot destroy it.
+   * The temporary file of a write that a crash stopped between its renames, if it is complete; it
+   * is renamed into place, so that the next write's temporary file cannot destroy it.
    */
   private @Nullable Map<ByteBuffer, ByteBuffer> readInterruptedWrite() throws IOException {
     Map<ByteBuffer, ByteBuffer> offsets;
@@ -100,7 +102,10 @@ final class OffsetFile {
       return null;
     }
     if (offsets != null) {
-      log.warn("The offsets file {} was missing after an interrupted write; resuming from {}, which was complete", file, temporary);
+      log.warn(
+          "The offsets file {} was missing after an interrupted write; resuming from {}, which was complete",
+          file,
+          temporary);
       move(temporary, file);
       syncDirectory(file.getParent());
     }
@@ -113,13 +118,27 @@ final class OffsetFile {
       older = readFile(previous);
     } catch (IOException | RuntimeException e) {
       throw new IOException(
-          "The offsets file " + file + " cannot be read (" + damage + "), and neither can its previous copy "
-              + previous + " (" + e + "). " + FIX,
+          "The offsets file "
+              + file
+              + " cannot be read ("
+              + damage
+              + "), and neither can its previous copy "
+              + previous
+              + " ("
+              + e
+              + "). "
+              + FIX,
           damage);
     }
     if (older == null) {
       throw new IOException(
-          "The offsets file " + file + " cannot be read (" + damage + ") and has no previous copy. " + FIX, damage);
+          "The offsets file "
+              + file
+              + " cannot be read ("
+              + damage
+              + ") and has no previous copy. "
+              + FIX,
+          damage);
     }
     log.warn(
         "The offsets file {} cannot be read ({}); resuming from its previous copy {}, one commit older: the"
@@ -136,7 +155,9 @@ final class OffsetFile {
         SafeObjectInputStream objects = new SafeObjectInputStream(in)) {
       Object content = objects.readObject();
       if (!(content instanceof HashMap)) {
-        throw new IOException("expected a map of offsets, found " + (content == null ? "null" : content.getClass().getName()));
+        throw new IOException(
+            "expected a map of offsets, found "
+                + (content == null ? "null" : content.getClass().getName()));
       }
       Map<ByteBuffer, ByteBuffer> offsets = new HashMap<>();
       for (Map.Entry<?, ?> entry : ((Map<?, ?>) content).entrySet()) {
@@ -155,7 +176,8 @@ final class OffsetFile {
       return null;
     }
     if (!(bytes instanceof byte[])) {
-      throw new IOException("expected bytes in the map of offsets, found " + bytes.getClass().getName());
+      throw new IOException(
+          "expected bytes in the map of offsets, found " + bytes.getClass().getName());
     }
     return ByteBuffer.wrap((byte[]) bytes);
   }
@@ -172,7 +194,10 @@ final class OffsetFile {
     }
     try (FileChannel channel =
             FileChannel.open(
-                temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                temporary,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
         OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
         ObjectOutputStream objects = new ObjectOutputStream(out)) {
       objects.writeObject(raw);
@@ -203,7 +228,10 @@ final class OffsetFile {
     Path temporary = sibling(absolute, ".tmp");
     try (FileChannel channel =
         FileChannel.open(
-            temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            temporary,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       ByteBuffer content = ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       while (content.hasRemaining()) {
         channel.write(content);
@@ -222,7 +250,10 @@ final class OffsetFile {
     }
   }
 
-  /** Makes the renames durable; some platforms cannot open a directory, and then rely on the file system. */
+  /**
+   * Makes the renames durable; some platforms cannot open a directory, and then rely on the file
+   * system.
+   */
   private static void syncDirectory(@Nullable Path directory) {
     if (directory == null) {
       return;

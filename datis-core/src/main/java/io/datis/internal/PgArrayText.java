@@ -30,7 +30,8 @@ final class PgArrayText {
    * @param delimiter the element type's delimiter ({@code typdelim}): {@code ,} but for {@code box}
    * @throws IllegalArgumentException if the text is not an array
    */
-  static List<@Nullable Object> parse(String text, char delimiter, Function<String, Object> element) {
+  static List<@Nullable Object> parse(
+      String text, char delimiter, Function<String, Object> element) {
     PgArrayText parser = new PgArrayText(text, delimiter, element);
     parser.skipDimensions();
     List<@Nullable Object> values = parser.list();
@@ -136,6 +137,11 @@ final class PgArrayText {
 
   private IllegalArgumentException unexpected(String expected) {
     return new IllegalArgumentException(
-        "Unexpected array text from PostgreSQL at character " + at + " of " + text.length() + ": expected " + expected);
+        "Unexpected array text from PostgreSQL at character "
+            + at
+            + " of "
+            + text.length()
+            + ": expected "
+            + expected);
   }
 }

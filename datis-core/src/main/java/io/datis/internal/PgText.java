@@ -18,7 +18,6 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.UUID;
-import org.postgresql.util.HStoreConverter;
 import org.postgresql.geometric.PGbox;
 import org.postgresql.geometric.PGcircle;
 import org.postgresql.geometric.PGline;
@@ -26,13 +25,15 @@ import org.postgresql.geometric.PGlseg;
 import org.postgresql.geometric.PGpath;
 import org.postgresql.geometric.PGpoint;
 import org.postgresql.geometric.PGpolygon;
-import org.postgresql.util.PGobject;
+import org.postgresql.util.HStoreConverter;
 import org.postgresql.util.PGInterval;
+import org.postgresql.util.PGobject;
 
 /**
- * Values in PostgreSQL's text form (as its output functions write them, with {@code DateStyle ISO}),
- * turned into the Java values the README documents. Used where Datis reads PostgreSQL's text itself:
- * the elements of arrays, and numerics, which Debezium cannot hold when they are NaN or infinite.
+ * Values in PostgreSQL's text form (as its output functions write them, with {@code DateStyle
+ * ISO}), turned into the Java values the README documents. Used where Datis reads PostgreSQL's text
+ * itself: the elements of arrays, and numerics, which Debezium cannot hold when they are NaN or
+ * infinite.
  */
 final class PgText {
 
@@ -57,9 +58,9 @@ final class PgText {
     MONEY,
     HSTORE,
     /**
-     * The geometric types: PostgreSQL's notation with each number written as Java writes a double, as
-     * the JDBC driver's {@code PGpoint}, {@code PGbox}, ... do (Debezium reads scalars of these types as
-     * those objects, so arrays are written the same way).
+     * The geometric types: PostgreSQL's notation with each number written as Java writes a double,
+     * as the JDBC driver's {@code PGpoint}, {@code PGbox}, ... do (Debezium reads scalars of these
+     * types as those objects, so arrays are written the same way).
      */
     POINT,
     LINE,
@@ -239,13 +240,14 @@ final class PgText {
       return value;
     } catch (SQLException e) {
       // Not the driver's message: it quotes the value.
-      throw new IllegalArgumentException("Unexpected " + kind.name().toLowerCase(Locale.ROOT) + " text from PostgreSQL");
+      throw new IllegalArgumentException(
+          "Unexpected " + kind.name().toLowerCase(Locale.ROOT) + " text from PostgreSQL");
     }
   }
 
   /**
-   * A numeric: a {@link BigDecimal}, or for the values it cannot hold a {@link Double}: {@code NaN},
-   * {@code Infinity} or {@code -Infinity}.
+   * A numeric: a {@link BigDecimal}, or for the values it cannot hold a {@link Double}: {@code
+   * NaN}, {@code Infinity} or {@code -Infinity}.
    */
   static Number numeric(String text) {
     switch (text) {
@@ -262,12 +264,16 @@ final class PgText {
 
   private static byte[] bytea(String text) {
     if (!text.startsWith("\\x")) {
-      throw new IllegalArgumentException("bytea not in hex format (bytea_output = 'hex' is PostgreSQL's default)");
+      throw new IllegalArgumentException(
+          "bytea not in hex format (bytea_output = 'hex' is PostgreSQL's default)");
     }
     return HexFormat.of().parseHex(text, 2, text.length());
   }
 
-  /** A date; {@code infinity} and {@code -infinity} are {@link LocalDate#MAX} and {@link LocalDate#MIN}. */
+  /**
+   * A date; {@code infinity} and {@code -infinity} are {@link LocalDate#MAX} and {@link
+   * LocalDate#MIN}.
+   */
   static LocalDate date(String text) {
     switch (text) {
       case "infinity":
@@ -276,7 +282,8 @@ final class PgText {
         return LocalDate.MIN;
       default:
         boolean bc = text.endsWith(" BC");
-        LocalDate date = LocalDate.from(DATE.parse(bc ? text.substring(0, text.length() - 3) : text));
+        LocalDate date =
+            LocalDate.from(DATE.parse(bc ? text.substring(0, text.length() - 3) : text));
         return bc ? date.withYear(1 - date.getYear()) : date;
     }
   }
@@ -295,7 +302,10 @@ final class PgText {
     return OffsetTime.of(time, offset(text.substring(sign))).withOffsetSameInstant(ZoneOffset.UTC);
   }
 
-  /** A timestamp; {@code infinity} and {@code -infinity} are {@link LocalDateTime#MAX} and {@link LocalDateTime#MIN}. */
+  /**
+   * A timestamp; {@code infinity} and {@code -infinity} are {@link LocalDateTime#MAX} and {@link
+   * LocalDateTime#MIN}.
+   */
   static LocalDateTime timestamp(String text) {
     switch (text) {
       case "infinity":
@@ -343,16 +353,20 @@ final class PgText {
     try {
       PGInterval interval = new PGInterval(text);
       long micros =
-          ((interval.getHours() * 60L + interval.getMinutes()) * 60L + interval.getWholeSeconds()) * 1_000_000L
+          ((interval.getHours() * 60L + interval.getMinutes()) * 60L + interval.getWholeSeconds())
+                  * 1_000_000L
               + interval.getMicroSeconds();
-      return Interval.of(interval.getYears() * 12 + interval.getMonths(), interval.getDays(), micros);
+      return Interval.of(
+          interval.getYears() * 12 + interval.getMonths(), interval.getDays(), micros);
     } catch (SQLException e) {
       // Not the driver's message: it quotes the value.
       throw new IllegalArgumentException("Unexpected interval text from PostgreSQL");
     }
   }
 
-  /** Money, as PostgreSQL writes it under an {@code lc_monetary} with {@code .} as decimal point. */
+  /**
+   * Money, as PostgreSQL writes it under an {@code lc_monetary} with {@code .} as decimal point.
+   */
   private static BigDecimal money(String text) {
     boolean negative = text.startsWith("-") || text.startsWith("(");
     StringBuilder digits = new StringBuilder(text.length());
@@ -365,5 +379,4 @@ final class PgText {
     BigDecimal amount = new BigDecimal(digits.toString());
     return negative ? amount.negate() : amount;
   }
-
 }

@@ -17,19 +17,20 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The pipeline's Micrometer meters, all tagged {@code pipeline}; per-event counters also {@code table}
- * and {@code operation}. Without a registry every method does nothing.
+ * The pipeline's Micrometer meters, all tagged {@code pipeline}; per-event counters also {@code
+ * table} and {@code operation}. Without a registry every method does nothing.
  *
  * <ul>
  *   <li>{@code datis.events.captured}, {@code datis.events.delivered}, {@code datis.events.dropped}
  *       (by a transform), {@code datis.events.failed} (in a batch the sink failed): counters
- *   <li>{@code datis.delivery.lag}: timer, commit time to sink acknowledgement, of each batch's first
- *       (oldest) event
+ *   <li>{@code datis.delivery.lag}: timer, commit time to sink acknowledgement, of each batch's
+ *       first (oldest) event
  *   <li>{@code datis.batch.size}: distribution of events per sink batch
  *   <li>{@code datis.events.in.flight}: gauge of events handed to the sink and not yet acknowledged
  *   <li>{@code datis.sink.retries}: counter of retries the sink reported
  *   <li>{@code datis.commit.age}: gauge, seconds since offsets were last committed
- *   <li>{@code datis.snapshot.tables.remaining}: gauge of tables a snapshot while streaming has yet to read
+ *   <li>{@code datis.snapshot.tables.remaining}: gauge of tables a snapshot while streaming has yet
+ *       to read
  * </ul>
  */
 final class PipelineMetrics {
@@ -72,7 +73,9 @@ final class PipelineMetrics {
             .publishPercentiles(0.5, 0.99)
             .register(registry);
     this.batchSize =
-        DistributionSummary.builder("datis.batch.size").tag("pipeline", pipeline).register(registry);
+        DistributionSummary.builder("datis.batch.size")
+            .tag("pipeline", pipeline)
+            .register(registry);
     this.sinkRetries =
         Counter.builder("datis.sink.retries").tag("pipeline", pipeline).register(registry);
     Gauge.builder("datis.events.in.flight", inFlight, supplier -> supplier.get().doubleValue())
@@ -80,7 +83,8 @@ final class PipelineMetrics {
         .tag("pipeline", pipeline)
         .strongReference(true) // the supplier lives nowhere else
         .register(registry);
-    Gauge.builder("datis.events.in.flight.bytes", inFlightBytes, supplier -> supplier.get().doubleValue())
+    Gauge.builder(
+            "datis.events.in.flight.bytes", inFlightBytes, supplier -> supplier.get().doubleValue())
         .description("Estimated size of the events handed to the sink and not yet acknowledged")
         .baseUnit("bytes")
         .tag("pipeline", pipeline)
@@ -91,7 +95,9 @@ final class PipelineMetrics {
             lastCommit,
             supplier -> {
               Instant last = supplier.get();
-              return last == null ? Double.NaN : Duration.between(last, Instant.now()).toMillis() / 1000.0;
+              return last == null
+                  ? Double.NaN
+                  : Duration.between(last, Instant.now()).toMillis() / 1000.0;
             })
         .description("Seconds since offsets were last committed")
         .baseUnit("seconds")
@@ -105,7 +111,8 @@ final class PipelineMetrics {
         .strongReference(true)
         .register(registry);
     Gauge.builder("datis.in.flight.wal", inFlightWal, supplier -> nanIfNull(supplier.get()))
-        .description("WAL from the last committed position to the newest change captured: the bytes in flight")
+        .description(
+            "WAL from the last committed position to the newest change captured: the bytes in flight")
         .baseUnit("bytes")
         .tag("pipeline", pipeline)
         .strongReference(true)
@@ -122,20 +129,28 @@ final class PipelineMetrics {
       Supplier<@Nullable Long> inFlightWal) {
     return registry == null
         ? NONE
-        : new PipelineMetrics(registry, pipeline, inFlight, inFlightBytes, lastCommit, slotLag, inFlightWal);
+        : new PipelineMetrics(
+            registry, pipeline, inFlight, inFlightBytes, lastCommit, slotLag, inFlightWal);
   }
 
   private static double nanIfNull(@Nullable Long value) {
     return value == null ? Double.NaN : value;
   }
 
-  /** Registers the gauge {@code datis.snapshot.tables.remaining}: tables an incremental snapshot has yet to read. */
+  /**
+   * Registers the gauge {@code datis.snapshot.tables.remaining}: tables an incremental snapshot has
+   * yet to read.
+   */
   void snapshotProgress(Supplier<Number> remainingTables) {
     if (registry == null) {
       return;
     }
-    Gauge.builder("datis.snapshot.tables.remaining", remainingTables, supplier -> supplier.get().doubleValue())
-        .description("Tables that a snapshot while streaming (added tables, Pipeline.snapshot) has yet to read")
+    Gauge.builder(
+            "datis.snapshot.tables.remaining",
+            remainingTables,
+            supplier -> supplier.get().doubleValue())
+        .description(
+            "Tables that a snapshot while streaming (added tables, Pipeline.snapshot) has yet to read")
         .tag("pipeline", pipeline)
         .strongReference(true)
         .register(registry);
@@ -184,7 +199,8 @@ final class PipelineMetrics {
     }
   }
 
-  private void count(Map<TableId, Map<Operation, Counter>> counters, String name, ChangeEvent event) {
+  private void count(
+      Map<TableId, Map<Operation, Counter>> counters, String name, ChangeEvent event) {
     if (registry == null) {
       return;
     }

@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies the pipeline's {@link ErrorPolicy} to an event that a transform failed on or that the sink
- * reported undeliverable. Called on the engine thread only, so the dead-letter sink sees one caller.
+ * Applies the pipeline's {@link ErrorPolicy} to an event that a transform failed on or that the
+ * sink reported undeliverable. Called on the engine thread only, so the dead-letter sink sees one
+ * caller.
  */
 final class PoisonEvents {
 
@@ -26,8 +27,12 @@ final class PoisonEvents {
   private final ErrorPolicy policy;
   private final @Nullable DeadLetterSink deadLetters;
   private final PipelineMetrics metrics;
-  /** Each kind of failure is logged at WARN once: a failure that repeats is then logged at DEBUG. */
-  private final TroubleLog troubles = new TroubleLog(log, "further such events are logged at DEBUG and counted in metrics");
+
+  /**
+   * Each kind of failure is logged at WARN once: a failure that repeats is then logged at DEBUG.
+   */
+  private final TroubleLog troubles =
+      new TroubleLog(log, "further such events are logged at DEBUG and counted in metrics");
 
   PoisonEvents(String pipeline, ErrorPolicy policy, PipelineMetrics metrics) {
     this.pipeline = pipeline;
@@ -51,7 +56,11 @@ final class PoisonEvents {
       throw e;
     } catch (Exception e) {
       throw new SinkException(
-          "Dead-letter sink " + deadLetters.getClass().getName() + " failed to open: " + e.getMessage(), e);
+          "Dead-letter sink "
+              + deadLetters.getClass().getName()
+              + " failed to open: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -62,15 +71,19 @@ final class PoisonEvents {
     try {
       deadLetters.close();
     } catch (Exception e) {
-      log.warn("Pipeline '{}': dead-letter sink {} failed to close: {}", pipeline, deadLetters.getClass().getName(), e.toString());
+      log.warn(
+          "Pipeline '{}': dead-letter sink {} failed to close: {}",
+          pipeline,
+          deadLetters.getClass().getName(),
+          e.toString());
     }
   }
 
   /**
    * Skips or dead-letters the event (never called under {@link ErrorPolicy#fail()}).
    *
-   * @return completes once the pipeline may commit past the event; fails with a {@link SinkException}
-   *     if the dead-letter sink could not store it
+   * @return completes once the pipeline may commit past the event; fails with a {@link
+   *     SinkException} if the dead-letter sink could not store it
    */
   CompletableFuture<Void> handle(ChangeEvent event, DeadLetter.Stage stage, DatisException error) {
     String reason = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
@@ -80,7 +93,8 @@ final class PoisonEvents {
       return CompletableFuture.completedFuture(null);
     }
     logOnce(stage, error, "sent to the dead-letter sink", event, reason);
-    DeadLetter letter = new DeadLetter(event, stage, reason, error.getClass().getName(), Instant.now());
+    DeadLetter letter =
+        new DeadLetter(event, stage, reason, error.getClass().getName(), Instant.now());
     CompletableFuture<Void> stored = new CompletableFuture<>();
     CompletionStage<Void> delivery;
     try {
@@ -108,7 +122,13 @@ final class PoisonEvents {
     troubles.occurred(
         stage + " " + error.getClass().getName(),
         "Pipeline '{}' {} the {} of {} at {} ({} failed): {}",
-        pipeline, what, event.operation(), event.table(), event.position(), stage, reason);
+        pipeline,
+        what,
+        event.operation(),
+        event.table(),
+        event.position(),
+        stage,
+        reason);
   }
 
   private SinkException deadLetterFailed(DeadLetter letter, Throwable failure) {

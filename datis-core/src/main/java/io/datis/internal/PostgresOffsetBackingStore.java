@@ -17,9 +17,10 @@ import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps a pipeline's offsets in a PostgreSQL table, so that a process without a persistent disk resumes
- * where it stopped. Each flush writes all of the pipeline's offsets in one transaction. Rows are keyed by
- * pipeline name, so several pipelines can share the table. The engine instantiates this class by name.
+ * Keeps a pipeline's offsets in a PostgreSQL table, so that a process without a persistent disk
+ * resumes where it stopped. Each flush writes all of the pipeline's offsets in one transaction.
+ * Rows are keyed by pipeline name, so several pipelines can share the table. The engine
+ * instantiates this class by name.
  */
 public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
 
@@ -44,7 +45,8 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     Map<String, Object> settings = config.originals();
     url = (String) settings.get(URL);
     connectionProperties.setProperty("user", String.valueOf(settings.get(USER)));
-    connectionProperties.setProperty("password", String.valueOf(settings.getOrDefault(PASSWORD, "")));
+    connectionProperties.setProperty(
+        "password", String.valueOf(settings.getOrDefault(PASSWORD, "")));
     connectionProperties.setProperty("ApplicationName", "datis-offsets");
     table = String.valueOf(settings.get(TABLE));
     pipeline = String.valueOf(settings.get(PIPELINE));
@@ -60,19 +62,26 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
       }
       Map<ByteBuffer, ByteBuffer> loaded = new HashMap<>();
       try (PreparedStatement select =
-          open.prepareStatement("SELECT offset_key, offset_value FROM " + table + " WHERE pipeline = ?")) {
+          open.prepareStatement(
+              "SELECT offset_key, offset_value FROM " + table + " WHERE pipeline = ?")) {
         select.setString(1, pipeline);
         try (ResultSet rows = select.executeQuery()) {
           while (rows.next()) {
             byte[] value = rows.getBytes(2);
-            loaded.put(ByteBuffer.wrap(rows.getBytes(1)), value == null ? null : ByteBuffer.wrap(value));
+            loaded.put(
+                ByteBuffer.wrap(rows.getBytes(1)), value == null ? null : ByteBuffer.wrap(value));
           }
         }
       }
       data.putAll(loaded);
     } catch (SQLException e) {
       throw new ConnectException(
-          "Cannot read offsets from table " + table + " (" + e.getMessage() + "): the user needs to create or read it", e);
+          "Cannot read offsets from table "
+              + table
+              + " ("
+              + e.getMessage()
+              + "): the user needs to create or read it",
+          e);
     }
   }
 
@@ -97,8 +106,10 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
    * Deletes every row the offsets table (a quoted, qualified name) holds under a pipeline name; a
    * missing table holds none.
    */
-  static void deletePipeline(Connection connection, String table, String pipeline) throws SQLException {
-    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE pipeline = ?")) {
+  static void deletePipeline(Connection connection, String table, String pipeline)
+      throws SQLException {
+    try (PreparedStatement delete =
+        connection.prepareStatement("DELETE FROM " + table + " WHERE pipeline = ?")) {
       delete.setString(1, pipeline);
       delete.executeUpdate();
     } catch (SQLException e) {
@@ -113,8 +124,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     try {
       Connection open = connection();
       open.setAutoCommit(false);
-      try (PreparedStatement upsert =
-          open.prepareStatement(upsertStatement(table))) {
+      try (PreparedStatement upsert = open.prepareStatement(upsertStatement(table))) {
         for (Map.Entry<ByteBuffer, ByteBuffer> entry : data.entrySet()) {
           upsert.setString(1, pipeline);
           upsert.setBytes(2, bytes(entry.getKey()));
@@ -131,7 +141,8 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
       }
     } catch (SQLException e) {
       closeConnection(); // reconnect on the next flush
-      throw new ConnectException("Cannot write offsets to table " + table + ": " + e.getMessage(), e);
+      throw new ConnectException(
+          "Cannot write offsets to table " + table + ": " + e.getMessage(), e);
     }
   }
 

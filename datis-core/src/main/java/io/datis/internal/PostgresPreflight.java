@@ -21,22 +21,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks, before any capture starts, that the database can be captured from, and reports every problem
- * at once with its fix. Then makes sure the publication matches the pipeline's tables and the replication
- * slot exists, so that every change committed after {@code start()} returns is captured.
+ * Checks, before any capture starts, that the database can be captured from, and reports every
+ * problem at once with its fix. Then makes sure the publication matches the pipeline's tables and
+ * the replication slot exists, so that every change committed after {@code start()} returns is
+ * captured.
  */
 final class PostgresPreflight {
 
   private static final Logger log = LoggerFactory.getLogger(PostgresPreflight.class);
 
-
   private final PipelineSettings settings;
   private final PostgresSource source;
   private final SlotMarker marker;
+
   /** Set by the slot check: the slot exists but PostgreSQL invalidated it. */
   private boolean slotInvalidated;
+
   /** Set by the slot check: the slot's confirmed LSN. */
   private long slotConfirmedLsn;
+
   /** Set by the check of slot and offsets: whether the pipeline has committed offsets before. */
   private boolean offsetsExisted;
 
@@ -47,9 +50,9 @@ final class PostgresPreflight {
   }
 
   /**
-   * Runs the checks and prepares publication and slot; throws {@link SourceException} when the database
-   * cannot be captured from and {@link ConfigurationException} when the listed tables cannot be, before
-   * changing anything in the database.
+   * Runs the checks and prepares publication and slot; throws {@link SourceException} when the
+   * database cannot be captured from and {@link ConfigurationException} when the listed tables
+   * cannot be, before changing anything in the database.
    *
    * @return the captured tables as the catalog describes them
    */
@@ -68,14 +71,16 @@ final class PostgresPreflight {
       }
       List<String> tableProblems = tables.configurationProblems(settings.publicationName());
       if (!tableProblems.isEmpty()) {
-        throw new ConfigurationException("Pipeline '" + settings.name() + "' cannot start", tableProblems);
+        throw new ConfigurationException(
+            "Pipeline '" + settings.name() + "' cannot start", tableProblems);
       }
       boolean slotExisted = slotExists;
       slotExists = checkSlotMatchesOffsets(connection, slotExists, problems);
       if (!problems.isEmpty()) {
         throw new SourceException(describe(problems));
       }
-      preparePublication(connection, tables, serverVersion, slotExisted && slotExists && offsetsExisted);
+      preparePublication(
+          connection, tables, serverVersion, slotExisted && slotExists && offsetsExisted);
       if (!slotExists) {
         createSlot(connection);
       }
@@ -117,7 +122,8 @@ final class PostgresPreflight {
     }
   }
 
-  private void checkReplicationPrivilege(Connection connection, List<String> problems) throws SQLException {
+  private void checkReplicationPrivilege(Connection connection, List<String> problems)
+      throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet row =
             statement.executeQuery(
@@ -137,9 +143,11 @@ final class PostgresPreflight {
    * Creates the signal table, and creates or updates the publication for the tables and the signal
    * table. When a pipeline that ran before now captures tables it did not, it asks (in the same
    * transaction that adds them to the publication) for their existing rows to be read while changes
-   * stream, under {@link SnapshotMode#INITIAL}; under {@code CHANGES_ONLY} it says that it does not.
+   * stream, under {@link SnapshotMode#INITIAL}; under {@code CHANGES_ONLY} it says that it does
+   * not.
    */
-  private void preparePublication(Connection connection, CapturedTables tables, int serverVersion, boolean ranBefore)
+  private void preparePublication(
+      Connection connection, CapturedTables tables, int serverVersion, boolean ranBefore)
       throws SQLException {
     SignalTable signals = SignalTable.of(settings.slotName());
     signals.create(connection, source.user());
@@ -161,11 +169,16 @@ final class PostgresPreflight {
     }
     boolean readAdded = settings.snapshotMode() == SnapshotMode.INITIAL && !added.isEmpty();
     if (readAdded) {
-      List<String> problems = IncrementalSnapshots.problems(settings, tables.eventIdentities(), added);
+      List<String> problems =
+          IncrementalSnapshots.problems(settings, tables.eventIdentities(), added);
       if (!problems.isEmpty()) {
         throw new ConfigurationException(
-            "Pipeline '" + settings.name() + "' cannot read the existing rows of the tables added to it (SnapshotMode.INITIAL)",
-            problems.stream().map(problem -> problem + ", or start with snapshot(SnapshotMode.CHANGES_ONLY)").toList());
+            "Pipeline '"
+                + settings.name()
+                + "' cannot read the existing rows of the tables added to it (SnapshotMode.INITIAL)",
+            problems.stream()
+                .map(problem -> problem + ", or start with snapshot(SnapshotMode.CHANGES_ONLY)")
+                .toList());
       }
     }
     publication.include(connection, signals.table());
@@ -200,11 +213,11 @@ final class PostgresPreflight {
   }
 
   /**
-   * Checks that the server has a WAL sender free for the replication connection and, when the slot must
-   * be created, a free replication slot.
+   * Checks that the server has a WAL sender free for the replication connection and, when the slot
+   * must be created, a free replication slot.
    */
-  private void checkReplicationCapacity(Connection connection, boolean slotExists, List<String> problems)
-      throws SQLException {
+  private void checkReplicationCapacity(
+      Connection connection, boolean slotExists, List<String> problems) throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet row =
             statement.executeQuery(
@@ -228,7 +241,9 @@ final class PostgresPreflight {
                 + " has no free WAL sender for the replication connection: "
                 + (maxWalSenders == 0
                     ? "max_wal_senders is 0"
-                    : "all " + maxWalSenders + " (max_wal_senders) are in use by replication clients")
+                    : "all "
+                        + maxWalSenders
+                        + " (max_wal_senders) are in use by replication clients")
                 + ". Fix: stop a replication client that is no longer needed, or raise max_wal_senders (ALTER SYSTEM"
                 + " SET max_wal_senders = "
                 + (Math.max(maxWalSenders, (int) walSenders) + 1)
@@ -243,7 +258,9 @@ final class PostgresPreflight {
                 + " has no free replication slot for '"
                 + settings.slotName()
                 + "': "
-                + (maxSlots == 0 ? "max_replication_slots is 0" : "all " + maxSlots + " (max_replication_slots) exist")
+                + (maxSlots == 0
+                    ? "max_replication_slots is 0"
+                    : "all " + maxSlots + " (max_replication_slots) exist")
                 + (inactive == null ? "" : ", of which unused: " + inactive)
                 + ". Fix: drop slots that are no longer needed (SELECT pg_drop_replication_slot('name');), or raise"
                 + " max_replication_slots (ALTER SYSTEM SET max_replication_slots = "
@@ -254,8 +271,8 @@ final class PostgresPreflight {
   }
 
   /**
-   * Checks that an existing slot can be used by this pipeline; returns whether it exists. A slot in use
-   * is first given a few seconds to become free (see {@link ReplicationSlots#RELEASE_WAIT}).
+   * Checks that an existing slot can be used by this pipeline; returns whether it exists. A slot in
+   * use is first given a few seconds to become free (see {@link ReplicationSlots#RELEASE_WAIT}).
    */
   private boolean checkSlot(Connection connection, List<String> problems) throws SQLException {
     String slot = settings.slotName();
@@ -313,16 +330,18 @@ final class PostgresPreflight {
 
   /**
    * A slot that is invalidated, or missing while the pipeline has stored offsets, means the changes
-   * since the pipeline last ran are gone: starting as if nothing happened would hide that. Fails, or
-   * with {@code resnapshotIfSlotLost()} starts over: drops the slot, forgets the offsets, snapshots.
+   * since the pipeline last ran are gone: starting as if nothing happened would hide that. Fails,
+   * or with {@code resnapshotIfSlotLost()} starts over: drops the slot, forgets the offsets,
+   * snapshots.
    *
    * @return whether the slot exists now
    */
-  private boolean checkSlotMatchesOffsets(Connection connection, boolean slotExists, List<String> problems)
-      throws SQLException {
+  private boolean checkSlotMatchesOffsets(
+      Connection connection, boolean slotExists, List<String> problems) throws SQLException {
     String slot = settings.slotName();
     StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
-    boolean offsetsExist = stored.exist(); // also fails on offsets that cannot be read, before the engine starts
+    boolean offsetsExist =
+        stored.exist(); // also fails on offsets that cannot be read, before the engine starts
     offsetsExisted = offsetsExist;
     OptionalLong stoppedAt = slotExists ? stoppedAt(marker) : OptionalLong.empty();
     String lost;
@@ -366,9 +385,12 @@ final class PostgresPreflight {
               + " not happen again");
       return slotExists;
     }
-    log.warn("{}. Starting over as resnapshotIfSlotLost() asks: forgetting the offsets and reading the tables again", lost);
+    log.warn(
+        "{}. Starting over as resnapshotIfSlotLost() asks: forgetting the offsets and reading the tables again",
+        lost);
     if (slotExists) {
-      try (PreparedStatement drop = connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+      try (PreparedStatement drop =
+          connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
         drop.setString(1, slot);
         drop.execute();
       }
@@ -382,7 +404,12 @@ final class PostgresPreflight {
     try {
       return marker.stoppedAt();
     } catch (IOException | SQLException | RuntimeException e) {
-      throw new SourceException("Cannot read where the slot stood at the last stop, next to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
+      throw new SourceException(
+          "Cannot read where the slot stood at the last stop, next to the offsets in "
+              + settings.offsets()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -390,7 +417,8 @@ final class PostgresPreflight {
     try {
       marker.running();
     } catch (IOException | SQLException e) {
-      throw new SourceException("Cannot write to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
+      throw new SourceException(
+          "Cannot write to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
     }
   }
 
@@ -419,8 +447,11 @@ final class PostgresPreflight {
       return problems.get(0);
     }
     StringBuilder message =
-        new StringBuilder("PostgreSQL at ").append(where()).append(" cannot be captured from, for ")
-            .append(problems.size()).append(" reasons:");
+        new StringBuilder("PostgreSQL at ")
+            .append(where())
+            .append(" cannot be captured from, for ")
+            .append(problems.size())
+            .append(" reasons:");
     for (String problem : problems) {
       message.append("\n  - ").append(problem);
     }
@@ -438,5 +469,4 @@ final class PostgresPreflight {
       return row.getString(1);
     }
   }
-
 }

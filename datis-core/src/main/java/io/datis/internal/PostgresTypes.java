@@ -11,22 +11,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * PostgreSQL's data types as its catalog ({@code pg_type}) describes them, so that a column's values can
- * be converted by what its type is: a domain by its base type, an array by its element type. Read at
- * start, and again when a column of a type created later turns up.
+ * PostgreSQL's data types as its catalog ({@code pg_type}) describes them, so that a column's
+ * values can be converted by what its type is: a domain by its base type, an array by its element
+ * type. Read at start, and again when a column of a type created later turns up.
  *
- * <p>Debezium creates the {@link ColumnTypeConverter} that needs this by class name, from configuration
- * text; the pipeline therefore registers its catalog here under an id that it passes in that
- * configuration, and removes it when it stops.
+ * <p>Debezium creates the {@link ColumnTypeConverter} that needs this by class name, from
+ * configuration text; the pipeline therefore registers its catalog here under an id that it passes
+ * in that configuration, and removes it when it stops.
  */
 final class PostgresTypes {
 
   /** One {@code pg_type} row. */
-  record PgType(int oid, String name, char type, char category, int element, int baseType, char delimiter) {
+  record PgType(
+      int oid, String name, char type, char category, int element, int baseType, char delimiter) {
 
     /**
-     * Whether this is an array type: {@code typcategory 'A'} and named {@code _<element>} (which leaves
-     * out {@code int2vector} and {@code oidvector}, whose text is not an array's).
+     * Whether this is an array type: {@code typcategory 'A'} and named {@code _<element>} (which
+     * leaves out {@code int2vector} and {@code oidvector}, whose text is not an array's).
      */
     boolean isArray() {
       return category == 'A' && element != 0 && name.startsWith("_");
@@ -67,7 +68,10 @@ final class PostgresTypes {
     types = loaded;
   }
 
-  /** The type, after reading the catalog again if it is not known yet; {@code null} if it does not exist. */
+  /**
+   * The type, after reading the catalog again if it is not known yet; {@code null} if it does not
+   * exist.
+   */
   @Nullable PgType get(int oid) {
     PgType type = types.get(oid);
     if (type == null) {
@@ -77,7 +81,8 @@ final class PostgresTypes {
           try (Connection connection = SourceConnections.open(source, pipeline)) {
             load(connection);
           } catch (SQLException e) {
-            throw new IllegalStateException("Cannot read PostgreSQL's data types (pg_type): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                "Cannot read PostgreSQL's data types (pg_type): " + e.getMessage(), e);
           }
           type = types.get(oid);
         }

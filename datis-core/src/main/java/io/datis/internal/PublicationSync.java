@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the pipeline's publication publish exactly its tables: creates it if missing, or sets its table
- * list. From PostgreSQL 13 on, it publishes a partitioned table's changes under the partitioned table's
- * own name ({@code publish_via_partition_root}), which is how Datis captures them; a publication Datis
- * did not create and that publishes them under the partitions' names is refused, since the changes
- * would never match the captured table.
+ * Makes the pipeline's publication publish exactly its tables: creates it if missing, or sets its
+ * table list. From PostgreSQL 13 on, it publishes a partitioned table's changes under the
+ * partitioned table's own name ({@code publish_via_partition_root}), which is how Datis captures
+ * them; a publication Datis did not create and that publishes them under the partitions' names is
+ * refused, since the changes would never match the captured table.
  */
 final class PublicationSync {
 
@@ -40,7 +40,8 @@ final class PublicationSync {
   }
 
   /** The publication as it stands. */
-  private record Existing(boolean allTables, boolean viaRoot, @Nullable String comment, Set<TableId> tables) {}
+  private record Existing(
+      boolean allTables, boolean viaRoot, @Nullable String comment, Set<TableId> tables) {}
 
   /**
    * Creates or updates the publication for the given tables, of which {@code partitioned} are
@@ -56,10 +57,17 @@ final class PublicationSync {
       Existing existing = read(connection, publication, viaRootKnown);
       if (existing == null) {
         statements.add(
-            "CREATE PUBLICATION " + quoted + " FOR TABLE " + tableList
+            "CREATE PUBLICATION "
+                + quoted
+                + " FOR TABLE "
+                + tableList
                 + (viaRootKnown ? " WITH (publish_via_partition_root = true)" : ""));
         statements.add(
-            "COMMENT ON PUBLICATION " + quoted + " IS '" + (COMMENT_PREFIX + settings.name()).replace("'", "''") + "'");
+            "COMMENT ON PUBLICATION "
+                + quoted
+                + " IS '"
+                + (COMMENT_PREFIX + settings.name()).replace("'", "''")
+                + "'");
       } else {
         if (!partitioned.isEmpty() && !existing.viaRoot()) {
           if (!createdByDatis(existing)) {
@@ -71,12 +79,15 @@ final class PublicationSync {
                         + "' publishes the changes of partitioned tables under their partitions' names, so"
                         + " changes of the partitioned "
                         + (partitioned.size() == 1 ? "table " : "tables ")
-                        + partitioned.stream().map(TableId::toString).collect(Collectors.joining(", "))
+                        + partitioned.stream()
+                            .map(TableId::toString)
+                            .collect(Collectors.joining(", "))
                         + " would never arrive. Fix: run ALTER PUBLICATION "
                         + quoted
                         + " SET (publish_via_partition_root = true);"));
           }
-          statements.add("ALTER PUBLICATION " + quoted + " SET (publish_via_partition_root = true)");
+          statements.add(
+              "ALTER PUBLICATION " + quoted + " SET (publish_via_partition_root = true)");
         }
         if (!existing.allTables() && !wanted.equals(existing.tables())) {
           statements.add("ALTER PUBLICATION " + quoted + " SET TABLE " + tableList);
@@ -110,30 +121,38 @@ final class PublicationSync {
   }
 
   /**
-   * The tables the publication lists now; {@code null} if it does not exist yet or publishes all tables.
+   * The tables the publication lists now; {@code null} if it does not exist yet or publishes all
+   * tables.
    */
   @Nullable Set<TableId> published(Connection connection) throws SQLException {
-    Existing existing = read(connection, settings.publicationName(), serverVersion >= CapturedTables.PARTITION_ROOT_VERSION);
+    Existing existing =
+        read(
+            connection,
+            settings.publicationName(),
+            serverVersion >= CapturedTables.PARTITION_ROOT_VERSION);
     return existing == null || existing.allTables() ? null : existing.tables();
   }
 
   /**
-   * Adds a table to the publication if it exists and lacks it, on its own, so that changes of the table
-   * made right after are published.
+   * Adds a table to the publication if it exists and lacks it, on its own, so that changes of the
+   * table made right after are published.
    */
   void include(Connection connection, TableId table) throws SQLException {
     Set<TableId> published = published(connection);
     if (published != null && !published.contains(table)) {
       try (Statement statement = connection.createStatement()) {
         statement.execute(
-            "ALTER PUBLICATION " + SqlIdentifiers.quote(settings.publicationName()) + " ADD TABLE " + SqlIdentifiers.quote(table));
+            "ALTER PUBLICATION "
+                + SqlIdentifiers.quote(settings.publicationName())
+                + " ADD TABLE "
+                + SqlIdentifiers.quote(table));
       }
     }
   }
 
   /**
-   * Whether Datis created the publication: it carries Datis's comment, or (created before Datis marked
-   * its publications) it has the name Datis derives from the pipeline's.
+   * Whether Datis created the publication: it carries Datis's comment, or (created before Datis
+   * marked its publications) it has the name Datis derives from the pipeline's.
    */
   private boolean createdByDatis(Existing existing) {
     String comment = existing.comment();
@@ -143,8 +162,8 @@ final class PublicationSync {
     return settings.source().publicationName().isEmpty();
   }
 
-  private static @Nullable Existing read(Connection connection, String publication, boolean viaRootKnown)
-      throws SQLException {
+  private static @Nullable Existing read(
+      Connection connection, String publication, boolean viaRootKnown) throws SQLException {
     boolean allTables;
     boolean viaRoot;
     String comment;
@@ -170,10 +189,12 @@ final class PublicationSync {
    * The tables the publication lists; with {@code publish_via_partition_root}, {@code
    * pg_publication_tables} shows a listed partitioned table itself, not its partitions.
    */
-  private static Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
+  private static Set<TableId> publishedTables(Connection connection, String publication)
+      throws SQLException {
     Set<TableId> tables = new LinkedHashSet<>();
     try (PreparedStatement statement =
-        connection.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
+        connection.prepareStatement(
+            "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
       statement.setString(1, publication);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {

@@ -16,9 +16,9 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns Debezium's Kafka Connect records straight into {@link ChangeEvent}s (no JSON in between) and
- * recognizes the transaction-end markers that are the only safe places to commit. Converters are built
- * once per table schema and cached. Confined to the capture thread.
+ * Turns Debezium's Kafka Connect records straight into {@link ChangeEvent}s (no JSON in between)
+ * and recognizes the transaction-end markers that are the only safe places to commit. Converters
+ * are built once per table schema and cached. Confined to the capture thread.
  */
 final class RecordConverter {
 
@@ -42,8 +42,9 @@ final class RecordConverter {
   private long snapshotSequence;
 
   /**
-   * @param identities each captured table's replica identity, which decides its key columns and which
-   *     columns of the old row are real (Debezium fills the others with type defaults, which Datis removes)
+   * @param identities each captured table's replica identity, which decides its key columns and
+   *     which columns of the old row are real (Debezium fills the others with type defaults, which
+   *     Datis removes)
    */
   RecordConverter(String topicPrefix, Map<TableId, ReplicaIdentity> identities) {
     this.transactionTopic = topicPrefix + ".transaction";
@@ -63,17 +64,21 @@ final class RecordConverter {
     if (notificationTopic.equals(record.topic())) {
       return Kind.NOTIFICATION;
     }
-    return struct.schema().field("op") != null && struct.schema().field("source") != null ? Kind.CHANGE : Kind.OTHER;
+    return struct.schema().field("op") != null && struct.schema().field("source") != null
+        ? Kind.CHANGE
+        : Kind.OTHER;
   }
 
   /**
-   * Whether committing this change's offset is safe on its own: the rows of the initial snapshot are not
-   * in a transaction. An incremental snapshot's rows are, in the transaction that closes their chunk,
-   * whose end is the place to commit (their own offset would mark the position as an initial snapshot's).
+   * Whether committing this change's offset is safe on its own: the rows of the initial snapshot
+   * are not in a transaction. An incremental snapshot's rows are, in the transaction that closes
+   * their chunk, whose end is the place to commit (their own offset would mark the position as an
+   * initial snapshot's).
    */
   static boolean isCommitPointOnItsOwn(ChangeEvent event, SourceRecord record) {
     return event.operation() == Operation.SNAPSHOT_READ
-        && !"incremental".equals(((Struct) record.value()).getStruct("source").getString("snapshot"));
+        && !"incremental"
+            .equals(((Struct) record.value()).getStruct("source").getString("snapshot"));
   }
 
   ChangeEvent toChangeEvent(SourceRecord record) {
@@ -104,7 +109,8 @@ final class RecordConverter {
     return event.build();
   }
 
-  private static Map<String, @Nullable Object> onlyColumns(Map<String, @Nullable Object> image, List<String> columns) {
+  private static Map<String, @Nullable Object> onlyColumns(
+      Map<String, @Nullable Object> image, List<String> columns) {
     Map<String, @Nullable Object> kept = new LinkedHashMap<>();
     for (Map.Entry<String, @Nullable Object> column : image.entrySet()) {
       if (columns.contains(column.getKey())) {
@@ -125,7 +131,8 @@ final class RecordConverter {
     if (operation == Operation.SNAPSHOT_READ) {
       sequence = ++snapshotSequence;
     } else {
-      Struct transaction = value.schema().field("transaction") == null ? null : value.getStruct("transaction");
+      Struct transaction =
+          value.schema().field("transaction") == null ? null : value.getStruct("transaction");
       sequence = transaction == null ? 0 : transaction.getInt64("total_order");
     }
     return Position.of(lsn == null ? 0 : lsn, txId == null ? 0 : txId, sequence);
@@ -135,14 +142,13 @@ final class RecordConverter {
     Field micros = source.schema().field("ts_us");
     Long tsUs = micros == null ? null : source.getInt64("ts_us");
     if (tsUs != null) {
-      return Instant.ofEpochSecond(Math.floorDiv(tsUs, 1_000_000L), Math.floorMod(tsUs, 1_000_000L) * 1_000L);
+      return Instant.ofEpochSecond(
+          Math.floorDiv(tsUs, 1_000_000L), Math.floorMod(tsUs, 1_000_000L) * 1_000L);
     }
     return Instant.ofEpochMilli(source.getInt64("ts_ms"));
   }
 
-
   private static List<String> fieldNames(Schema keySchema) {
     return keySchema.fields().stream().map(Field::name).toList();
   }
-
 }

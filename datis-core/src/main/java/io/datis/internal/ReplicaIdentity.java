@@ -12,17 +12,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What PostgreSQL writes to the WAL to identify a table's old row on UPDATE and DELETE (its replica
- * identity), and so what a change event's key and {@code before} image can hold. A table without one
- * cannot be in a publication that publishes updates: PostgreSQL then refuses the application's own
- * UPDATE and DELETE on it.
+ * identity), and so what a change event's key and {@code before} image can hold. A table without
+ * one cannot be in a publication that publishes updates: PostgreSQL then refuses the application's
+ * own UPDATE and DELETE on it.
  *
  * @param table the table (for a partition of a captured root: the partition)
  * @param kind how the old row is identified
  * @param primaryKey the primary key's columns, in key order; empty if none
- * @param identityIndex the columns of the index chosen with {@code REPLICA IDENTITY USING INDEX}; empty
- *     if none (or if that index was dropped)
+ * @param identityIndex the columns of the index chosen with {@code REPLICA IDENTITY USING INDEX};
+ *     empty if none (or if that index was dropped)
  */
-record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<String> identityIndex) {
+record ReplicaIdentity(
+    TableId table, Kind kind, List<String> primaryKey, List<String> identityIndex) {
 
   /** {@code pg_class.relreplident}. */
   enum Kind {
@@ -50,8 +51,8 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
   }
 
   /**
-   * The query of a table's replica identity; from PostgreSQL 11 on, only an index's key columns count,
-   * not the columns it merely INCLUDEs (which old rows do not carry).
+   * The query of a table's replica identity; from PostgreSQL 11 on, only an index's key columns
+   * count, not the columns it merely INCLUDEs (which old rows do not carry).
    */
   private static String select(int serverVersion) {
     String keyColumns = serverVersion >= 110000 ? " AND k.ord <= i.indnkeyatts" : "";
@@ -70,9 +71,12 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
   }
 
   /** The replica identity of the table, or {@code null} if it does not exist. */
-  static @Nullable ReplicaIdentity read(Connection connection, TableId table, int serverVersion) throws SQLException {
+  static @Nullable ReplicaIdentity read(Connection connection, TableId table, int serverVersion)
+      throws SQLException {
     try (PreparedStatement statement =
-        connection.prepareStatement(select(serverVersion) + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
+        connection.prepareStatement(
+            select(serverVersion)
+                + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
       statement.setString(1, table.schema());
       statement.setString(2, table.table());
       try (ResultSet row = statement.executeQuery()) {
@@ -82,11 +86,11 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
   }
 
   /**
-   * The replica identities of a partitioned table's leaf partitions, whose own replica identity is what
-   * PostgreSQL checks when the application updates or deletes their rows (PostgreSQL 12+).
+   * The replica identities of a partitioned table's leaf partitions, whose own replica identity is
+   * what PostgreSQL checks when the application updates or deletes their rows (PostgreSQL 12+).
    */
-  static List<ReplicaIdentity> readLeafPartitions(Connection connection, TableId root, int serverVersion)
-      throws SQLException {
+  static List<ReplicaIdentity> readLeafPartitions(
+      Connection connection, TableId root, int serverVersion) throws SQLException {
     List<ReplicaIdentity> leaves = new ArrayList<>();
     try (PreparedStatement statement =
         connection.prepareStatement(
@@ -104,12 +108,13 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
   }
 
   /**
-   * The replica identities of every table that holds rows among the given ones: each plain table and,
-   * for a partitioned table, its leaf partitions (from PostgreSQL 12 on; before, the listed tables
-   * only). Tables that do not exist are left out. One query, for checking again while the pipeline runs.
+   * The replica identities of every table that holds rows among the given ones: each plain table
+   * and, for a partitioned table, its leaf partitions (from PostgreSQL 12 on; before, the listed
+   * tables only). Tables that do not exist are left out. One query, for checking again while the
+   * pipeline runs.
    */
-  static List<ReplicaIdentity> readRowTables(Connection connection, List<TableId> tables, int serverVersion)
-      throws SQLException {
+  static List<ReplicaIdentity> readRowTables(
+      Connection connection, List<TableId> tables, int serverVersion) throws SQLException {
     String members =
         serverVersion >= 120000
             ? "SELECT oid FROM listed UNION ALL SELECT t.relid FROM listed l CROSS JOIN LATERAL pg_partition_tree(l.oid) t"
@@ -123,7 +128,8 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
                 + members
                 + ") ORDER BY n.nspname, c.relname")) {
       statement.setArray(
-          1, connection.createArrayOf("text", tables.stream().map(SqlIdentifiers::quote).toArray()));
+          1,
+          connection.createArrayOf("text", tables.stream().map(SqlIdentifiers::quote).toArray()));
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           identities.add(of(rows));
@@ -160,8 +166,9 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
   }
 
   /**
-   * The columns of the old row that PostgreSQL sends for updates and deletes; {@code null} when it sends
-   * the whole row ({@code FULL}). Debezium fills the other columns with type defaults, which are not data.
+   * The columns of the old row that PostgreSQL sends for updates and deletes; {@code null} when it
+   * sends the whole row ({@code FULL}). Debezium fills the other columns with type defaults, which
+   * are not data.
    */
   @Nullable List<String> oldRowColumns() {
     switch (kind) {
@@ -177,8 +184,8 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
   }
 
   /**
-   * The columns that key the table's events: the primary key; without one, the replica identity index;
-   * none for a table identified by its whole row.
+   * The columns that key the table's events: the primary key; without one, the replica identity
+   * index; none for a table identified by its whole row.
    */
   List<String> keyColumns() {
     if (!primaryKey.isEmpty()) {
@@ -187,7 +194,9 @@ record ReplicaIdentity(TableId table, Kind kind, List<String> primaryKey, List<S
     return kind == Kind.INDEX ? identityIndex : List.of();
   }
 
-  /** Why the table has no replica identity, e.g. {@code no primary key, REPLICA IDENTITY DEFAULT}. */
+  /**
+   * Why the table has no replica identity, e.g. {@code no primary key, REPLICA IDENTITY DEFAULT}.
+   */
   String missingReason() {
     switch (kind) {
       case DEFAULT:

@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks, while the pipeline runs, that every captured table (and every partition of a captured
- * partitioned table) still has a replica identity. One that lost it (its primary key dropped, {@code
- * REPLICA IDENTITY NOTHING} set, a partition without one attached) makes PostgreSQL refuse the
- * application's own UPDATE and DELETE on it while it is in the publication: that must not go unseen.
+ * partitioned table) still has a replica identity. One that lost it (its primary key dropped,
+ * {@code REPLICA IDENTITY NOTHING} set, a partition without one attached) makes PostgreSQL refuse
+ * the application's own UPDATE and DELETE on it while it is in the publication: that must not go
+ * unseen.
  */
 final class ReplicaIdentityCheck {
 
@@ -27,7 +28,9 @@ final class ReplicaIdentityCheck {
     this.serverVersion = serverVersion;
   }
 
-  /** Reads the tables' replica identities again; logs an error when one is lost, once per change. */
+  /**
+   * Reads the tables' replica identities again; logs an error when one is lost, once per change.
+   */
   void check(Connection connection) throws SQLException {
     List<TableId> tables = settings.tables();
     List<ReplicaIdentity> unidentified =

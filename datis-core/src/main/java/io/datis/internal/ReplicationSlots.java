@@ -21,7 +21,8 @@ final class ReplicationSlots {
   /**
    * Waits up to {@link #RELEASE_WAIT} until nobody reads {@code slot}.
    *
-   * @return the PID still reading it after the wait, or {@code null} once it is free (or does not exist)
+   * @return the PID still reading it after the wait, or {@code null} once it is free (or does not
+   *     exist)
    * @throws InterruptedException if interrupted while waiting
    */
   static @Nullable Integer awaitRelease(Connection connection, String slot)

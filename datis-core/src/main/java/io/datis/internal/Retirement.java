@@ -57,7 +57,8 @@ public final class Retirement {
     }
   }
 
-  private static void dropSlot(Connection connection, String slot, String pipeline) throws SQLException {
+  private static void dropSlot(Connection connection, String slot, String pipeline)
+      throws SQLException {
     Integer activePid;
     try {
       activePid = ReplicationSlots.awaitRelease(connection, slot);

@@ -55,7 +55,10 @@ final class RowConverter {
     }
 
     private static String typeOf(Schema schema) {
-      String type = schema.parameters() == null ? null : schema.parameters().get("__debezium.source.column.type");
+      String type =
+          schema.parameters() == null
+              ? null
+              : schema.parameters().get("__debezium.source.column.type");
       return type != null ? type : schema.name() != null ? schema.name() : schema.type().getName();
     }
   }

@@ -15,11 +15,11 @@ import java.util.stream.Collectors;
 
 /**
  * The pipeline's table of Debezium signals ({@code public.<slot>_signals}, e.g. {@code
- * public.datis_orders_signals}): a request to read
- * tables again (an incremental snapshot) is a row inserted here, which Debezium reads from the WAL in
- * order with the changes. Being in the WAL, a request survives a crash: a pipeline that restarts before
- * it committed past the request reads it again, one that committed past it finds the snapshot's progress
- * in its offsets. Debezium also writes the snapshot's watermarks here; none of it reaches the sink.
+ * public.datis_orders_signals}): a request to read tables again (an incremental snapshot) is a row
+ * inserted here, which Debezium reads from the WAL in order with the changes. Being in the WAL, a
+ * request survives a crash: a pipeline that restarts before it committed past the request reads it
+ * again, one that committed past it finds the snapshot's progress in its offsets. Debezium also
+ * writes the snapshot's watermarks here; none of it reaches the sink.
  */
 final class SignalTable {
 
@@ -33,8 +33,9 @@ final class SignalTable {
   }
 
   /**
-   * The signal table of the pipeline reading this replication slot: {@code public.<slot>_signals}. A
-   * slot is read by one pipeline only, so two pipelines never share a signal table, whatever their names.
+   * The signal table of the pipeline reading this replication slot: {@code public.<slot>_signals}.
+   * A slot is read by one pipeline only, so two pipelines never share a signal table, whatever
+   * their names.
    */
   static SignalTable of(String slot) {
     String name = slot.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_") + "_signals";
@@ -53,8 +54,11 @@ final class SignalTable {
   void create(Connection connection, String user) {
     String create = createStatement();
     try (Statement statement = connection.createStatement()) {
-      // PostgreSQL checks the CREATE privilege before IF NOT EXISTS: a table a DBA created must not need it.
-      try (ResultSet exists = statement.executeQuery("SELECT to_regclass('" + SqlIdentifiers.quote(table).replace("'", "''") + "')")) {
+      // PostgreSQL checks the CREATE privilege before IF NOT EXISTS: a table a DBA created must not
+      // need it.
+      try (ResultSet exists =
+          statement.executeQuery(
+              "SELECT to_regclass('" + SqlIdentifiers.quote(table).replace("'", "''") + "')")) {
         exists.next();
         if (exists.getString(1) != null) {
           return;
@@ -90,16 +94,23 @@ final class SignalTable {
   }
 
   /**
-   * Asks Debezium to read the tables again, while streaming goes on: inserts an {@code execute-snapshot}
-   * signal, with this id, for an incremental snapshot. Runs in the connection's transaction, if it has one.
+   * Asks Debezium to read the tables again, while streaming goes on: inserts an {@code
+   * execute-snapshot} signal, with this id, for an incremental snapshot. Runs in the connection's
+   * transaction, if it has one.
    */
-  void requestSnapshot(Connection connection, Collection<TableId> tables, String id) throws SQLException {
+  void requestSnapshot(Connection connection, Collection<TableId> tables, String id)
+      throws SQLException {
     String collections =
         tables.stream()
-            .map(name -> "\"" + jsonEscape(REGEX_SPECIAL.matcher(name.toString()).replaceAll("\\\\$1")) + "\"")
+            .map(
+                name ->
+                    "\""
+                        + jsonEscape(REGEX_SPECIAL.matcher(name.toString()).replaceAll("\\\\$1"))
+                        + "\"")
             .collect(Collectors.joining(","));
     try (PreparedStatement insert =
-        connection.prepareStatement("INSERT INTO " + SqlIdentifiers.quote(table) + " (id, type, data) VALUES (?, ?, ?)")) {
+        connection.prepareStatement(
+            "INSERT INTO " + SqlIdentifiers.quote(table) + " (id, type, data) VALUES (?, ?, ?)")) {
       insert.setString(1, id);
       insert.setString(2, "execute-snapshot");
       insert.setString(3, "{\"data-collections\":[" + collections + "],\"type\":\"incremental\"}");

@@ -14,10 +14,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Hands batches to the sink and turns what it returns into one outcome per batch. Whatever the sink
- * does (returns a stage, returns {@code null}, throws) ends in a stage; a failure names the sink and the
- * batch. When the sink reports an event undeliverable at once ({@link UndeliverableEventException}) and
- * the error policy does not stop the pipeline, the event is skipped or dead-lettered and the rest of the
- * batch is handed over again, still before any later batch, so order is kept.
+ * does (returns a stage, returns {@code null}, throws) ends in a stage; a failure names the sink
+ * and the batch. When the sink reports an event undeliverable at once ({@link
+ * UndeliverableEventException}) and the error policy does not stop the pipeline, the event is
+ * skipped or dead-lettered and the rest of the batch is handed over again, still before any later
+ * batch, so order is kept.
  */
 final class SinkDispatch {
 
@@ -35,10 +36,11 @@ final class SinkDispatch {
    * Delivers a batch.
    *
    * @param poisonHandled the handling of events that failed before the sink (in a transform)
-   * @return completes once the sink delivered the batch and every poison event was handled; fails with a
-   *     {@link SinkException} (or the dead-letter sink's failure) otherwise
+   * @return completes once the sink delivered the batch and every poison event was handled; fails
+   *     with a {@link SinkException} (or the dead-letter sink's failure) otherwise
    */
-  CompletableFuture<Void> deliver(List<ChangeEvent> batch, List<CompletableFuture<Void>> poisonHandled) {
+  CompletableFuture<Void> deliver(
+      List<ChangeEvent> batch, List<CompletableFuture<Void>> poisonHandled) {
     List<CompletableFuture<Void>> stages = new ArrayList<>(poisonHandled);
     List<ChangeEvent> remaining = batch;
     while (!remaining.isEmpty()) {
@@ -70,8 +72,12 @@ final class SinkDispatch {
     }
   }
 
-  /** The sink's delivery of the batch, its failure turned into a {@link SinkException} naming the batch. */
-  private CompletableFuture<Void> sinkDelivery(List<ChangeEvent> batch, CompletionStage<Void> delivery) {
+  /**
+   * The sink's delivery of the batch, its failure turned into a {@link SinkException} naming the
+   * batch.
+   */
+  private CompletableFuture<Void> sinkDelivery(
+      List<ChangeEvent> batch, CompletionStage<Void> delivery) {
     CompletableFuture<Void> delivered = new CompletableFuture<>();
     delivery.whenComplete(
         (ignored, error) -> {
@@ -87,19 +93,24 @@ final class SinkDispatch {
   }
 
   /** The sink's {@link UndeliverableEventException}, if its stage already failed with one. */
-  private static @Nullable UndeliverableEventException undeliverableAtOnce(CompletionStage<Void> delivery) {
-    if (!(delivery instanceof CompletableFuture) || !((CompletableFuture<Void>) delivery).isCompletedExceptionally()) {
+  private static @Nullable UndeliverableEventException undeliverableAtOnce(
+      CompletionStage<Void> delivery) {
+    if (!(delivery instanceof CompletableFuture)
+        || !((CompletableFuture<Void>) delivery).isCompletedExceptionally()) {
       return null;
     }
     Throwable error = ((CompletableFuture<Void>) delivery).handle((ignored, e) -> e).join();
     Throwable cause = Completions.cause(error);
-    return cause instanceof UndeliverableEventException ? (UndeliverableEventException) cause : null;
+    return cause instanceof UndeliverableEventException
+        ? (UndeliverableEventException) cause
+        : null;
   }
 
   private static int indexOf(List<ChangeEvent> batch, UndeliverableEventException undeliverable) {
     for (int i = 0; i < batch.size(); i++) {
       ChangeEvent event = batch.get(i);
-      if (event.position().equals(undeliverable.position()) && event.table().equals(undeliverable.table())) {
+      if (event.position().equals(undeliverable.position())
+          && event.table().equals(undeliverable.table())) {
         return i;
       }
     }

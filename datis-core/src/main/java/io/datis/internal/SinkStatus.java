@@ -22,7 +22,8 @@ final class SinkStatus implements SinkContext {
   private final Runnable onRetry;
   private volatile @Nullable String trouble;
   private volatile @Nullable Instant troubleSince;
-  private final TroubleLog troubles = new TroubleLog(log, "further retries are logged at DEBUG until it recovers");
+  private final TroubleLog troubles =
+      new TroubleLog(log, "further retries are logged at DEBUG until it recovers");
 
   /**
    * @param role how health names the sink: {@code sink} or {@code dead-letter sink}
@@ -75,6 +76,10 @@ final class SinkStatus implements SinkContext {
     if (reason == null || since == null) {
       return null;
     }
-    return role + " retrying for " + Duration.between(since, Instant.now()).toSeconds() + " s: " + reason;
+    return role
+        + " retrying for "
+        + Duration.between(since, Instant.now()).toSeconds()
+        + " s: "
+        + reason;
   }
 }

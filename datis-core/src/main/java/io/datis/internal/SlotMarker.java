@@ -16,10 +16,11 @@ import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where the replication slot stood when the pipeline last stopped cleanly, kept next to its offsets.
- * A stopped pipeline's slot does not move; if it stands elsewhere at the next start, it was dropped
- * and recreated, or another client read from it, and the changes in between are lost to this
- * pipeline. While the pipeline runs (or after a crash) the marker says so, and nothing is checked.
+ * Where the replication slot stood when the pipeline last stopped cleanly, kept next to its
+ * offsets. A stopped pipeline's slot does not move; if it stands elsewhere at the next start, it
+ * was dropped and recreated, or another client read from it, and the changes in between are lost to
+ * this pipeline. While the pipeline runs (or after a crash) the marker says so, and nothing is
+ * checked.
  *
  * <p>A file store keeps the marker in {@code <offsets file>.slot}; a PostgreSQL store in its table,
  * under the pipeline name followed by {@code #slot} (which the offset store itself never reads).
@@ -32,6 +33,7 @@ final class SlotMarker {
   private final OffsetStore store;
   private final PostgresSource source;
   private final String pipeline;
+
   /** Tells this pipeline instance's marks from another's, as when a new instance takes over. */
   private final String instance = java.util.UUID.randomUUID().toString();
 
@@ -41,7 +43,10 @@ final class SlotMarker {
     this.pipeline = pipeline;
   }
 
-  /** The slot's confirmed LSN at the last clean stop; empty if unknown (never stopped cleanly, running, crashed). */
+  /**
+   * The slot's confirmed LSN at the last clean stop; empty if unknown (never stopped cleanly,
+   * running, crashed).
+   */
   OptionalLong stoppedAt() throws IOException, SQLException {
     String value = read();
     if (value == null || value.startsWith(RUNNING)) {
@@ -56,8 +61,8 @@ final class SlotMarker {
   }
 
   /**
-   * Marks a clean stop with where the slot stands, once the stopped engine has let go of it (up to 5
-   * s); leaves the marker as it is if the slot stays in use or is gone.
+   * Marks a clean stop with where the slot stands, once the stopped engine has let go of it (up to
+   * 5 s); leaves the marker as it is if the slot stays in use or is gone.
    *
    * @return whether the stop was recorded
    */
@@ -98,14 +103,17 @@ final class SlotMarker {
       return;
     }
     try (Connection connection = connect()) {
-      PostgresOffsetBackingStore.deletePipeline(connection, SqlIdentifiers.quote(table), markerPipeline());
+      PostgresOffsetBackingStore.deletePipeline(
+          connection, SqlIdentifiers.quote(table), markerPipeline());
     }
   }
 
   private @Nullable String read() throws IOException, SQLException {
     Path file = file();
     if (file != null) {
-      return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : null;
+      return Files.isRegularFile(file)
+          ? Files.readString(file, StandardCharsets.UTF_8).strip()
+          : null;
     }
     TableId table = store.table().orElse(null);
     if (table == null) {
@@ -114,7 +122,9 @@ final class SlotMarker {
     try (Connection connection = connect();
         PreparedStatement select =
             connection.prepareStatement(
-                "SELECT offset_value FROM " + SqlIdentifiers.quote(table) + " WHERE pipeline = ? AND offset_key = ?")) {
+                "SELECT offset_value FROM "
+                    + SqlIdentifiers.quote(table)
+                    + " WHERE pipeline = ? AND offset_key = ?")) {
       select.setString(1, markerPipeline());
       select.setBytes(2, KEY);
       try (ResultSet row = select.executeQuery()) {
@@ -140,11 +150,13 @@ final class SlotMarker {
     }
     try (Connection connection = connect()) {
       try (PreparedStatement create =
-          connection.prepareStatement(PostgresOffsetBackingStore.createTableStatement(SqlIdentifiers.quote(table)))) {
+          connection.prepareStatement(
+              PostgresOffsetBackingStore.createTableStatement(SqlIdentifiers.quote(table)))) {
         create.execute();
       }
       try (PreparedStatement upsert =
-          connection.prepareStatement(PostgresOffsetBackingStore.upsertStatement(SqlIdentifiers.quote(table)))) {
+          connection.prepareStatement(
+              PostgresOffsetBackingStore.upsertStatement(SqlIdentifiers.quote(table)))) {
         upsert.setString(1, markerPipeline());
         upsert.setBytes(2, KEY);
         upsert.setBytes(3, value.getBytes(StandardCharsets.UTF_8));

@@ -6,7 +6,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 
-/** Plain JDBC connections to the captured database, named after the pipeline in pg_stat_activity. */
+/**
+ * Plain JDBC connections to the captured database, named after the pipeline in pg_stat_activity.
+ */
 final class SourceConnections {
 
   private SourceConnections() {}

@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the captured database every few seconds, on a connection of its own: reads the replication
- * slot's lag (how much WAL PostgreSQL keeps for the pipeline, from {@code pg_replication_slots}), notices
- * when the database cannot be reached or the slot is gone, and has the {@link ReplicaIdentityCheck} run.
- * Feeds the pipeline's health and its slot-lag gauge.
+ * Watches the captured database every few seconds, on a connection of its own: reads the
+ * replication slot's lag (how much WAL PostgreSQL keeps for the pipeline, from {@code
+ * pg_replication_slots}), notices when the database cannot be reached or the slot is gone, and has
+ * the {@link ReplicaIdentityCheck} run. Feeds the pipeline's health and its slot-lag gauge.
  */
 final class SourceMonitor implements AutoCloseable {
 
@@ -43,13 +43,22 @@ final class SourceMonitor implements AutoCloseable {
   private volatile @Nullable String trouble;
   private volatile @Nullable Instant troubleSince;
   private volatile Instant startedAt = Instant.now();
+
   /** Once the engine has read the slot, a slot nobody reads means capture is down, grace or not. */
   private boolean seenActive;
-  private final TroubleLog troubles =
-      new TroubleLog(log, "checked again every " + INTERVAL.toSeconds() + " s; further failures are logged at DEBUG");
 
-  /** @param threads makes the monitor's thread, named and with the pipeline in its logging context */
-  SourceMonitor(PipelineSettings settings, ReplicaIdentityCheck replicaIdentities, ThreadFactory threads) {
+  private final TroubleLog troubles =
+      new TroubleLog(
+          log,
+          "checked again every "
+              + INTERVAL.toSeconds()
+              + " s; further failures are logged at DEBUG");
+
+  /**
+   * @param threads makes the monitor's thread, named and with the pipeline in its logging context
+   */
+  SourceMonitor(
+      PipelineSettings settings, ReplicaIdentityCheck replicaIdentities, ThreadFactory threads) {
     this.settings = settings;
     this.replicaIdentities = replicaIdentities;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(threads);
@@ -65,7 +74,9 @@ final class SourceMonitor implements AutoCloseable {
     return lagBytes;
   }
 
-  /** Why the slot cannot be read, for example the database is unreachable; {@code null} if it can. */
+  /**
+   * Why the slot cannot be read, for example the database is unreachable; {@code null} if it can.
+   */
   @Nullable String trouble() {
     return trouble;
   }
@@ -98,8 +109,12 @@ final class SourceMonitor implements AutoCloseable {
             boolean active = row.getBoolean(2);
             seenActive |= active;
             if (!active && (seenActive || Instant.now().isAfter(startedAt.plus(STARTUP_GRACE)))) {
-              // Between a lost connection and the engine's reconnect: nothing is captured meanwhile.
-              troubled("replication slot '" + settings.slotName() + "' is not being read: capture is reconnecting");
+              // Between a lost connection and the engine's reconnect: nothing is captured
+              // meanwhile.
+              troubled(
+                  "replication slot '"
+                      + settings.slotName()
+                      + "' is not being read: capture is reconnecting");
             } else {
               recovered();
             }
@@ -130,7 +145,8 @@ final class SourceMonitor implements AutoCloseable {
   private void recovered() {
     trouble = null;
     troubleSince = null;
-    troubles.over("source", "Pipeline '{}': the replication slot can be read again", settings.name());
+    troubles.over(
+        "source", "Pipeline '{}': the replication slot can be read again", settings.name());
   }
 
   private void closeConnection() {
@@ -140,7 +156,10 @@ final class SourceMonitor implements AutoCloseable {
       try {
         open.close();
       } catch (SQLException e) {
-        log.debug("Pipeline '{}': closing the slot monitor's connection: {}", settings.name(), e.toString());
+        log.debug(
+            "Pipeline '{}': closing the slot monitor's connection: {}",
+            settings.name(),
+            e.toString());
       }
     }
   }

@@ -60,7 +60,8 @@ final class StoredOffsets {
         throw e;
       }
     } catch (IOException | SQLException e) {
-      throw new SourceException("Cannot read the stored offsets of " + store + ": " + e.getMessage(), e);
+      throw new SourceException(
+          "Cannot read the stored offsets of " + store + ": " + e.getMessage(), e);
     }
   }
 
@@ -78,10 +79,12 @@ final class StoredOffsets {
         return;
       }
       try (Connection connection = connect()) {
-        PostgresOffsetBackingStore.deletePipeline(connection, SqlIdentifiers.quote(table), pipeline);
+        PostgresOffsetBackingStore.deletePipeline(
+            connection, SqlIdentifiers.quote(table), pipeline);
       }
     } catch (IOException | SQLException e) {
-      throw new SourceException("Cannot delete the stored offsets in " + store + ": " + e.getMessage(), e);
+      throw new SourceException(
+          "Cannot delete the stored offsets in " + store + ": " + e.getMessage(), e);
     }
   }
 

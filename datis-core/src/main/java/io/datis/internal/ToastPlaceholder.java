@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Recognizes the values Debezium substitutes for unchanged TOASTed columns. Datis configures its own
- * placeholder text (not Debezium's default) so that no real column value can be mistaken for it; the
- * shapes below mirror Debezium's {@code UnchangedToastedPlaceholder}, one per column type family.
+ * Recognizes the values Debezium substitutes for unchanged TOASTed columns. Datis configures its
+ * own placeholder text (not Debezium's default) so that no real column value can be mistaken for
+ * it; the shapes below mirror Debezium's {@code UnchangedToastedPlaceholder}, one per column type
+ * family.
  */
 final class ToastPlaceholder {
 

@@ -8,9 +8,9 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs the pipeline's transforms in the order they were added, enforcing their contract: a transform
- * that throws or returns {@code null} stops the pipeline with an error naming it and the event's
- * position, never the event's values.
+ * Runs the pipeline's transforms in the order they were added, enforcing their contract: a
+ * transform that throws or returns {@code null} stops the pipeline with an error naming it and the
+ * event's position, never the event's values.
  */
 final class TransformChain {
 
@@ -29,7 +29,12 @@ final class TransformChain {
       try {
         result = transform.apply(current);
       } catch (Exception | LinkageError e) {
-        throw failure(i, transform, current, "threw " + e.getClass().getName() + " (the cause holds its message)", e);
+        throw failure(
+            i,
+            transform,
+            current,
+            "threw " + e.getClass().getName() + " (the cause holds its message)",
+            e);
       }
       if (result == null) {
         throw failure(

@@ -5,9 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
 /**
- * How Datis logs a trouble that repeats (a sink retrying, an unreadable slot, events skipped by the error
- * policy): at WARN when a kind of trouble begins, at DEBUG while it goes on, at INFO when it is over; the
- * same kind beginning again is a new WARN. Logs stay readable through an outage without hiding the next one.
+ * How Datis logs a trouble that repeats (a sink retrying, an unreadable slot, events skipped by the
+ * error policy): at WARN when a kind of trouble begins, at DEBUG while it goes on, at INFO when it
+ * is over; the same kind beginning again is a new WARN. Logs stay readable through an outage
+ * without hiding the next one.
  */
 final class TroubleLog {
 
@@ -16,8 +17,8 @@ final class TroubleLog {
   private final Set<String> ongoing = ConcurrentHashMap.newKeySet();
 
   /**
-   * @param repeats appended to the WARN line, telling where the repeats go, e.g. {@code further failures
-   *     are logged at DEBUG}
+   * @param repeats appended to the WARN line, telling where the repeats go, e.g. {@code further
+   *     failures are logged at DEBUG}
    */
   TroubleLog(Logger log, String repeats) {
     this.log = log;
@@ -35,7 +36,9 @@ final class TroubleLog {
     }
   }
 
-  /** Ends a kind of trouble, logging at INFO if it was going on; the next occurrence WARNs again. */
+  /**
+   * Ends a kind of trouble, logging at INFO if it was going on; the next occurrence WARNs again.
+   */
   void over(String kind, String format, Object... arguments) {
     if (ongoing.remove(kind)) {
       log.info(format, arguments);

@@ -26,8 +26,9 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 
 /**
- * Turns one non-null Kafka Connect value, as Debezium emits it under the settings Datis gives it, into
- * the Java value documented in the README. Chosen once per column schema, then applied to every value.
+ * Turns one non-null Kafka Connect value, as Debezium emits it under the settings Datis gives it,
+ * into the Java value documented in the README. Chosen once per column schema, then applied to
+ * every value.
  */
 @FunctionalInterface
 interface ValueConverter {
@@ -42,7 +43,9 @@ interface ValueConverter {
   /** {@code 24:00:00}, which PostgreSQL's {@code time} allows and {@link LocalTime} does not. */
   long MICROS_PER_DAY = 86_400L * MICROS_PER_SECOND;
 
-  /** How Debezium writes a {@code date} of {@code infinity}: PostgreSQL's own dates never come near. */
+  /**
+   * How Debezium writes a {@code date} of {@code infinity}: PostgreSQL's own dates never come near.
+   */
   long INFINITE_EPOCH_DAY = LocalDate.parse("+5877611-06-21").toEpochDay();
 
   /** How Debezium writes a {@code date} of {@code -infinity}. */
@@ -58,12 +61,14 @@ interface ValueConverter {
         case "io.debezium.data.VariableScaleDecimal":
           return value -> {
             Struct struct = (Struct) value;
-            return new BigDecimal(new BigInteger(bytes(struct.get("value"))), struct.getInt32("scale"));
+            return new BigDecimal(
+                new BigInteger(bytes(struct.get("value"))), struct.getInt32("scale"));
           };
         case ColumnTypeConverter.ARRAY:
           return array(schema);
         case ColumnTypeConverter.NUMERIC:
-          return value -> ToastPlaceholder.isText(value) ? Unchanged.VALUE : PgText.numeric((String) value);
+          return value ->
+              ToastPlaceholder.isText(value) ? Unchanged.VALUE : PgText.numeric((String) value);
         case "io.debezium.time.Date":
           return value -> date((Integer) value);
         case "org.apache.kafka.connect.data.Date":
@@ -71,7 +76,10 @@ interface ValueConverter {
         case "io.debezium.time.Time":
           return value -> LocalTime.ofNanoOfDay(((Integer) value) * 1_000_000L);
         case "io.debezium.time.MicroTime":
-          return value -> ((Long) value) >= MICROS_PER_DAY ? LocalTime.MAX : LocalTime.ofNanoOfDay(((Long) value) * 1_000L);
+          return value ->
+              ((Long) value) >= MICROS_PER_DAY
+                  ? LocalTime.MAX
+                  : LocalTime.ofNanoOfDay(((Long) value) * 1_000L);
         case "io.debezium.time.NanoTime":
           return value -> LocalTime.ofNanoOfDay((Long) value);
         case "org.apache.kafka.connect.data.Time":
@@ -83,7 +91,8 @@ interface ValueConverter {
         case "io.debezium.time.NanoTimestamp":
           return value -> localDateTime((Long) value, 1_000_000_000L);
         case "org.apache.kafka.connect.data.Timestamp":
-          return value -> LocalDateTime.ofInstant(((java.util.Date) value).toInstant(), ZoneOffset.UTC);
+          return value ->
+              LocalDateTime.ofInstant(((java.util.Date) value).toInstant(), ZoneOffset.UTC);
         case "io.debezium.time.ZonedTimestamp":
           return ValueConverter::instant;
         case "io.debezium.time.ZonedTime":
@@ -93,9 +102,11 @@ interface ValueConverter {
         case "io.debezium.time.MicroDuration":
           return value -> Interval.of(0, 0, (Long) value);
         case "io.debezium.data.Json":
-          return value -> ToastPlaceholder.isText(value) ? Unchanged.VALUE : Json.of((String) value);
+          return value ->
+              ToastPlaceholder.isText(value) ? Unchanged.VALUE : Json.of((String) value);
         case "io.debezium.data.Uuid":
-          return value -> ToastPlaceholder.isText(value) ? Unchanged.VALUE : UUID.fromString((String) value);
+          return value ->
+              ToastPlaceholder.isText(value) ? Unchanged.VALUE : UUID.fromString((String) value);
         default:
           break; // enums, xml, ltree, bits... are plain strings or bytes: handled by type below
       }
@@ -107,10 +118,12 @@ interface ValueConverter {
         return value -> ToastPlaceholder.isBytes(value) ? Unchanged.VALUE : bytes(value);
       case ARRAY:
         ValueConverter element = forSchema(schema.valueSchema());
-        return value -> ToastPlaceholder.isArray(value) ? Unchanged.VALUE : list((List<?>) value, element);
+        return value ->
+            ToastPlaceholder.isArray(value) ? Unchanged.VALUE : list((List<?>) value, element);
       case MAP:
         ValueConverter mapValue = forSchema(schema.valueSchema());
-        return value -> ToastPlaceholder.isMap(value) ? Unchanged.VALUE : map((Map<?, ?>) value, mapValue);
+        return value ->
+            ToastPlaceholder.isMap(value) ? Unchanged.VALUE : map((Map<?, ?>) value, mapValue);
       case STRUCT:
         RowConverter nested = new RowConverter(schema);
         return value -> nested.convert((Struct) value);
@@ -130,7 +143,9 @@ interface ValueConverter {
             : PgArrayText.parse((String) value, delimiter, text -> PgText.parse(kind, text));
   }
 
-  /** A date; Debezium's stand-ins for {@code infinity} and {@code -infinity} become the extremes. */
+  /**
+   * A date; Debezium's stand-ins for {@code infinity} and {@code -infinity} become the extremes.
+   */
   private static LocalDate date(int epochDay) {
     if (epochDay == INFINITE_EPOCH_DAY) {
       return LocalDate.MAX;
@@ -141,7 +156,10 @@ interface ValueConverter {
     return LocalDate.ofEpochDay(epochDay);
   }
 
-  /** A timestamp; Debezium's stand-ins for {@code infinity} and {@code -infinity} become the extremes. */
+  /**
+   * A timestamp; Debezium's stand-ins for {@code infinity} and {@code -infinity} become the
+   * extremes.
+   */
   private static LocalDateTime microTimestamp(long micros) {
     if (micros == Long.MAX_VALUE) {
       return LocalDateTime.MAX;
@@ -181,18 +199,25 @@ interface ValueConverter {
     }
   }
 
-  /** Parses Debezium's interval text, {@code P<y>Y<m>M<d>DT<h>H<m>M<s>S}, each part possibly negative. */
+  /**
+   * Parses Debezium's interval text, {@code P<y>Y<m>M<d>DT<h>H<m>M<s>S}, each part possibly
+   * negative.
+   */
   private static Interval interval(String text) {
     Matcher m = ISO_INTERVAL.matcher(text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("Unexpected interval text from Debezium"); // never the value
+      throw new IllegalArgumentException(
+          "Unexpected interval text from Debezium"); // never the value
     }
     int months = Integer.parseInt(m.group(1)) * 12 + Integer.parseInt(m.group(2));
     int days = Integer.parseInt(m.group(3));
     long micros =
         Long.parseLong(m.group(4)) * 3600 * MICROS_PER_SECOND
             + Long.parseLong(m.group(5)) * 60 * MICROS_PER_SECOND
-            + new BigDecimal(m.group(6)).movePointRight(6).setScale(0, RoundingMode.HALF_EVEN).longValueExact();
+            + new BigDecimal(m.group(6))
+                .movePointRight(6)
+                .setScale(0, RoundingMode.HALF_EVEN)
+                .longValueExact();
     return Interval.of(months, days, micros);
   }
 

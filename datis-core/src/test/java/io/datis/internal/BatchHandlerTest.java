@@ -25,13 +25,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batches go from Debezium's hand-over through the real preparation, in-flight limit, committer and sink
- * dispatch, with a sink the test completes by hand; without PostgreSQL.
+ * Batches go from Debezium's hand-over through the real preparation, in-flight limit, committer and
+ * sink dispatch, with a sink the test completes by hand; without PostgreSQL.
  */
 class BatchHandlerTest {
 
   /** Each batch the sink was given, with the stage the test completes. */
   private final List<CompletableFuture<Void>> deliveries = new CopyOnWriteArrayList<>();
+
   private final List<List<ChangeEvent>> delivered = new CopyOnWriteArrayList<>();
   private final Sink sink =
       batch -> {
@@ -42,7 +43,8 @@ class BatchHandlerTest {
       };
   private final AtomicReference<@Nullable DatisException> failure = new AtomicReference<>();
   private final RecordingCommitter committer = new RecordingCommitter();
-  private final OffsetCommitter offsets = new OffsetCommitter("test", Executors.defaultThreadFactory());
+  private final OffsetCommitter offsets =
+      new OffsetCommitter("test", Executors.defaultThreadFactory());
   private final BatchHandler handler = handler(2);
 
   @AfterEach
@@ -67,7 +69,8 @@ class BatchHandlerTest {
 
   @Test
   void aFullInFlightLimitHoldsTheNextBatchUntilTheSinkCompletesOne() throws Exception {
-    handler.handleBatch(List.of(change(ORDERS, "c", 100, null), change(ORDERS, "u", 101, null)), committer);
+    handler.handleBatch(
+        List.of(change(ORDERS, "c", 100, null), change(ORDERS, "u", 101, null)), committer);
     Future<?> next =
         Executors.newSingleThreadExecutor()
             .submit(
@@ -76,7 +79,10 @@ class BatchHandlerTest {
                   return null;
                 });
 
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> delivered.size() == 1);
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> delivered.size() == 1);
     deliveries.get(0).complete(null);
     next.get();
 
@@ -92,7 +98,9 @@ class BatchHandlerTest {
 
     deliveries.get(0).completeExceptionally(new IllegalStateException("topic deleted"));
 
-    assertThat(failure.get()).isInstanceOf(SinkException.class).hasMessageContaining("topic deleted");
+    assertThat(failure.get())
+        .isInstanceOf(SinkException.class)
+        .hasMessageContaining("topic deleted");
     offsets.commitAndStop();
     assertThat(committer.committed).isEmpty();
   }
@@ -107,7 +115,9 @@ class BatchHandlerTest {
     handler.awaitTheDeliveredTransactionsEnd(1_000);
     offsets.commitAndStop();
 
-    assertThat(committer.committed).as("the delivered transaction's end, not the next one's").containsExactly(110L);
+    assertThat(committer.committed)
+        .as("the delivered transaction's end, not the next one's")
+        .containsExactly(110L);
     assertThat(delivered).hasSize(1);
   }
 
@@ -126,13 +136,18 @@ class BatchHandlerTest {
 
   private BatchHandler handler(int maxInFlightEvents) {
     PipelineSettings settings = TestSettings.of(List.of(), ErrorPolicy.fail(), sink);
-    PipelineMetrics metrics = PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
+    PipelineMetrics metrics =
+        PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
     PoisonEvents poison = new PoisonEvents("test", ErrorPolicy.fail(), metrics);
     RecordConverter converter = new RecordConverter(PREFIX, TestSettings.identities());
     return new BatchHandler(
         "test",
         converter,
-        new BatchPreparation(converter, new TransformChain(new ArrayList<>()), poison, metrics,
+        new BatchPreparation(
+            converter,
+            new TransformChain(new ArrayList<>()),
+            poison,
+            metrics,
             new IncrementalSnapshots(settings, TestSettings.identities())),
         new InFlightLimit(maxInFlightEvents, 1L << 30),
         offsets,

@@ -25,8 +25,8 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * A batch of records shaped as Debezium's PostgreSQL connector emits them becomes the events for the
- * sink and the places where offsets may be committed, without PostgreSQL.
+ * A batch of records shaped as Debezium's PostgreSQL connector emits them becomes the events for
+ * the sink and the places where offsets may be committed, without PostgreSQL.
  */
 class BatchPreparationTest {
 
@@ -37,7 +37,8 @@ class BatchPreparationTest {
       SchemaBuilder.struct()
           .optional()
           .field("id", Schema.INT32_SCHEMA)
-          .field("amount", SchemaBuilder.string().name(ColumnTypeConverter.NUMERIC).optional().build())
+          .field(
+              "amount", SchemaBuilder.string().name(ColumnTypeConverter.NUMERIC).optional().build())
           .build();
 
   private final List<Transform> transforms = new ArrayList<>();
@@ -81,7 +82,8 @@ class BatchPreparationTest {
         event -> {
           throw new IllegalStateException("broken");
         });
-    List<RecordChangeEvent<SourceRecord>> records = List.of(change(ORDERS, "c", 100, null), end(110));
+    List<RecordChangeEvent<SourceRecord>> records =
+        List.of(change(ORDERS, "c", 100, null), end(110));
 
     PreparedBatch failed = prepare(records);
     policy = ErrorPolicy.skip();
@@ -96,7 +98,8 @@ class BatchPreparationTest {
 
   @Test
   void debeziumsSignalTableRowsAreNeverHandedOver() {
-    PreparedBatch batch = prepare(List.of(change(SIGNALS, "c", 100, null), change(ORDERS, "c", 100, null), end(110)));
+    PreparedBatch batch =
+        prepare(List.of(change(SIGNALS, "c", 100, null), change(ORDERS, "c", 100, null), end(110)));
 
     assertThat(batch.events).extracting(ChangeEvent::table).containsExactly(ORDERS);
     assertThat(batch.commitPoint).isNotNull();
@@ -117,8 +120,13 @@ class BatchPreparationTest {
   void aValueThatCannotBeConvertedNamesItsColumnAndPositionButNotTheValue() {
     Struct row = new Struct(PRICED_ROW).put("id", 1).put("amount", "secret-not-a-number");
     SourceRecord record =
-        new SourceRecord(Map.of(), Map.of("lsn", 0x16B3748L, "txId", 571L, "incremental_snapshot_primary_key", "aced0005"),
-            PREFIX + ".public.orders", null, null, envelope(PRICED_ROW, row, ORDERS, "c", 0x16B3748L, null));
+        new SourceRecord(
+            Map.of(),
+            Map.of("lsn", 0x16B3748L, "txId", 571L, "incremental_snapshot_primary_key", "aced0005"),
+            PREFIX + ".public.orders",
+            null,
+            null,
+            envelope(PRICED_ROW, row, ORDERS, "c", 0x16B3748L, null));
 
     PreparedBatch batch = prepare(List.of(() -> record));
 
@@ -134,7 +142,8 @@ class BatchPreparationTest {
 
   private PreparedBatch prepare(List<RecordChangeEvent<SourceRecord>> records) {
     PipelineSettings settings = settings();
-    PipelineMetrics metrics = PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
+    PipelineMetrics metrics =
+        PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
     Map<TableId, ReplicaIdentity> identities = TestSettings.identities();
     return new BatchPreparation(
             new RecordConverter(PREFIX, identities),

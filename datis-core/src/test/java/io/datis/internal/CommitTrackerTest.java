@@ -15,9 +15,15 @@ class CommitTrackerTest {
     CommitTracker.Segment<String> second = tracker.append(null, 2, 0);
     CommitTracker.Segment<String> third = tracker.append("end-3", 1, 0);
 
-    assertThat(tracker.complete(third)).as("third completes first: nothing before it is done").isNull();
-    assertThat(tracker.complete(second)).as("second has no commit point and first is still open").isNull();
-    assertThat(tracker.complete(first)).as("now the prefix reaches the newest commit point").isEqualTo("end-3");
+    assertThat(tracker.complete(third))
+        .as("third completes first: nothing before it is done")
+        .isNull();
+    assertThat(tracker.complete(second))
+        .as("second has no commit point and first is still open")
+        .isNull();
+    assertThat(tracker.complete(first))
+        .as("now the prefix reaches the newest commit point")
+        .isEqualTo("end-3");
     assertThat(tracker.pendingBatches()).isZero();
   }
 

@@ -9,7 +9,10 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jspecify.annotations.Nullable;
 
-/** Records shaped as Debezium's PostgreSQL connector emits them, for tests that run without PostgreSQL. */
+/**
+ * Records shaped as Debezium's PostgreSQL connector emits them, for tests that run without
+ * PostgreSQL.
+ */
 final class DebeziumRecords {
 
   /** The topic prefix the records carry. */
@@ -24,20 +27,33 @@ final class DebeziumRecords {
           .field("ts_us", Schema.OPTIONAL_INT64_SCHEMA)
           .field("snapshot", Schema.OPTIONAL_STRING_SCHEMA)
           .build();
-  private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA).build();
-  private static final Schema END = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).build();
+  private static final Schema ROW =
+      SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA).build();
+  private static final Schema END =
+      SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).build();
 
   private DebeziumRecords() {}
 
-  /** A change of the row with id 1; {@code snapshot} is Debezium's snapshot marker, null when streaming. */
-  static RecordChangeEvent<SourceRecord> change(TableId table, String op, long lsn, @Nullable String snapshot) {
+  /**
+   * A change of the row with id 1; {@code snapshot} is Debezium's snapshot marker, null when
+   * streaming.
+   */
+  static RecordChangeEvent<SourceRecord> change(
+      TableId table, String op, long lsn, @Nullable String snapshot) {
     Struct row = new Struct(ROW).put("id", 1);
     SourceRecord record =
-        new SourceRecord(Map.of(), Map.of("lsn", lsn), PREFIX + "." + table, null, null, envelope(ROW, row, table, op, lsn, snapshot));
+        new SourceRecord(
+            Map.of(),
+            Map.of("lsn", lsn),
+            PREFIX + "." + table,
+            null,
+            null,
+            envelope(ROW, row, table, op, lsn, snapshot));
     return () -> record;
   }
 
-  static Struct envelope(Schema rowSchema, Struct row, TableId table, String op, long lsn, @Nullable String snapshot) {
+  static Struct envelope(
+      Schema rowSchema, Struct row, TableId table, String op, long lsn, @Nullable String snapshot) {
     Schema schema =
         SchemaBuilder.struct()
             .field("before", rowSchema)
@@ -59,7 +75,13 @@ final class DebeziumRecords {
   /** A transaction's END record, committed at {@code lsn}. */
   static RecordChangeEvent<SourceRecord> end(long lsn) {
     SourceRecord record =
-        new SourceRecord(Map.of(), Map.of("lsn_commit", lsn), PREFIX + ".transaction", null, null, new Struct(END).put("status", "END"));
+        new SourceRecord(
+            Map.of(),
+            Map.of("lsn_commit", lsn),
+            PREFIX + ".transaction",
+            null,
+            null,
+            new Struct(END).put("status", "END"));
     return () -> record;
   }
 }

@@ -13,19 +13,27 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The health verdict from what the parts report, without PostgreSQL (the source monitor is not started). */
+/**
+ * The health verdict from what the parts report, without PostgreSQL (the source monitor is not
+ * started).
+ */
 class HealthReportTest {
 
   private final PipelineSettings settings =
-      TestSettings.of(List.of(), ErrorPolicy.fail(), batch -> CompletableFuture.completedFuture(null));
+      TestSettings.of(
+          List.of(), ErrorPolicy.fail(), batch -> CompletableFuture.completedFuture(null));
   private final SinkStatus sink = new SinkStatus("test", "shop", "sink", () -> {});
-  private final SinkStatus deadLetters = new SinkStatus("test", "shop", "dead-letter sink", () -> {});
-  private final OffsetCommitter offsets = new OffsetCommitter("test", Executors.defaultThreadFactory());
+  private final SinkStatus deadLetters =
+      new SinkStatus("test", "shop", "dead-letter sink", () -> {});
+  private final OffsetCommitter offsets =
+      new OffsetCommitter("test", Executors.defaultThreadFactory());
   private final SourceMonitor source =
-      new SourceMonitor(settings, new ReplicaIdentityCheck(settings, 170000), Executors.defaultThreadFactory());
+      new SourceMonitor(
+          settings, new ReplicaIdentityCheck(settings, 170000), Executors.defaultThreadFactory());
   private @Nullable String snapshot;
   private final HealthReport report =
-      new HealthReport(settings.slotLagThreshold(), offsets, source, List.of(sink, deadLetters), () -> snapshot);
+      new HealthReport(
+          settings.slotLagThreshold(), offsets, source, List.of(sink, deadLetters), () -> snapshot);
 
   @AfterEach
   void stop() {
@@ -57,8 +65,14 @@ class HealthReportTest {
     assertThat(health.status()).isEqualTo(Health.Status.DEGRADED);
     assertThat(health.reasons())
         .satisfiesExactly(
-            reason -> assertThat(reason).startsWith("sink retrying for ").endsWith("UNAVAILABLE: connection refused"),
-            reason -> assertThat(reason).startsWith("dead-letter sink retrying for ").endsWith("DEADLINE_EXCEEDED"));
+            reason ->
+                assertThat(reason)
+                    .startsWith("sink retrying for ")
+                    .endsWith("UNAVAILABLE: connection refused"),
+            reason ->
+                assertThat(reason)
+                    .startsWith("dead-letter sink retrying for ")
+                    .endsWith("DEADLINE_EXCEEDED"));
 
     sink.recovered();
     deadLetters.recovered();

@@ -16,14 +16,20 @@ class InFlightLimitTest {
   void aBatchWaitsForRoomByEventsAndByBytes() throws Exception {
     assertThat(limit.acquire(10, 100, () -> false)).isTrue();
     CompletableFuture<Boolean> byEvents = acquireInBackground(1, 1, new AtomicBoolean());
-    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !byEvents.isDone());
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !byEvents.isDone());
 
     limit.release(10, 100);
     assertThat(byEvents.get()).isTrue();
 
     assertThat(limit.acquire(1, 999, () -> false)).isTrue();
     CompletableFuture<Boolean> byBytes = acquireInBackground(1, 2, new AtomicBoolean());
-    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !byBytes.isDone());
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !byBytes.isDone());
     limit.release(1, 999);
     assertThat(byBytes.get()).isTrue();
     assertThat(limit.events()).isEqualTo(2);
@@ -53,7 +59,8 @@ class InFlightLimitTest {
     assertThat(limit.bytes()).isEqualTo(100);
   }
 
-  private CompletableFuture<Boolean> acquireInBackground(int events, long bytes, AtomicBoolean stopping) {
+  private CompletableFuture<Boolean> acquireInBackground(
+      int events, long bytes, AtomicBoolean stopping) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {

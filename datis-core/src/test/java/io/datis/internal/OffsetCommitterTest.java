@@ -13,11 +13,15 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Offsets are committed only for what the sink acknowledged, as a contiguous prefix, at transaction ends. */
+/**
+ * Offsets are committed only for what the sink acknowledged, as a contiguous prefix, at transaction
+ * ends.
+ */
 class OffsetCommitterTest {
 
   private final RecordingCommitter committer = new RecordingCommitter();
-  private final OffsetCommitter offsets = new OffsetCommitter("test", Executors.defaultThreadFactory());
+  private final OffsetCommitter offsets =
+      new OffsetCommitter("test", Executors.defaultThreadFactory());
 
   @AfterEach
   void stop() {
@@ -38,7 +42,9 @@ class OffsetCommitterTest {
     offsets.completed(first);
     offsets.commitAndStop();
 
-    assertThat(committer.committed).as("only the newest point, which covers the ones before").containsExactly(200L);
+    assertThat(committer.committed)
+        .as("only the newest point, which covers the ones before")
+        .containsExactly(200L);
     assertThat(offsets.lastCommittedLsn()).isEqualTo(200L);
     assertThat(offsets.lastCommitTime()).isNotNull();
     assertThat(offsets.awaitDrained(1, TimeUnit.SECONDS)).isTrue();

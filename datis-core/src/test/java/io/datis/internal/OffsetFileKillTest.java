@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A process killed with SIGKILL while it writes offsets in a loop leaves a file that the next start
- * reads, holding at least the last write that returned. (Kafka's FileOffsetBackingStore, which rewrites
- * the file in place, left it cut off and read it as "no offsets".)
+ * reads, holding at least the last write that returned. (Kafka's FileOffsetBackingStore, which
+ * rewrites the file in place, left it cut off and read it as "no offsets".)
  */
 class OffsetFileKillTest {
 
@@ -56,15 +56,19 @@ class OffsetFileKillTest {
 
       Map<ByteBuffer, ByteBuffer> offsets = new OffsetFile(path).read();
 
-      long stored = Long.parseLong(StandardCharsets.UTF_8.decode(offsets.get(bytes("counter"))).toString());
-      assertThat(stored).as("kill %d (seed %d): the counter stored", kill, seed).isGreaterThanOrEqualTo(lastReturned.get());
+      long stored =
+          Long.parseLong(StandardCharsets.UTF_8.decode(offsets.get(bytes("counter"))).toString());
+      assertThat(stored)
+          .as("kill %d (seed %d): the counter stored", kill, seed)
+          .isGreaterThanOrEqualTo(lastReturned.get());
       counter = stored;
     }
   }
 
   private static void readCounters(Process writer, AtomicLong lastReturned) {
     try (BufferedReader lines =
-        new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
         if (line.chars().allMatch(Character::isDigit) && !line.isEmpty()) {

@@ -27,7 +27,8 @@ class OffsetFileTest {
     file.write(offsets("k", "2"));
 
     assertThat(text(file.read())).containsExactly(Map.entry("k", "2"));
-    assertThat(text(new OffsetFile(directory.resolve("p.offsets.previous")).read())).containsExactly(Map.entry("k", "1"));
+    assertThat(text(new OffsetFile(directory.resolve("p.offsets.previous")).read()))
+        .containsExactly(Map.entry("k", "1"));
   }
 
   @Test
@@ -79,7 +80,8 @@ class OffsetFileTest {
     assertThatThrownBy(() -> new OffsetFile(path).read())
         .isInstanceOf(IOException.class)
         .hasMessageContaining("p.offsets cannot be read (java.io.EOFException)")
-        .hasMessageContaining("and neither can its previous copy " + directory.resolve("p.offsets.previous"));
+        .hasMessageContaining(
+            "and neither can its previous copy " + directory.resolve("p.offsets.previous"));
   }
 
   @Test
@@ -88,8 +90,12 @@ class OffsetFileTest {
     OffsetFile file = new OffsetFile(path);
     file.write(offsets("k", "1"));
     file.write(offsets("k", "2"));
-    // The state a crash leaves after the file became the previous copy and before the new one took its place.
-    Files.move(path, directory.resolve("p.offsets.tmp"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    // The state a crash leaves after the file became the previous copy and before the new one took
+    // its place.
+    Files.move(
+        path,
+        directory.resolve("p.offsets.tmp"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
     assertThat(text(file.read())).containsExactly(Map.entry("k", "2"));
   }
@@ -100,7 +106,10 @@ class OffsetFileTest {
     OffsetFile file = new OffsetFile(path);
     file.write(offsets("k", "1"));
     file.write(offsets("k", "2"));
-    Files.move(path, directory.resolve("p.offsets.tmp"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        path,
+        directory.resolve("p.offsets.tmp"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
     file.read();
     // A second crash, while the next write fills its temporary file.
@@ -132,20 +141,29 @@ class OffsetFileTest {
     assertThatThrownBy(file::read)
         .isInstanceOf(IOException.class)
         .hasMessage(
-            "The offsets file " + path + " is missing, but its previous copy " + directory.resolve("p.offsets.previous")
+            "The offsets file "
+                + path
+                + " is missing, but its previous copy "
+                + directory.resolve("p.offsets.previous")
                 + " is there. Fix: restore the file; or, to start the pipeline afresh, delete the previous copy"
                 + " and the .slot file too");
   }
 
   private static Map<ByteBuffer, ByteBuffer> offsets(String key, String value) {
     Map<ByteBuffer, ByteBuffer> offsets = new HashMap<>();
-    offsets.put(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+    offsets.put(
+        ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)),
+        ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
     return offsets;
   }
 
   private static Map<String, String> text(Map<ByteBuffer, ByteBuffer> offsets) {
     Map<String, String> text = new HashMap<>();
-    offsets.forEach((k, v) -> text.put(StandardCharsets.UTF_8.decode(k.duplicate()).toString(), StandardCharsets.UTF_8.decode(v.duplicate()).toString()));
+    offsets.forEach(
+        (k, v) ->
+            text.put(
+                StandardCharsets.UTF_8.decode(k.duplicate()).toString(),
+                StandardCharsets.UTF_8.decode(v.duplicate()).toString()));
     return text;
   }
 }

@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A process that writes offsets to an {@link OffsetFile} as fast as it can, printing each counter once
- * its write has returned, until it is killed: for {@link OffsetFileKillTest}.
+ * A process that writes offsets to an {@link OffsetFile} as fast as it can, printing each counter
+ * once its write has returned, until it is killed: for {@link OffsetFileKillTest}.
  */
 final class OffsetFileWriter {
 

@@ -31,7 +31,8 @@ class PoisonEventsTest {
           .commitTime(Instant.parse("2026-12-04T10:00:00Z"))
           .build();
   private static final UndeliverableEventException TOO_LARGE =
-      new UndeliverableEventException("message of 12 MB exceeds Pub/Sub's 10 MB", ORDERS, EVENT.position(), null);
+      new UndeliverableEventException(
+          "message of 12 MB exceeds Pub/Sub's 10 MB", ORDERS, EVENT.position(), null);
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final PipelineMetrics metrics =
@@ -45,7 +46,8 @@ class PoisonEventsTest {
 
     assertThat(handled).isCompleted();
     assertThat(poison.stopsThePipeline()).isFalse();
-    assertThat(registry.get("datis.events.skipped").tag("table", "public.orders").counter().count()).isEqualTo(1);
+    assertThat(registry.get("datis.events.skipped").tag("table", "public.orders").counter().count())
+        .isEqualTo(1);
   }
 
   @Test
@@ -80,8 +82,12 @@ class PoisonEventsTest {
   void aDeadLetterSinkThatFailsOrReturnsNullFailsTheEventsHandling() {
     PoisonEvents failing =
         new PoisonEvents(
-            "test", ErrorPolicy.deadLetter(letter -> CompletableFuture.failedFuture(new IllegalStateException("disk full"))), metrics);
-    PoisonEvents returningNull = new PoisonEvents("test", ErrorPolicy.deadLetter(letter -> null), metrics);
+            "test",
+            ErrorPolicy.deadLetter(
+                letter -> CompletableFuture.failedFuture(new IllegalStateException("disk full"))),
+            metrics);
+    PoisonEvents returningNull =
+        new PoisonEvents("test", ErrorPolicy.deadLetter(letter -> null), metrics);
 
     for (PoisonEvents poison : List.of(failing, returningNull)) {
       CompletableFuture<Void> handled = poison.handle(EVENT, DeadLetter.Stage.TRANSFORM, TOO_LARGE);
@@ -90,7 +96,8 @@ class PoisonEventsTest {
       assertThat(catchCause(handled))
           .isInstanceOf(SinkException.class)
           .hasMessageContaining("failed to store the UPDATE of public.orders at ")
-          .hasMessageEndingWith("Nothing from this event on was committed: it is processed again when the pipeline restarts");
+          .hasMessageEndingWith(
+              "Nothing from this event on was committed: it is processed again when the pipeline restarts");
     }
   }
 

@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.connect.source.SourceRecord;
 
-/** Debezium's committer as far as offsets go: which commit LSNs were marked, and failures on demand. */
-final class RecordingCommitter implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
+/**
+ * Debezium's committer as far as offsets go: which commit LSNs were marked, and failures on demand.
+ */
+final class RecordingCommitter
+    implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
 
   final List<Long> committed = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger failures = new AtomicInteger();
@@ -26,7 +29,8 @@ final class RecordingCommitter implements DebeziumEngine.RecordCommitter<RecordC
   public void markBatchFinished() {}
 
   @Override
-  public void markProcessed(RecordChangeEvent<SourceRecord> record, DebeziumEngine.Offsets sourceOffsets) {
+  public void markProcessed(
+      RecordChangeEvent<SourceRecord> record, DebeziumEngine.Offsets sourceOffsets) {
     throw new UnsupportedOperationException();
   }
 

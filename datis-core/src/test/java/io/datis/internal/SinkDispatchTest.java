@@ -20,7 +20,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
-/** Whatever the sink does with a batch ends in one outcome, and an undeliverable event meets the policy. */
+/**
+ * Whatever the sink does with a batch ends in one outcome, and an undeliverable event meets the
+ * policy.
+ */
 class SinkDispatchTest {
 
   private static final TableId ORDERS = TableId.of("public", "orders");
@@ -47,13 +50,19 @@ class SinkDispatchTest {
               throw new IllegalStateException("boom");
             },
             batch -> null)) {
-      CompletableFuture<Void> delivered = dispatch(ErrorPolicy.fail(), broken).deliver(events(1, 2), List.of());
+      CompletableFuture<Void> delivered =
+          dispatch(ErrorPolicy.fail(), broken).deliver(events(1, 2), List.of());
 
       assertThat(delivered).isCompletedExceptionally();
       Throwable failure = delivered.handle((ignored, error) -> error).join();
-      assertThat(failure).isInstanceOf(CompletionException.class).cause().isInstanceOf(SinkException.class)
-          .hasMessageContaining("failed to deliver a batch of 2 events (from lsn 0/1 tx 7 #1 to lsn 0/2 tx 7 #2)")
-          .hasMessageEndingWith("Nothing from this batch on was committed: it is delivered again when the pipeline restarts");
+      assertThat(failure)
+          .isInstanceOf(CompletionException.class)
+          .cause()
+          .isInstanceOf(SinkException.class)
+          .hasMessageContaining(
+              "failed to deliver a batch of 2 events (from lsn 0/1 tx 7 #1 to lsn 0/2 tx 7 #2)")
+          .hasMessageEndingWith(
+              "Nothing from this batch on was committed: it is delivered again when the pipeline restarts");
     }
   }
 
@@ -66,7 +75,8 @@ class SinkDispatchTest {
             handedOver ->
                 handedOver.contains(batch.get(1))
                     ? CompletableFuture.failedFuture(
-                        new UndeliverableEventException("too large", ORDERS, batch.get(1).position(), null))
+                        new UndeliverableEventException(
+                            "too large", ORDERS, batch.get(1).position(), null))
                     : CompletableFuture.completedFuture(null));
 
     CompletableFuture<Void> delivered = dispatch.deliver(batch, List.of());
@@ -81,7 +91,10 @@ class SinkDispatchTest {
     SinkDispatch dispatch =
         dispatch(
             ErrorPolicy.fail(),
-            handedOver -> CompletableFuture.failedFuture(new UndeliverableEventException("too large", ORDERS, batch.get(0).position(), null)));
+            handedOver ->
+                CompletableFuture.failedFuture(
+                    new UndeliverableEventException(
+                        "too large", ORDERS, batch.get(0).position(), null)));
 
     assertThat(dispatch.deliver(batch, List.of())).isCompletedExceptionally();
     assertThat(handed).hasSize(1);
@@ -90,7 +103,8 @@ class SinkDispatchTest {
   @Test
   void theBatchWaitsForPoisonEventsHandledBeforeTheSink() {
     CompletableFuture<Void> poisonHandled = new CompletableFuture<>();
-    SinkDispatch dispatch = dispatch(ErrorPolicy.skip(), batch -> CompletableFuture.completedFuture(null));
+    SinkDispatch dispatch =
+        dispatch(ErrorPolicy.skip(), batch -> CompletableFuture.completedFuture(null));
 
     CompletableFuture<Void> delivered = dispatch.deliver(events(1), List.of(poisonHandled));
 
@@ -99,13 +113,15 @@ class SinkDispatchTest {
     assertThat(delivered).isCompleted();
   }
 
-  private SinkDispatch dispatch(ErrorPolicy policy, Function<List<ChangeEvent>, CompletionStage<Void>> deliver) {
+  private SinkDispatch dispatch(
+      ErrorPolicy policy, Function<List<ChangeEvent>, CompletionStage<Void>> deliver) {
     Sink sink =
         batch -> {
           handed.add(batch);
           return deliver.apply(batch);
         };
-    PipelineMetrics metrics = PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
+    PipelineMetrics metrics =
+        PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
     return new SinkDispatch(sink, new PoisonEvents("test", policy, metrics), metrics);
   }
 

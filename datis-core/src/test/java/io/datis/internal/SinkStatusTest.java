@@ -11,13 +11,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** What a sink reports about its retries reaches health, metrics and the log, one outage at a time. */
+/**
+ * What a sink reports about its retries reaches health, metrics and the log, one outage at a time.
+ */
 class SinkStatusTest {
 
   private final Logger logger = (Logger) LoggerFactory.getLogger(SinkStatus.class);
   private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
   private final AtomicInteger retries = new AtomicInteger();
-  private final SinkStatus status = new SinkStatus("orders", "shop", "sink", retries::incrementAndGet);
+  private final SinkStatus status =
+      new SinkStatus("orders", "shop", "sink", retries::incrementAndGet);
 
   SinkStatusTest() {
     lines.start();
@@ -33,7 +36,9 @@ class SinkStatusTest {
   void aSecondOutageIsWarnedAsLoudlyAsTheFirst() {
     status.retrying("UNAVAILABLE: connection refused");
     status.retrying("UNAVAILABLE: connection refused");
-    assertThat(status.healthReason()).startsWith("sink retrying for ").endsWith("UNAVAILABLE: connection refused");
+    assertThat(status.healthReason())
+        .startsWith("sink retrying for ")
+        .endsWith("UNAVAILABLE: connection refused");
     status.recovered();
     assertThat(status.healthReason()).isNull();
     status.retrying("DEADLINE_EXCEEDED");
@@ -43,8 +48,14 @@ class SinkStatusTest {
         .filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.INFO))
         .extracting(line -> line.getLevel() + " " + line.getFormattedMessage())
         .satisfiesExactly(
-            line -> assertThat(line).startsWith("WARN Pipeline 'orders': sink retrying: UNAVAILABLE: connection refused ("),
-            line -> assertThat(line).startsWith("INFO Pipeline 'orders': sink delivers again, after "),
-            line -> assertThat(line).startsWith("WARN Pipeline 'orders': sink retrying: DEADLINE_EXCEEDED ("));
+            line ->
+                assertThat(line)
+                    .startsWith(
+                        "WARN Pipeline 'orders': sink retrying: UNAVAILABLE: connection refused ("),
+            line ->
+                assertThat(line).startsWith("INFO Pipeline 'orders': sink delivers again, after "),
+            line ->
+                assertThat(line)
+                    .startsWith("WARN Pipeline 'orders': sink retrying: DEADLINE_EXCEEDED ("));
   }
 }

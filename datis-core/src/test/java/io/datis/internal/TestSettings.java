@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** Pipeline settings for tests of the runtime's parts, which never connect to the database they name. */
+/**
+ * Pipeline settings for tests of the runtime's parts, which never connect to the database they
+ * name.
+ */
 final class TestSettings {
 
   static final TableId ORDERS = TableId.of("public", "orders");
@@ -20,13 +23,34 @@ final class TestSettings {
 
   static PipelineSettings of(List<Transform> transforms, ErrorPolicy policy, Sink sink) {
     PostgresSource source =
-        PostgresSource.builder().host("localhost").database("shop").user("datis").slotName(DebeziumRecords.PREFIX).build();
+        PostgresSource.builder()
+            .host("localhost")
+            .database("shop")
+            .user("datis")
+            .slotName(DebeziumRecords.PREFIX)
+            .build();
     return new PipelineSettings(
-        "test", source, List.of(ORDERS), List.copyOf(transforms), sink, OffsetStore.inMemory(), SnapshotMode.CHANGES_ONLY,
-        2048, 20_000, 1L << 20, Duration.ofSeconds(1), Map.of(), null, policy, 1L << 30, false);
+        "test",
+        source,
+        List.of(ORDERS),
+        List.copyOf(transforms),
+        sink,
+        OffsetStore.inMemory(),
+        SnapshotMode.CHANGES_ONLY,
+        2048,
+        20_000,
+        1L << 20,
+        Duration.ofSeconds(1),
+        Map.of(),
+        null,
+        policy,
+        1L << 30,
+        false);
   }
 
   static Map<TableId, ReplicaIdentity> identities() {
-    return Map.of(ORDERS, new ReplicaIdentity(ORDERS, ReplicaIdentity.Kind.DEFAULT, List.of("id"), List.of()));
+    return Map.of(
+        ORDERS,
+        new ReplicaIdentity(ORDERS, ReplicaIdentity.Kind.DEFAULT, List.of("id"), List.of()));
   }
 }

@@ -33,7 +33,8 @@ class TransformChainTest {
     Transform mask =
         event -> {
           ran.add("mask");
-          return TransformResult.replace(event.toBuilder().after(Map.of("id", 1, "card", "****")).build());
+          return TransformResult.replace(
+              event.toBuilder().after(Map.of("id", 1, "card", "****")).build());
         };
     Transform check =
         event -> {
@@ -42,7 +43,8 @@ class TransformChainTest {
         };
 
     ChangeEvent result = new TransformChain(List.of(mask, check)).apply(INSERT);
-    ChangeEvent dropped = new TransformChain(List.of(event -> TransformResult.drop(), check)).apply(INSERT);
+    ChangeEvent dropped =
+        new TransformChain(List.of(event -> TransformResult.drop(), check)).apply(INSERT);
 
     assertThat(ran).containsExactly("mask", "check:****");
     assertThat(result.after().orElseThrow()).containsEntry("card", "****");
@@ -57,7 +59,10 @@ class TransformChainTest {
           throw broken;
         };
 
-    assertThatThrownBy(() -> new TransformChain(List.of(event -> TransformResult.keep(), throwing)).apply(INSERT))
+    assertThatThrownBy(
+            () ->
+                new TransformChain(List.of(event -> TransformResult.keep(), throwing))
+                    .apply(INSERT))
         .isInstanceOfSatisfying(
             TransformException.class,
             e -> {
@@ -76,6 +81,7 @@ class TransformChainTest {
     assertThatThrownBy(() -> new TransformChain(List.of(event -> null)).apply(INSERT))
         .isInstanceOf(TransformException.class)
         .hasNoCause()
-        .hasMessageEndingWith("returned null; return TransformResult.keep(), replace(event) or drop() instead");
+        .hasMessageEndingWith(
+            "returned null; return TransformResult.keep(), replace(event) or drop() instead");
   }
 }

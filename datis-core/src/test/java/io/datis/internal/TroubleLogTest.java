@@ -13,7 +13,8 @@ class TroubleLogTest {
 
   private final Logger logger = (Logger) LoggerFactory.getLogger("io.datis.test.TroubleLogTest");
   private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-  private final TroubleLog troubles = new TroubleLog(logger, "further failures are logged at DEBUG");
+  private final TroubleLog troubles =
+      new TroubleLog(logger, "further failures are logged at DEBUG");
 
   TroubleLogTest() {
     logger.setLevel(Level.DEBUG);
@@ -44,7 +45,9 @@ class TroubleLogTest {
     troubles.occurred("sink", "skipped {}", 2);
     troubles.occurred("transform", "skipped {}", 3);
 
-    assertThat(lines.list).extracting(ILoggingEvent::getLevel).containsExactly(Level.WARN, Level.WARN, Level.DEBUG);
+    assertThat(lines.list)
+        .extracting(ILoggingEvent::getLevel)
+        .containsExactly(Level.WARN, Level.WARN, Level.DEBUG);
     assertThat(troubles.isOngoing("transform")).isTrue();
     assertThat(troubles.isOngoing("source")).isFalse();
   }

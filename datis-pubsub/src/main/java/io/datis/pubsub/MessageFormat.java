@@ -48,8 +48,8 @@ import java.util.function.Function;
  * subscribers can deduplicate on it.
  *
  * <p>Add your own attributes with {@link PubSubSink.Builder#attribute(String, String)} and {@link
- * PubSubSink.Builder#attributes(java.util.function.Function)}. Names starting with {@code datis-} or
- * {@code ce-}, and {@code content-type}, are reserved: yours never replace Datis's.
+ * PubSubSink.Builder#attributes(java.util.function.Function)}. Names starting with {@code datis-}
+ * or {@code ce-}, and {@code content-type}, are reserved: yours never replace Datis's.
  *
  * <h2 id="dead-letters">Attributes of dead letters</h2>
  *

@@ -70,11 +70,11 @@ public final class OrderingKeys {
   /**
    * The table and one of {@code buckets} buckets the row's key hashes to, such as {@code
    * public.orders#17}: every change of a row gets the same bucket, so each row's changes stay in
-   * order as with {@link #tableAndPrimaryKey()}, while the client can batch the many rows of a bucket
-   * into one Publish request instead of sending one request per row. Faster under load (see the
-   * benchmark in the project's README); the price is that rows sharing a bucket are also delivered in
-   * order relative to each other, which limits a subscriber's parallelism per table to {@code
-   * buckets}. Truncates get no ordering key.
+   * order as with {@link #tableAndPrimaryKey()}, while the client can batch the many rows of a
+   * bucket into one Publish request instead of sending one request per row. Faster under load (see
+   * the benchmark in the project's README); the price is that rows sharing a bucket are also
+   * delivered in order relative to each other, which limits a subscriber's parallelism per table to
+   * {@code buckets}. Truncates get no ordering key.
    *
    * <pre>{@code
    * PubSubSink.builder("my-project", "orders-cdc").orderingKeys(OrderingKeys.tableAndKeyBucket(64)).build();

@@ -181,8 +181,8 @@ class DecodedEventsRoundTripTest {
 
   /** Generated batches, each delivered in every format. */
   @Property(tries = 6)
-  void readsBackGeneratedBatchesInEveryFormat(
-      @ForAll("batches") List<ChangeEvent> batch) throws Exception {
+  void readsBackGeneratedBatchesInEveryFormat(@ForAll("batches") List<ChangeEvent> batch)
+      throws Exception {
     for (MessageFormat format : formats().allValues().orElseThrow().toList()) {
       assertReadBack(format, batch, deliverAndReadBack(format, batch));
     }

@@ -137,8 +137,9 @@ class MessageFormatTest {
   }
 
   /**
-   * The values PostgreSQL holds that Java's types cannot (numeric NaN and infinities, infinite dates and
-   * timestamps, 24:00:00) keep PostgreSQL's words, in every format; text-form types stay text.
+   * The values PostgreSQL holds that Java's types cannot (numeric NaN and infinities, infinite
+   * dates and timestamps, 24:00:00) keep PostgreSQL's words, in every format; text-form types stay
+   * text.
    */
   @Test
   void everyFormatWritesTheValuesJavaTypesCannotHoldInPostgresqlsWords() throws IOException {
@@ -167,10 +168,15 @@ class MessageFormatTest {
             + "\"bits\":\"0011\",\"numbers\":[\"1.50\",\"NaN\",null],\"matrix\":[[1,2],[3,4]]}";
     ChangeEvent insert = event(Operation.INSERT, null, after);
 
-    assertThat(json(encode(MessageFormat.datisJson(), insert)).get("after").toString()).isEqualTo(expected);
-    assertThat(json(encode(MessageFormat.debeziumJson(), insert)).get("after").toString()).isEqualTo(expected);
-    assertThat(json(encode(MessageFormat.cloudEvents(), insert)).get("data").get("after").toString()).isEqualTo(expected);
-    assertThat(json(encode(MessageFormat.cloudEventsBinary(), insert)).get("after").toString()).isEqualTo(expected);
+    assertThat(json(encode(MessageFormat.datisJson(), insert)).get("after").toString())
+        .isEqualTo(expected);
+    assertThat(json(encode(MessageFormat.debeziumJson(), insert)).get("after").toString())
+        .isEqualTo(expected);
+    assertThat(
+            json(encode(MessageFormat.cloudEvents(), insert)).get("data").get("after").toString())
+        .isEqualTo(expected);
+    assertThat(json(encode(MessageFormat.cloudEventsBinary(), insert)).get("after").toString())
+        .isEqualTo(expected);
   }
 
   @Test

@@ -56,11 +56,13 @@ class OrderingKeysTest {
         change(Operation.DELETE, "public.orders", List.of("id"), Map.of("id", 10L), null);
 
     String key = buckets.keyFor(insert);
-    assertThat(key).isEqualTo("public.orders#" + Math.floorMod("public.orders:[10]".hashCode(), 64));
+    assertThat(key)
+        .isEqualTo("public.orders#" + Math.floorMod("public.orders:[10]".hashCode(), 64));
     assertThat(buckets.keyFor(delete)).as("every change of a row, the same bucket").isEqualTo(key);
     assertThat(
             java.util.stream.LongStream.range(0, 10_000)
-                .mapToObj(id -> buckets.keyFor(insert("public.orders", List.of("id"), Map.of("id", id))))
+                .mapToObj(
+                    id -> buckets.keyFor(insert("public.orders", List.of("id"), Map.of("id", id))))
                 .distinct()
                 .count())
         .as("rows spread over all buckets")

@@ -75,7 +75,10 @@ import org.slf4j.LoggerFactory;
  * <p>Configuration methods ({@code with...}) apply at the next start. All methods are thread-safe.
  */
 public final class DatisPostgres
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
+    implements BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback,
+        AfterEachCallback,
         AutoCloseable {
 
   /** Environment variable read by {@link #automatic()}: the JDBC URL of a server. */
@@ -152,8 +155,8 @@ public final class DatisPostgres
    * A server in a Docker container from the image {@code postgres:17-alpine}, started through
    * Testcontainers with logical replication enabled (the same settings as {@linkplain #embedded()
    * embedded} servers). Needs {@code org.testcontainers:testcontainers-postgresql} on the test
-   * classpath and a Docker engine; {@link #stop()} and {@link #restart()} are not supported, since a
-   * container gets a new port when started again.
+   * classpath and a Docker engine; {@link #stop()} and {@link #restart()} are not supported, since
+   * a container gets a new port when started again.
    *
    * @throws IllegalStateException if Testcontainers is not on the classpath
    */
@@ -187,8 +190,8 @@ public final class DatisPostgres
    *       {@code DATIS_POSTGRES_PASSWORD}, default empty), if it is set: lets CI run the same tests
    *       against a specific PostgreSQL version;
    *   <li>a {@linkplain #testcontainers() Testcontainers} server, if {@code
-   *       org.testcontainers:testcontainers-postgresql} is on the classpath and Testcontainers finds
-   *       a Docker engine;
+   *       org.testcontainers:testcontainers-postgresql} is on the classpath and Testcontainers
+   *       finds a Docker engine;
    *   <li>otherwise an {@linkplain #embedded() embedded} server, which needs no Docker.
    * </ol>
    *
@@ -212,7 +215,9 @@ public final class DatisPostgres
       return existing(url.strip(), user.isBlank() ? EMBEDDED_USER : user, password);
     }
     if (dockerReady.getAsBoolean()) {
-      LOG.info("Using a Testcontainers PostgreSQL ({}): Docker is available", ContainerServer.DEFAULT_IMAGE);
+      LOG.info(
+          "Using a Testcontainers PostgreSQL ({}): Docker is available",
+          ContainerServer.DEFAULT_IMAGE);
       return testcontainers();
     }
     LOG.info(
@@ -256,7 +261,8 @@ public final class DatisPostgres
    * replication. {@code withSetting("port", "5433")} fixes the port instead of picking a free one.
    * Must be called before {@link #start()}, or while stopped; it applies at the next start.
    *
-   * For a {@linkplain #testcontainers() container}, settings apply the same way, except the port.
+   * <p>For a {@linkplain #testcontainers() container}, settings apply the same way, except the
+   * port.
    *
    * @throws IllegalArgumentException if the name is not a setting name, or the port not a port
    * @throws IllegalStateException if the server is running or is an existing one
@@ -453,8 +459,8 @@ public final class DatisPostgres
 
   /**
    * A Datis source for this server's database (during a test with {@link #withDatabasePerTest()},
-   * the test's database), logging in as {@link #user()}. Set a slot or publication name with
-   * {@code source().toBuilder()}.
+   * the test's database), logging in as {@link #user()}. Set a slot or publication name with {@code
+   * source().toBuilder()}.
    *
    * @throws IllegalStateException if an embedded server or a container has not been started yet
    */
@@ -634,7 +640,8 @@ public final class DatisPostgres
       try (Connection connection = connect()) {
         TestDatabases.drop(connection, name);
       } catch (SQLException e) {
-        throw new FixtureException("Could not drop the test database " + name + ": " + e.getMessage(), e);
+        throw new FixtureException(
+            "Could not drop the test database " + name + ": " + e.getMessage(), e);
       }
     }
   }

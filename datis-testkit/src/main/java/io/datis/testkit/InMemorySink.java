@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A {@link io.datis.api.sink.Sink} for tests: it records every batch it acknowledges and lets a test wait
- * for events and script failures, stalls and delays of the next batches, to test redelivery.
+ * A {@link io.datis.api.sink.Sink} for tests: it records every batch it acknowledges and lets a
+ * test wait for events and script failures, stalls and delays of the next batches, to test
+ * redelivery.
  *
  * <pre>{@code
  * InMemorySink sink = new InMemorySink();
@@ -34,8 +35,8 @@ import java.util.function.Predicate;
  * sink.failAfter(3);       // acknowledge three more batches, then fail every later one
  * }</pre>
  *
- * <p>{@link #events()} holds only acknowledged events, in delivery order, duplicates included. A sink can
- * serve several pipelines one after another; {@link #close()} keeps what was recorded.
+ * <p>{@link #events()} holds only acknowledged events, in delivery order, duplicates included. A
+ * sink can serve several pipelines one after another; {@link #close()} keeps what was recorded.
  */
 public final class InMemorySink implements Sink {
 
@@ -69,7 +70,8 @@ public final class InMemorySink implements Sink {
     switch (behaviour) {
       case FAIL:
         return CompletableFuture.failedFuture(
-            new IOException("InMemorySink: scripted failure of a batch of " + batch.size() + " events"));
+            new IOException(
+                "InMemorySink: scripted failure of a batch of " + batch.size() + " events"));
       case STALL:
         CompletableFuture<Void> held = new CompletableFuture<>();
         synchronized (lock) {
@@ -93,7 +95,10 @@ public final class InMemorySink implements Sink {
     }
   }
 
-  /** The next {@code batches} batches fail (their stages complete exceptionally with an IOException). */
+  /**
+   * The next {@code batches} batches fail (their stages complete exceptionally with an
+   * IOException).
+   */
   public InMemorySink failNext(int batches) {
     return scriptNext(batches, Behaviour.FAIL);
   }
@@ -103,7 +108,10 @@ public final class InMemorySink implements Sink {
     return scriptNext(batches, Behaviour.STALL);
   }
 
-  /** The next {@code batches} batches are acknowledged only after {@code delay}, from another thread. */
+  /**
+   * The next {@code batches} batches are acknowledged only after {@code delay}, from another
+   * thread.
+   */
   public InMemorySink delayNext(int batches, Duration delay) {
     synchronized (lock) {
       this.delay = Objects.requireNonNull(delay, "delay");
@@ -111,7 +119,10 @@ public final class InMemorySink implements Sink {
     return scriptNext(batches, Behaviour.DELAY);
   }
 
-  /** Acknowledges {@code batches} more batches, then fails every later batch (until {@link #reset()}). */
+  /**
+   * Acknowledges {@code batches} more batches, then fails every later batch (until {@link
+   * #reset()}).
+   */
   public InMemorySink failAfter(int batches) {
     return acceptThen(batches, Behaviour.FAIL);
   }
@@ -133,7 +144,9 @@ public final class InMemorySink implements Sink {
     return this;
   }
 
-  /** Acknowledges every batch held by a stall, in the order received. Returns how many there were. */
+  /**
+   * Acknowledges every batch held by a stall, in the order received. Returns how many there were.
+   */
   public int releaseStalled() {
     List<Stalled> released;
     synchronized (lock) {
@@ -209,7 +222,8 @@ public final class InMemorySink implements Sink {
    * @throws AssertionError if fewer arrived within the timeout, saying how many did
    */
   public List<ChangeEvent> awaitEvents(int count, Duration timeout) {
-    return awaitUntil(received -> received.size() >= count, timeout, "at least " + count + " events");
+    return awaitUntil(
+        received -> received.size() >= count, timeout, "at least " + count + " events");
   }
 
   /**
@@ -285,15 +299,24 @@ public final class InMemorySink implements Sink {
     return awaitUntil(condition, timeout, "the expected events");
   }
 
-  private List<ChangeEvent> awaitUntil(Predicate<List<ChangeEvent>> condition, Duration timeout, String what) {
+  private List<ChangeEvent> awaitUntil(
+      Predicate<List<ChangeEvent>> condition, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (!condition.test(List.copyOf(events))) {
         long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (remainingMillis <= 0) {
           throw new AssertionError(
-              "InMemorySink did not receive " + what + " within " + timeout + ": it has " + events.size()
-                  + " events in " + acknowledged.size() + " batches" + describeLast());
+              "InMemorySink did not receive "
+                  + what
+                  + " within "
+                  + timeout
+                  + ": it has "
+                  + events.size()
+                  + " events in "
+                  + acknowledged.size()
+                  + " batches"
+                  + describeLast());
         }
         try {
           lock.wait(remainingMillis);

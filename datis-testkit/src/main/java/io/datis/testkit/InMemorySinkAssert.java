@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>The assertions look at the events acknowledged when they run; wait for asynchronous deliveries
- * first with one of the {@link InMemorySink#awaitEvents(String, int, java.time.Duration) awaitEvents} methods.
+ * first with one of the {@link InMemorySink#awaitEvents(String, int, java.time.Duration)
+ * awaitEvents} methods.
  */
 public final class InMemorySinkAssert extends AbstractAssert<InMemorySinkAssert, InMemorySink> {
 

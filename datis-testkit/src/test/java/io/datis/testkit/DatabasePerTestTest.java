@@ -52,7 +52,10 @@ class DatabasePerTestTest {
     // What the next test must not see is really there, in this test's own database.
     assertThat(pg.database()).startsWith("datis_test_");
     assertThat(pg.query("SELECT count(*) FROM orders", row -> row.getInt(1))).containsExactly(1);
-    assertThat(pg.query("SELECT database FROM pg_replication_slots WHERE slot_name = 'left_behind'", row -> row.getString(1)))
+    assertThat(
+            pg.query(
+                "SELECT database FROM pg_replication_slots WHERE slot_name = 'left_behind'",
+                row -> row.getString(1)))
         .containsExactly(pg.database());
     assertThat(leftOpen.getCatalog()).isEqualTo(pg.database());
     assertThat(leftOpen.isValid(1)).isTrue();

@@ -289,8 +289,7 @@ class DatisAssertionsTest {
         () -> sink.deliver(List.of(insert, update)),
         CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
 
-    List<ChangeEvent> orders =
-        sink.awaitEvents("public.orders", 2, Duration.ofSeconds(5));
+    List<ChangeEvent> orders = sink.awaitEvents("public.orders", 2, Duration.ofSeconds(5));
 
     assertThat(orders).containsExactly(insert, update);
   }
@@ -302,8 +301,7 @@ class DatisAssertionsTest {
         () -> sink.deliver(List.of(update)),
         CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
 
-    List<ChangeEvent> updates =
-        sink.awaitEvents("public.orders", UPDATE, 1, Duration.ofSeconds(5));
+    List<ChangeEvent> updates = sink.awaitEvents("public.orders", UPDATE, 1, Duration.ofSeconds(5));
 
     assertThat(updates).containsExactly(update);
     assertThat(sink.events("public.orders")).containsExactly(insert, update);
@@ -319,8 +317,7 @@ class DatisAssertionsTest {
             "InMemorySink did not receive 3 events of public.orders within PT0.05S: it has 1 of"
                 + " them and 1 other events:\n"
                 + "  INSERT public.orders key {id=10} at lsn 0/100 tx 7 #1");
-    assertThatThrownBy(
-            () -> sink.awaitEvents("public.orders", DELETE, 1, Duration.ofMillis(50)))
+    assertThatThrownBy(() -> sink.awaitEvents("public.orders", DELETE, 1, Duration.ofMillis(50)))
         .isInstanceOf(AssertionError.class)
         .hasMessage(
             "InMemorySink did not receive 1 DELETE events of public.orders within PT0.05S: it has 0"

@@ -209,7 +209,8 @@ class DatisPostgresTest {
     DatisPostgres chosen = DatisPostgres.automatic(Map.of(), () -> true);
 
     assertThat(chosen.toString())
-        .isEqualTo("DatisPostgres{container postgres:17-alpine <not started>, password=<redacted>}");
+        .isEqualTo(
+            "DatisPostgres{container postgres:17-alpine <not started>, password=<redacted>}");
     assertThatThrownBy(chosen::restart)
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("a Testcontainers server gets a new port when started again");
@@ -228,7 +229,10 @@ class DatisPostgresTest {
         .containsSubsequence("-c", "max_wal_senders=30")
         .containsSubsequence("-c", "timezone=UTC")
         .noneMatch(part -> part.startsWith("listen_addresses") || part.startsWith("unix_socket"));
-    assertThat(new ContainerServer("postgres:16").configure(Map.of("wal_level", "logical")).getCommandParts())
+    assertThat(
+            new ContainerServer("postgres:16")
+                .configure(Map.of("wal_level", "logical"))
+                .getCommandParts())
         .as("Testcontainers takes the command without needing Docker")
         .containsExactly("postgres", "-c", "wal_level=logical");
     assertThatThrownBy(() -> container.withSetting("port", "5433"))

@@ -41,7 +41,9 @@ class UsageSnippetsTest {
     assertThat(types)
         .as("the scan finds the public types")
         .contains("DatisPostgres", "InMemorySink", "LocalPubSub", "FixtureException", "Builder");
-    assertThat(withoutSnippet).as("public types whose Javadoc has no <pre>{@code snippet").isEmpty();
+    assertThat(withoutSnippet)
+        .as("public types whose Javadoc has no <pre>{@code snippet")
+        .isEmpty();
   }
 
   private static List<Path> publicSources() throws IOException {

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The README shows code that compiles: each of its Java snippets is a marked region of a sample. */
+/**
+ * The README shows code that compiles: each of its Java snippets is a marked region of a sample.
+ */
 class ReadmeSnippetsTest {
 
   private static final Pattern JAVA_BLOCK = Pattern.compile("```java\n(.*?)\n```", Pattern.DOTALL);
@@ -23,17 +25,22 @@ class ReadmeSnippetsTest {
           new String[] {"src/main/java/io/datis/samples/quickstart/Quickstart.java", "quickstart"},
           new String[] {"src/main/java/io/datis/samples/pubsub/PubSubQuickstart.java", "pubsub"},
           new String[] {"src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "one-line"},
-          new String[] {"src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "postgres-source"},
+          new String[] {
+            "src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "postgres-source"
+          },
           new String[] {"src/main/java/io/datis/samples/snippets/ReadmeFragments.java", "snapshot"},
           new String[] {
-            "src/test/java/io/datis/samples/integration/UsersPipelineIntegrationTest.java", "integration-test"
+            "src/test/java/io/datis/samples/integration/UsersPipelineIntegrationTest.java",
+            "integration-test"
           });
 
   @Test
   void everyMarkedSampleRegionIsInTheReadme() throws IOException {
     String readme = readme();
     for (String[] region : REGIONS) {
-      assertThat(readme).as("README shows [%s]", region[1]).contains("```java\n" + snippet(region[0], region[1]) + "\n```");
+      assertThat(readme)
+          .as("README shows [%s]", region[1])
+          .contains("```java\n" + snippet(region[0], region[1]) + "\n```");
     }
   }
 
@@ -66,7 +73,8 @@ class ReadmeSnippetsTest {
     int lineStart = source.lastIndexOf('\n', start) + 1;
     String region = source.substring(start + line.length(), source.lastIndexOf('\n', end) + 1);
     int indent = start - lineStart;
-    return region.lines()
+    return region
+        .lines()
         .map(text -> text.length() >= indent ? text.substring(indent) : text.strip())
         .collect(Collectors.joining("\n"))
         .strip();

@@ -11,17 +11,17 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One row change captured from PostgreSQL: what happened ({@link #operation()}), to which table, the row
- * images before and after, and where it sits in the log ({@link #position()}).
+ * One row change captured from PostgreSQL: what happened ({@link #operation()}), to which table,
+ * the row images before and after, and where it sits in the log ({@link #position()}).
  *
- * <p>Row images are ordered maps of column name to value, in table column order; values are decoded to
- * the Java types listed in the README (for example {@code numeric} to {@link java.math.BigDecimal},
- * {@code timestamptz} to {@link Instant}, {@code jsonb} to {@link Json}, arrays to {@link List}); SQL
- * {@code NULL} is {@code null}; an unchanged TOASTed column is {@link Unchanged#VALUE}. Which image is
- * present depends on the operation: see {@link Operation}.
+ * <p>Row images are ordered maps of column name to value, in table column order; values are decoded
+ * to the Java types listed in the README (for example {@code numeric} to {@link
+ * java.math.BigDecimal}, {@code timestamptz} to {@link Instant}, {@code jsonb} to {@link Json},
+ * arrays to {@link List}); SQL {@code NULL} is {@code null}; an unchanged TOASTed column is {@link
+ * Unchanged#VALUE}. Which image is present depends on the operation: see {@link Operation}.
  *
- * <p>Instances are immutable. Transforms derive new events with {@link #toBuilder()}. {@link #toString()}
- * never prints row values, so events can be logged safely.
+ * <p>Instances are immutable. Transforms derive new events with {@link #toBuilder()}. {@link
+ * #toString()} never prints row values, so events can be logged safely.
  */
 public final class ChangeEvent {
 
@@ -72,14 +72,17 @@ public final class ChangeEvent {
     return table;
   }
 
-  /** The primary-key (or replica identity) column names, in key order; empty when the table has no key. */
+  /**
+   * The primary-key (or replica identity) column names, in key order; empty when the table has no
+   * key.
+   */
   public List<String> keyColumns() {
     return keyColumns;
   }
 
   /**
-   * The key column values, in key order, taken from the {@code after} image, or from {@code before} for a
-   * delete. Empty for truncates and for tables without a key.
+   * The key column values, in key order, taken from the {@code after} image, or from {@code before}
+   * for a delete. Empty for truncates and for tables without a key.
    */
   public Map<String, @Nullable Object> key() {
     Map<String, @Nullable Object> image = after != null ? after : before;
@@ -93,7 +96,10 @@ public final class ChangeEvent {
     return Collections.unmodifiableMap(key);
   }
 
-  /** The row before the change: present for updates (when the replica identity sends it) and deletes. */
+  /**
+   * The row before the change: present for updates (when the replica identity sends it) and
+   * deletes.
+   */
   public Optional<Map<String, @Nullable Object>> before() {
     return Optional.ofNullable(before);
   }
@@ -114,16 +120,16 @@ public final class ChangeEvent {
   }
 
   /**
-   * The destination a transform chose for this event (for example a Pub/Sub topic name), if any. Sinks
-   * that can route honour it; by default it is empty and the sink decides.
+   * The destination a transform chose for this event (for example a Pub/Sub topic name), if any.
+   * Sinks that can route honour it; by default it is empty and the sink decides.
    */
   public Optional<String> destination() {
     return Optional.ofNullable(destination);
   }
 
   /**
-   * Describes the event without any row value, e.g. {@code UPDATE public.orders [id, status, total] at
-   * lsn 0/16B3748 tx 571 #3}.
+   * Describes the event without any row value, e.g. {@code UPDATE public.orders [id, status, total]
+   * at lsn 0/16B3748 tx 571 #3}.
    */
   @Override
   public String toString() {
@@ -137,7 +143,10 @@ public final class ChangeEvent {
         + (destination == null ? "" : " to " + destination);
   }
 
-  /** Events are equal when all their fields are; note that {@code byte[]} values compare by identity. */
+  /**
+   * Events are equal when all their fields are; note that {@code byte[]} values compare by
+   * identity.
+   */
   @Override
   public boolean equals(@Nullable Object o) {
     if (this == o) {
@@ -196,13 +205,19 @@ public final class ChangeEvent {
       return this;
     }
 
-    /** The row before the change, or {@code null} for none. Copied (unless a {@link Row}), keeping its order. */
+    /**
+     * The row before the change, or {@code null} for none. Copied (unless a {@link Row}), keeping
+     * its order.
+     */
     public Builder before(@Nullable Map<String, ? extends @Nullable Object> before) {
       this.before = copyRow(before);
       return this;
     }
 
-    /** The row after the change, or {@code null} for none. Copied (unless a {@link Row}), keeping its order. */
+    /**
+     * The row after the change, or {@code null} for none. Copied (unless a {@link Row}), keeping
+     * its order.
+     */
     public Builder after(@Nullable Map<String, ? extends @Nullable Object> after) {
       this.after = copyRow(after);
       return this;
@@ -229,9 +244,9 @@ public final class ChangeEvent {
     /**
      * Builds the event.
      *
-     * @throws IllegalStateException if position or commit time is missing, or the images do not fit the
-     *     operation (inserts, updates and snapshot reads need {@code after}; deletes need {@code before};
-     *     truncates have neither; key columns must be columns of the image)
+     * @throws IllegalStateException if position or commit time is missing, or the images do not fit
+     *     the operation (inserts, updates and snapshot reads need {@code after}; deletes need
+     *     {@code before}; truncates have neither; key columns must be columns of the image)
      */
     public ChangeEvent build() {
       List<String> problems = new ArrayList<>();
@@ -272,7 +287,8 @@ public final class ChangeEvent {
         }
       }
       if (!problems.isEmpty()) {
-        throw new IllegalStateException("Invalid " + operation + " event on " + table + ": " + String.join("; ", problems));
+        throw new IllegalStateException(
+            "Invalid " + operation + " event on " + table + ": " + String.join("; ", problems));
       }
       return new ChangeEvent(this);
     }

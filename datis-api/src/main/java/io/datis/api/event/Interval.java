@@ -6,9 +6,9 @@ import java.time.temporal.ChronoUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A PostgreSQL {@code interval}: months, days and microseconds, kept apart exactly as PostgreSQL stores
- * them (a month is not a fixed number of days, nor a day a fixed number of hours across a daylight
- * saving change). Each part may be negative.
+ * A PostgreSQL {@code interval}: months, days and microseconds, kept apart exactly as PostgreSQL
+ * stores them (a month is not a fixed number of days, nor a day a fixed number of hours across a
+ * daylight saving change). Each part may be negative.
  */
 public final class Interval {
 

@@ -4,9 +4,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The text of a {@code json} or {@code jsonb} value, kept apart from plain strings so that sinks can
- * embed it as JSON rather than quote it. The text is exactly what PostgreSQL sent (for {@code jsonb},
- * PostgreSQL's normalized form).
+ * The text of a {@code json} or {@code jsonb} value, kept apart from plain strings so that sinks
+ * can embed it as JSON rather than quote it. The text is exactly what PostgreSQL sent (for {@code
+ * jsonb}, PostgreSQL's normalized form).
  */
 public final class Json {
 

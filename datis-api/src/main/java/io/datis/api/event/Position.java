@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
  * sequence number within that transaction (1 for the first change).
  *
  * <p>Several changes can share one LSN (for example the rows of one multi-row {@code INSERT} or
- * {@code COPY}); the {@linkplain #sequence() sequence} tells them apart. Snapshot reads have transaction
- * id 0 and count their sequence from the start of the snapshot.
+ * {@code COPY}); the {@linkplain #sequence() sequence} tells them apart. Snapshot reads have
+ * transaction id 0 and count their sequence from the start of the snapshot.
  */
 public final class Position implements Comparable<Position> {
 
@@ -32,7 +32,12 @@ public final class Position implements Comparable<Position> {
   public static Position of(long lsn, long transactionId, long sequence) {
     if (lsn < 0 || transactionId < 0 || sequence < 0) {
       throw new IllegalArgumentException(
-          "lsn, transactionId and sequence must not be negative: " + lsn + ", " + transactionId + ", " + sequence);
+          "lsn, transactionId and sequence must not be negative: "
+              + lsn
+              + ", "
+              + transactionId
+              + ", "
+              + sequence);
     }
     return new Position(lsn, transactionId, sequence);
   }
@@ -59,7 +64,9 @@ public final class Position implements Comparable<Position> {
 
   /** Formats an LSN the way PostgreSQL prints it, e.g. {@code 0/16B3748}. */
   public static String formatLsn(long lsn) {
-    return Long.toHexString(lsn >>> 32).toUpperCase() + '/' + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+    return Long.toHexString(lsn >>> 32).toUpperCase()
+        + '/'
+        + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
   }
 
   /** Parses an LSN in PostgreSQL's notation, e.g. {@code 0/16B3748}. */
@@ -68,7 +75,8 @@ public final class Position implements Comparable<Position> {
     if (slash <= 0) {
       throw new IllegalArgumentException("Not an LSN: '" + text + "' (expected e.g. 0/16B3748)");
     }
-    return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+    return (Long.parseLong(text.substring(0, slash), 16) << 32)
+        | Long.parseLong(text.substring(slash + 1), 16);
   }
 
   @Override
@@ -92,6 +100,8 @@ public final class Position implements Comparable<Position> {
 
   @Override
   public int hashCode() {
-    return Long.hashCode(lsn) * 31 * 31 + Long.hashCode(transactionId) * 31 + Long.hashCode(sequence);
+    return Long.hashCode(lsn) * 31 * 31
+        + Long.hashCode(transactionId) * 31
+        + Long.hashCode(sequence);
   }
 }

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * An immutable row image: column names in table order, each with its value ({@code null} for SQL
  * NULL). This is the {@link Map} that {@link ChangeEvent#before()} and {@link ChangeEvent#after()}
- * return. Rows of one table share their {@link Columns}, so a row costs little more than its values.
+ * return. Rows of one table share their {@link Columns}, so a row costs little more than its
+ * values.
  *
  * <pre>{@code
  * Row.Columns columns = Row.Columns.of(List.of("id", "status"));
@@ -61,7 +62,12 @@ public final class Row extends AbstractMap<String, @Nullable Object> {
     public Row row(@Nullable Object... values) {
       if (values.length != names.length) {
         throw new IllegalArgumentException(
-            "A row of " + names.length + " columns needs " + names.length + " values, not " + values.length);
+            "A row of "
+                + names.length
+                + " columns needs "
+                + names.length
+                + " values, not "
+                + values.length);
       }
       return new Row(this, values.clone());
     }

@@ -8,6 +8,7 @@ public final class TableId implements Comparable<TableId> {
 
   private final String schema;
   private final String table;
+
   /** {@code schema.table}, built once: sinks name the table in every message. */
   private final String qualified;
 
@@ -23,8 +24,8 @@ public final class TableId implements Comparable<TableId> {
   }
 
   /**
-   * Parses {@code schema.table}. The name must be schema-qualified and contain exactly one dot; quote
-   * nothing (names are taken literally, as stored in the PostgreSQL catalog).
+   * Parses {@code schema.table}. The name must be schema-qualified and contain exactly one dot;
+   * quote nothing (names are taken literally, as stored in the PostgreSQL catalog).
    *
    * @throws IllegalArgumentException if the name is not of the form {@code schema.table}
    */

@@ -7,9 +7,9 @@ import java.util.concurrent.CompletionStage;
  * transform failed on them, or the sink reported them undeliverable), each with the reason.
  *
  * <p>The contract follows {@link Sink}'s: {@link #deliver} starts the work and returns a stage that
- * completes once the letter is durably stored; the pipeline commits past the event only then. If the
- * stage fails, the pipeline stops (a dead letter is never dropped), and the event is processed again
- * at the next start. Calls come from one thread at a time.
+ * completes once the letter is durably stored; the pipeline commits past the event only then. If
+ * the stage fails, the pipeline stops (a dead letter is never dropped), and the event is processed
+ * again at the next start. Calls come from one thread at a time.
  *
  * <pre>{@code
  * DeadLetterSink deadLetters = letter -> {

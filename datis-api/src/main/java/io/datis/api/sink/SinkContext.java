@@ -10,11 +10,11 @@ public interface SinkContext {
   String database();
 
   /**
-   * Tells the pipeline the sink is retrying (for example its destination is unavailable), so that the
-   * pipeline's health shows DEGRADED with this reason until {@link #recovered()}. Call it on every retry;
-   * the pipeline remembers when the trouble started, and logs its first retry at WARN, later ones at DEBUG
-   * and the recovery at INFO, so a sink need not log its retries above DEBUG itself. The default does
-   * nothing.
+   * Tells the pipeline the sink is retrying (for example its destination is unavailable), so that
+   * the pipeline's health shows DEGRADED with this reason until {@link #recovered()}. Call it on
+   * every retry; the pipeline remembers when the trouble started, and logs its first retry at WARN,
+   * later ones at DEBUG and the recovery at INFO, so a sink need not log its retries above DEBUG
+   * itself. The default does nothing.
    */
   default void retrying(String reason) {}
 

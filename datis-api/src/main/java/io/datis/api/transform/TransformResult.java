@@ -29,7 +29,9 @@ public final class TransformResult {
     return new TransformResult(Objects.requireNonNull(replacement, "replacement"), false);
   }
 
-  /** Drop the event: later transforms and the sink do not see it, and its offset is still committed. */
+  /**
+   * Drop the event: later transforms and the sink do not see it, and its offset is still committed.
+   */
   public static TransformResult drop() {
     return DROP;
   }

@@ -20,8 +20,8 @@ import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Ready-made {@link Transform}s for the common cases. Each has a readable {@link Transform#name()} for
- * errors and logs.
+ * Ready-made {@link Transform}s for the common cases. Each has a readable {@link Transform#name()}
+ * for errors and logs.
  *
  * <pre>{@code
  * Datis.capture(pg)
@@ -52,8 +52,8 @@ public final class Transforms {
   }
 
   /**
-   * Applies a transform to the events of the given tables only ({@code schema.table} names); events of
-   * other tables pass unchanged.
+   * Applies a transform to the events of the given tables only ({@code schema.table} names); events
+   * of other tables pass unchanged.
    */
   public static Transform forTables(Transform transform, String... tables) {
     Objects.requireNonNull(transform, "transform");
@@ -108,10 +108,11 @@ public final class Transforms {
   }
 
   /**
-   * Replaces the values of the named columns with the lower-case hex SHA-256 of the value (of its bytes
-   * for {@code bytea}, of its text form otherwise), so equal values stay joinable without being
-   * readable. For low-entropy values such as e-mail addresses prefer a keyed hash (HMAC) through {@link
-   * #maskColumns(UnaryOperator, String...)}, since a plain hash can be reversed by guessing.
+   * Replaces the values of the named columns with the lower-case hex SHA-256 of the value (of its
+   * bytes for {@code bytea}, of its text form otherwise), so equal values stay joinable without
+   * being readable. For low-entropy values such as e-mail addresses prefer a keyed hash (HMAC)
+   * through {@link #maskColumns(UnaryOperator, String...)}, since a plain hash can be reversed by
+   * guessing.
    */
   public static Transform hashColumns(String... columns) {
     Transform masking = maskColumns(Transforms::sha256Hex, columns);
@@ -142,7 +143,9 @@ public final class Transforms {
 
   private static String sha256Hex(Object value) {
     byte[] bytes =
-        value instanceof byte[] ? (byte[]) value : String.valueOf(value).getBytes(StandardCharsets.UTF_8);
+        value instanceof byte[]
+            ? (byte[]) value
+            : String.valueOf(value).getBytes(StandardCharsets.UTF_8);
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
@@ -174,7 +177,9 @@ public final class Transforms {
   }
 
   private static @Nullable Map<String, @Nullable Object> masked(
-      @Nullable Map<String, @Nullable Object> row, Set<String> columns, UnaryOperator<Object> masker) {
+      @Nullable Map<String, @Nullable Object> row,
+      Set<String> columns,
+      UnaryOperator<Object> masker) {
     if (row == null) {
       return null;
     }
@@ -193,7 +198,8 @@ public final class Transforms {
     if (columns.length == 0) {
       throw new IllegalArgumentException("name at least one column");
     }
-    return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(Arrays.asList(columns)));
+    return java.util.Collections.unmodifiableSet(
+        new java.util.LinkedHashSet<>(Arrays.asList(columns)));
   }
 
   private static Set<TableId> parseTables(String... tables) {

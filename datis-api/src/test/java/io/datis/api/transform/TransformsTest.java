@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The ready-made transforms, tested on events built without a database. */
 class TransformsTest {
 
-  private static ChangeEvent update(String table, Map<String, Object> before, Map<String, Object> after) {
+  private static ChangeEvent update(
+      String table, Map<String, Object> before, Map<String, Object> after) {
     return ChangeEvent.builder(Operation.UPDATE, TableId.parse(table))
         .keyColumns(java.util.List.of("id"))
         .before(before)
@@ -50,8 +51,10 @@ class TransformsTest {
   void dropColumnsRemovesThemFromBothImagesKeepingColumnOrder() throws Exception {
     ChangeEvent result = Transforms.dropColumns("email").apply(USER).applyTo(USER);
 
-    assertThat(result.before().orElseThrow()).containsExactly(Map.entry("id", 1), Map.entry("notes", "old"));
-    assertThat(result.after().orElseThrow()).containsExactly(Map.entry("id", 1), Map.entry("notes", Unchanged.VALUE));
+    assertThat(result.before().orElseThrow())
+        .containsExactly(Map.entry("id", 1), Map.entry("notes", "old"));
+    assertThat(result.after().orElseThrow())
+        .containsExactly(Map.entry("id", 1), Map.entry("notes", Unchanged.VALUE));
     assertThat(result.keyColumns()).containsExactly("id");
   }
 
@@ -67,8 +70,7 @@ class TransformsTest {
   void hashColumnsReplacesValuesWithSha256HexAndLeavesUnchangedAndNullAlone() throws Exception {
     ChangeEvent result = Transforms.hashColumns("email", "notes").apply(USER).applyTo(USER);
 
-    assertThat(result.after().orElseThrow().get("email"))
-        .isEqualTo(sha("b@example.com"));
+    assertThat(result.after().orElseThrow().get("email")).isEqualTo(sha("b@example.com"));
     assertThat(result.before().orElseThrow().get("email")).isEqualTo(sha("a@example.com"));
     assertThat(result.after().orElseThrow().get("notes")).isSameAs(Unchanged.VALUE);
     assertThat((String) result.before().orElseThrow().get("notes")).hasSize(64).isNotEqualTo("old");
@@ -84,10 +86,12 @@ class TransformsTest {
 
   @Test
   void routeSetsTheDestinationFromTheEvent() throws Exception {
-    ChangeEvent routed = Transforms.route(e -> "cdc." + e.table().table()).apply(USER).applyTo(USER);
+    ChangeEvent routed =
+        Transforms.route(e -> "cdc." + e.table().table()).apply(USER).applyTo(USER);
 
     assertThat(routed.destination()).contains("cdc.users");
-    assertThat(Transforms.destination("all").apply(USER).applyTo(USER).destination()).contains("all");
+    assertThat(Transforms.destination("all").apply(USER).applyTo(USER).destination())
+        .contains("all");
   }
 
   @Test
@@ -114,11 +118,14 @@ class TransformsTest {
                     .commitTime(Instant.EPOCH)
                     .build())
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("Invalid DELETE event on public.users: DELETE needs a before image; DELETE has no after image");
+        .hasMessage(
+            "Invalid DELETE event on public.users: DELETE needs a before image; DELETE has no after image");
   }
 
   private static String sha(String text) throws Exception {
     return java.util.HexFormat.of()
-        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 }

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Waits for a group of messages, a delivered batch or one dead letter: completes when Pub/Sub has
- * acknowledged the last of them, and fails with the first failure. One counter per group instead of a
- * future per message keeps the cost per message low.
+ * acknowledged the last of them, and fails with the first failure. One counter per group instead of
+ * a future per message keeps the cost per message low.
  */
 final class Acknowledgement {
 

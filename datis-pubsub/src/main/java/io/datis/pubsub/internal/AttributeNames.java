@@ -1,10 +1,10 @@
 package io.datis.pubsub.internal;
 
 /**
- * The Pub/Sub attribute names Datis sets. The first seven {@code datis-*} ones are on every message,
- * whatever the format, and the others on dead letters only; the {@code ce-*} ones only in the
- * CloudEvents binary format, and {@code content-type} in both CloudEvents formats. User attributes
- * can use none of them, nor any other name starting with {@code datis-} or {@code ce-}.
+ * The Pub/Sub attribute names Datis sets. The first seven {@code datis-*} ones are on every
+ * message, whatever the format, and the others on dead letters only; the {@code ce-*} ones only in
+ * the CloudEvents binary format, and {@code content-type} in both CloudEvents formats. User
+ * attributes can use none of them, nor any other name starting with {@code datis-} or {@code ce-}.
  */
 public final class AttributeNames {
 
@@ -38,7 +38,10 @@ public final class AttributeNames {
    */
   public static final String ERROR_STAGE = "datis-error-stage";
 
-  /** On dead letters only: the class name of the error, e.g. {@code io.datis.api.TransformException}. */
+  /**
+   * On dead letters only: the class name of the error, e.g. {@code
+   * io.datis.api.TransformException}.
+   */
   public static final String ERROR_TYPE = "datis-error-type";
 
   /**

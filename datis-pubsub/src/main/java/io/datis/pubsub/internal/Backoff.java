@@ -14,7 +14,10 @@ final class Backoff {
     this.maxMillis = Math.max(initialMillis, max.toMillis());
   }
 
-  /** The delay before the given (1-based) attempt: up to initial × 2^(attempt-1), at most the maximum. */
+  /**
+   * The delay before the given (1-based) attempt: up to initial × 2^(attempt-1), at most the
+   * maximum.
+   */
   long delayMillis(int attempt) {
     long ceiling = initialMillis << Math.min(attempt - 1, 30);
     ceiling = ceiling <= 0 ? maxMillis : Math.min(ceiling, maxMillis);

@@ -150,9 +150,9 @@ final class JsonValues {
   }
 
   /**
-   * ISO-8601 with seconds always present, e.g. {@code 2026-01-02T03:04:05.5}; {@link LocalDateTime#MAX}
-   * and {@link LocalDateTime#MIN} (PostgreSQL's {@code infinity} and {@code -infinity}) are {@code
-   * "infinity"} and {@code "-infinity"}.
+   * ISO-8601 with seconds always present, e.g. {@code 2026-01-02T03:04:05.5}; {@link
+   * LocalDateTime#MAX} and {@link LocalDateTime#MIN} (PostgreSQL's {@code infinity} and {@code
+   * -infinity}) are {@code "infinity"} and {@code "-infinity"}.
    */
   static String localDateTime(LocalDateTime dateTime) {
     if (dateTime.equals(LocalDateTime.MAX)) {
@@ -174,9 +174,9 @@ final class JsonValues {
   }
 
   /**
-   * ISO-8601, e.g. {@code 2026-01-02}; years beyond 9999 carry a {@code +} sign; {@link LocalDate#MAX}
-   * and {@link LocalDate#MIN} (PostgreSQL's {@code infinity} and {@code -infinity}) are {@code
-   * "infinity"} and {@code "-infinity"}.
+   * ISO-8601, e.g. {@code 2026-01-02}; years beyond 9999 carry a {@code +} sign; {@link
+   * LocalDate#MAX} and {@link LocalDate#MIN} (PostgreSQL's {@code infinity} and {@code -infinity})
+   * are {@code "infinity"} and {@code "-infinity"}.
    */
   static String localDate(LocalDate date) {
     if (date.equals(LocalDate.MAX)) {

@@ -1,9 +1,10 @@
 package io.datis.pubsub.internal;
 
 /**
- * The sink's flow control: bounds the messages and bytes handed to Pub/Sub but not yet acknowledged.
- * Beyond the bound, {@link #acquire} blocks the delivering thread, which pauses capture instead of
- * growing memory. A message larger than the byte bound counts as the bound, so it can always go alone.
+ * The sink's flow control: bounds the messages and bytes handed to Pub/Sub but not yet
+ * acknowledged. Beyond the bound, {@link #acquire} blocks the delivering thread, which pauses
+ * capture instead of growing memory. A message larger than the byte bound counts as the bound, so
+ * it can always go alone.
  */
 final class OutstandingLimit {
 
@@ -33,7 +34,10 @@ final class OutstandingLimit {
     return charged;
   }
 
-  /** Waits until one more message of {@code size} bytes fits, then counts it, as {@link #tryAcquire}. */
+  /**
+   * Waits until one more message of {@code size} bytes fits, then counts it, as {@link
+   * #tryAcquire}.
+   */
   synchronized long acquire(long size) throws InterruptedException {
     long charged = Math.min(size, maxBytes);
     while (!fits(charged)) {

@@ -5,9 +5,9 @@ import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
-import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How the sink reaches Pub/Sub: a plaintext channel without credentials for an emulator (or the testkit's
- * local server), otherwise the default gRPC transport to the configured endpoint with Application Default
- * Credentials or the given provider.
+ * How the sink reaches Pub/Sub: a plaintext channel without credentials for an emulator (or the
+ * testkit's local server), otherwise the default gRPC transport to the configured endpoint with
+ * Application Default Credentials or the given provider.
  */
 final class PubSubConnection implements AutoCloseable {
 
@@ -30,13 +30,13 @@ final class PubSubConnection implements AutoCloseable {
     if (settings.emulatorHost() != null) {
       this.emulatorChannel =
           ManagedChannelBuilder.forTarget(settings.emulatorHost()).usePlaintext().build();
-      this.channelProvider = FixedTransportChannelProvider.create(GrpcTransportChannel.create(emulatorChannel));
+      this.channelProvider =
+          FixedTransportChannelProvider.create(GrpcTransportChannel.create(emulatorChannel));
       this.credentials = NoCredentialsProvider.create();
       this.endpoint = null;
     } else {
       this.emulatorChannel = null;
-      this.channelProvider =
-          PublisherStubSettings.defaultGrpcTransportProviderBuilder().build();
+      this.channelProvider = PublisherStubSettings.defaultGrpcTransportProviderBuilder().build();
       this.credentials =
           settings.credentials() != null
               ? settings.credentials()
@@ -60,7 +60,8 @@ final class PubSubConnection implements AutoCloseable {
   }
 
   TopicAdminClient topicAdmin() throws IOException {
-    TopicAdminSettings.Builder admin = TopicAdminSettings.newBuilder().setCredentialsProvider(credentials);
+    TopicAdminSettings.Builder admin =
+        TopicAdminSettings.newBuilder().setCredentialsProvider(credentials);
     if (emulatorChannel != null) {
       admin.setTransportChannelProvider(channelProvider);
     }

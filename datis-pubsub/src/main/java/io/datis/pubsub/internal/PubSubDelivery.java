@@ -43,20 +43,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Pub/Sub sink while it is open: one {@link PublishLane} per ordering key and topic over one Pub/Sub
- * client, a batch's stage completing when every one of its messages is acknowledged. Also publishes dead
- * letters, when the sink serves as a pipeline's dead-letter sink.
+ * A Pub/Sub sink while it is open: one {@link PublishLane} per ordering key and topic over one
+ * Pub/Sub client, a batch's stage completing when every one of its messages is acknowledged. Also
+ * publishes dead letters, when the sink serves as a pipeline's dead-letter sink.
  *
  * <p>Datis publishes through the client's generated stub rather than its {@code Publisher}: the
- * {@code Publisher} keeps a batch, a future and a callback per message and waits for its batching delay
- * before a key's next request, which with one ordering key per row made publishing, not capture, the
- * bottleneck.
+ * {@code Publisher} keeps a batch, a future and a callback per message and waits for its batching
+ * delay before a key's next request, which with one ordering key per row made publishing, not
+ * capture, the bottleneck.
  */
 public final class PubSubDelivery {
 
   private static final Logger log = LoggerFactory.getLogger(PubSubDelivery.class);
 
-  /** Idle lanes are forgotten every this many messages, so memory does not grow with the number of rows. */
+  /**
+   * Idle lanes are forgotten every this many messages, so memory does not grow with the number of
+   * rows.
+   */
   private static final int LANE_SWEEP_INTERVAL = 10_000;
 
   /** Requests without ordering key in flight at once, per topic. */
@@ -79,15 +82,18 @@ public final class PubSubDelivery {
   private final AtomicInteger unorderedTurn = new AtomicInteger();
   private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
   private final SinkContext context;
+
   /** Lanes whose requests are being retried; the sink is DEGRADED meanwhile. Guarded by itself. */
   private final Set<PublishLane> retryingLanes = new HashSet<>();
+
   private int publishedSinceSweep;
 
   /**
    * Connects and checks that the default topic exists (creating it if so configured).
    *
    * @param encoder turns an event into its message, ordering key included
-   * @param deadLetterEncoder turns the event of a dead letter into its message, without ordering key
+   * @param deadLetterEncoder turns the event of a dead letter into its message, without ordering
+   *     key
    * @param limitViolations Pub/Sub limits a message breaks, described without row values
    */
   public PubSubDelivery(
@@ -102,7 +108,8 @@ public final class PubSubDelivery {
     this.deadLetterEncoder = deadLetterEncoder;
     this.limitViolations = limitViolations;
     this.connection = new PubSubConnection(settings);
-    this.limit = new OutstandingLimit(settings.maxOutstandingMessages(), settings.maxOutstandingBytes());
+    this.limit =
+        new OutstandingLimit(settings.maxOutstandingMessages(), settings.maxOutstandingBytes());
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -119,7 +126,8 @@ public final class PubSubDelivery {
     }
     ApiCallContext callContext =
         settings.compression()
-            ? GrpcCallContext.createDefault().withCallOptions(CallOptions.DEFAULT.withCompression("gzip"))
+            ? GrpcCallContext.createDefault()
+                .withCallOptions(CallOptions.DEFAULT.withCompression("gzip"))
             : GrpcCallContext.createDefault();
     this.lanesShare =
         new PublishLane.Shared(
@@ -144,7 +152,12 @@ public final class PubSubDelivery {
   private void checkTopic(TopicName topic) {
     try (TopicAdminClient admin = connection.topicAdmin()) {
       try {
-        admin.getTopicCallable().futureCall(com.google.pubsub.v1.GetTopicRequest.newBuilder().setTopic(topic.toString()).build())
+        admin
+            .getTopicCallable()
+            .futureCall(
+                com.google.pubsub.v1.GetTopicRequest.newBuilder()
+                    .setTopic(topic.toString())
+                    .build())
             .get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
         StatusCode.Code code = PubSubErrors.code(e);
@@ -155,16 +168,22 @@ public final class PubSubDelivery {
         }
         String fix = PubSubErrors.fixFor(e, topic.toString());
         if (code == StatusCode.Code.NOT_FOUND) {
-          throw new SinkException("Pub/Sub topic " + topic + " does not exist. Fix: " + fix, e.getCause());
+          throw new SinkException(
+              "Pub/Sub topic " + topic + " does not exist. Fix: " + fix, e.getCause());
         }
         if (PubSubErrors.isRetryable(e)) {
           throw unreachable(topic, PubSubErrors.describe(e), e.getCause());
         }
         throw new SinkException(
-            "Pub/Sub rejected the check of topic " + topic + ": " + PubSubErrors.describe(e) + (fix == null ? "" : ". Fix: " + fix),
+            "Pub/Sub rejected the check of topic "
+                + topic
+                + ": "
+                + PubSubErrors.describe(e)
+                + (fix == null ? "" : ". Fix: " + fix),
             e.getCause());
       } catch (TimeoutException e) {
-        throw unreachable(topic, "no answer within " + settings.startTimeout().toSeconds() + " s", e);
+        throw unreachable(
+            topic, "no answer within " + settings.startTimeout().toSeconds() + " s", e);
       } finally {
         admin.shutdownNow();
       }
@@ -173,7 +192,9 @@ public final class PubSubDelivery {
       throw new SinkException("Interrupted while checking Pub/Sub topic " + topic, e);
     } catch (IOException e) {
       throw new SinkException(
-          "Cannot set up the Pub/Sub client: " + e.getMessage() + ". Fix: provide credentials (Application Default"
+          "Cannot set up the Pub/Sub client: "
+              + e.getMessage()
+              + ". Fix: provide credentials (Application Default"
               + " Credentials, GOOGLE_APPLICATION_CREDENTIALS, or credentials(...)), or use emulator(...) for local tests",
           e);
     }
@@ -193,8 +214,8 @@ public final class PubSubDelivery {
 
   /**
    * Publishes a batch; the stage completes when Pub/Sub has acknowledged every message of it. Every
-   * message is encoded and checked first, so a message over Pub/Sub's limits fails the batch before any
-   * of it is sent.
+   * message is encoded and checked first, so a message over Pub/Sub's limits fails the batch before
+   * any of it is sent.
    */
   public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
     List<TopicName> topics = new ArrayList<>(batch.size());
@@ -241,7 +262,8 @@ public final class PubSubDelivery {
 
   private static SinkException interrupted(InterruptedException e) {
     Thread.currentThread().interrupt();
-    return new SinkException("Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e);
+    return new SinkException(
+        "Interrupted while waiting for Pub/Sub to acknowledge earlier messages", e);
   }
 
   /**
@@ -258,8 +280,8 @@ public final class PubSubDelivery {
   }
 
   /**
-   * Publishes a dead letter to the sink's own topic (routes and destinations do not apply): the event
-   * encoded in the sink's format with the failure attributes, but without ordering key, or a
+   * Publishes a dead letter to the sink's own topic (routes and destinations do not apply): the
+   * event encoded in the sink's format with the failure attributes, but without ordering key, or a
    * description of the event if its message breaks Pub/Sub's limits or cannot be encoded. The stage
    * completes when Pub/Sub has acknowledged it; transient failures are retried as for events.
    */
@@ -269,7 +291,8 @@ public final class PubSubDelivery {
     try {
       message = DeadLetterMessage.withFailure(deadLetterEncoder.apply(event), letter);
     } catch (RuntimeException e) {
-      String text = "Cannot encode the dead letter of the {} of {} at {} ({}); publishing a description of it instead";
+      String text =
+          "Cannot encode the dead letter of the {} of {} at {} ({}); publishing a description of it instead";
       Object[] args = {event.operation(), event.table(), event.position(), e.getClass().getName()};
       if (notEncodableWarned.compareAndSet(false, true)) {
         log.warn(text, args);
@@ -328,7 +351,9 @@ public final class PubSubDelivery {
     }
     return lanes
         .computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
-        .computeIfAbsent(orderingKey, key -> new PublishLane(lanesShare, topic, key, error -> publishFailure(topic, error)));
+        .computeIfAbsent(
+            orderingKey,
+            key -> new PublishLane(lanesShare, topic, key, error -> publishFailure(topic, error)));
   }
 
   private PublishLane unorderedLane(TopicName topic) {
@@ -358,8 +383,8 @@ public final class PubSubDelivery {
   }
 
   /**
-   * Keeps the sink DEGRADED while any lane retries; the pipeline logs the outage (WARN when it begins,
-   * INFO when it is over), each retry's details are at DEBUG here.
+   * Keeps the sink DEGRADED while any lane retries; the pipeline logs the outage (WARN when it
+   * begins, INFO when it is over), each retry's details are at DEBUG here.
    */
   private PublishLane.RetryListener retryReporting() {
     return new PublishLane.RetryListener() {
@@ -368,17 +393,25 @@ public final class PubSubDelivery {
         if (log.isDebugEnabled()) {
           log.debug(
               "Publishing to {} (ordering key '{}') failed ({}); retrying in {} ms (attempt {}), the key's later messages waiting",
-              lane.topic(), lane.orderingKey(), PubSubErrors.describe(cause), delayMillis, attempt);
+              lane.topic(),
+              lane.orderingKey(),
+              PubSubErrors.describe(cause),
+              delayMillis,
+              attempt);
         }
         synchronized (retryingLanes) {
           retryingLanes.add(lane);
-          context.retrying("publishing to " + lane.topic() + " failed: " + PubSubErrors.describe(cause));
+          context.retrying(
+              "publishing to " + lane.topic() + " failed: " + PubSubErrors.describe(cause));
         }
       }
 
       @Override
       public void recovered(PublishLane lane) {
-        log.debug("Publishing to {} (ordering key '{}') succeeds again", lane.topic(), lane.orderingKey());
+        log.debug(
+            "Publishing to {} (ordering key '{}') succeeds again",
+            lane.topic(),
+            lane.orderingKey());
         synchronized (retryingLanes) {
           if (retryingLanes.remove(lane) && retryingLanes.isEmpty()) {
             context.recovered();
@@ -391,13 +424,18 @@ public final class PubSubDelivery {
   private SinkException publishFailure(TopicName topic, Throwable error) {
     String fix = PubSubErrors.fixFor(error, topic.toString());
     return new SinkException(
-        "Publishing to Pub/Sub topic " + topic + " failed: " + PubSubErrors.describe(error) + (fix == null ? "" : ". Fix: " + fix),
+        "Publishing to Pub/Sub topic "
+            + topic
+            + " failed: "
+            + PubSubErrors.describe(error)
+            + (fix == null ? "" : ". Fix: " + fix),
         PubSubErrors.unwrap(error));
   }
 
   /**
-   * The generated Pub/Sub client, without its own batching and retries: Datis batches per ordering key
-   * and retries whole requests itself, in order. Each attempt may take up to the publish timeout.
+   * The generated Pub/Sub client, without its own batching and retries: Datis batches per ordering
+   * key and retries whole requests itself, in order. Each attempt may take up to the publish
+   * timeout.
    */
   private PublisherStub newStub() {
     PublisherStubSettings.Builder builder =
@@ -423,11 +461,19 @@ public final class PubSubDelivery {
     try {
       return GrpcPublisherStub.create(builder.build());
     } catch (IOException e) {
-      throw new SinkException("Cannot create the Pub/Sub client for " + settings.describeEndpoint() + ": " + e.getMessage(), e);
+      throw new SinkException(
+          "Cannot create the Pub/Sub client for "
+              + settings.describeEndpoint()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
-  /** Waits up to the close timeout for acknowledgements, then fails what is left and shuts the client down. */
+  /**
+   * Waits up to the close timeout for acknowledgements, then fails what is left and shuts the
+   * client down.
+   */
   public void close() {
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
     while (!allIdle() && System.nanoTime() < deadline) {
@@ -444,14 +490,17 @@ public final class PubSubDelivery {
               + " delivered again when the pipeline restarts",
           settings.closeTimeout());
     }
-    SinkException closed = new SinkException("The Pub/Sub sink was closed before the message was acknowledged", null);
+    SinkException closed =
+        new SinkException("The Pub/Sub sink was closed before the message was acknowledged", null);
     allLanes().forEach(lane -> lane.fail(closed));
     limit.close();
     scheduler.shutdownNow();
     stub.shutdown();
     try {
       if (!stub.awaitTermination(STUB_SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("The Pub/Sub client did not shut down within {}; abandoning its calls", STUB_SHUTDOWN_WAIT);
+        log.warn(
+            "The Pub/Sub client did not shut down within {}; abandoning its calls",
+            STUB_SHUTDOWN_WAIT);
         stub.shutdownNow();
       }
     } catch (InterruptedException e) {

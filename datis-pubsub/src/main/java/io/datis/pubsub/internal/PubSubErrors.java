@@ -12,9 +12,10 @@ import org.jspecify.annotations.Nullable;
 final class PubSubErrors {
 
   /**
-   * Failures that retrying cannot cure: the topic, the permissions or the request are wrong, and a person
-   * must act. Every other status (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL,
-   * FAILED_PRECONDITION, ...) is treated as transient, and the request is sent again after a backoff.
+   * Failures that retrying cannot cure: the topic, the permissions or the request are wrong, and a
+   * person must act. Every other status (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+   * INTERNAL, FAILED_PRECONDITION, ...) is treated as transient, and the request is sent again
+   * after a backoff.
    */
   private static final Set<StatusCode.Code> NEEDS_A_PERSON =
       EnumSet.of(
@@ -52,8 +53,8 @@ final class PubSubErrors {
   }
 
   /**
-   * Whether publishing again later can succeed. Failures without a status (a broken connection, say) are
-   * retryable.
+   * Whether publishing again later can succeed. Failures without a status (a broken connection,
+   * say) are retryable.
    */
   static boolean isRetryable(Throwable error) {
     StatusCode.Code code = code(error);
@@ -64,11 +65,15 @@ final class PubSubErrors {
   static String describe(Throwable error) {
     Throwable cause = unwrap(error);
     StatusCode.Code code = code(cause);
-    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String message =
+        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     return code == null || message.startsWith(code.name()) ? message : code + ": " + message;
   }
 
-  /** The fix for a failure that retrying will not cure, or {@code null} when there is no specific one. */
+  /**
+   * The fix for a failure that retrying will not cure, or {@code null} when there is no specific
+   * one.
+   */
   static @Nullable String fixFor(Throwable error, String topic) {
     StatusCode.Code code = code(error);
     if (code == null) {

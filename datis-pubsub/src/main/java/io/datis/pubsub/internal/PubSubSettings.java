@@ -8,8 +8,8 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything a {@link io.datis.pubsub.PubSubSink} was configured with; the defaults live in the sink's
- * builder, in one place.
+ * Everything a {@link io.datis.pubsub.PubSubSink} was configured with; the defaults live in the
+ * sink's builder, in one place.
  */
 public record PubSubSettings(
     TopicName topic,

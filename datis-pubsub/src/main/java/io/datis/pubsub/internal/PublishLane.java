@@ -20,14 +20,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * The messages of one ordering key on one topic (or a share of the messages without key), sent in
  * order, one Publish request in flight at a time. Pub/Sub takes one ordering key per request and
- * orders a key's messages as it receives them, so this is what keeps each key in order; messages that
- * arrive while a request is in flight wait and go together in the next one, so requests fill up under
- * load by themselves and a lone message goes out at once.
+ * orders a key's messages as it receives them, so this is what keeps each key in order; messages
+ * that arrive while a request is in flight wait and go together in the next one, so requests fill
+ * up under load by themselves and a lone message goes out at once.
  *
- * <p>A request that fails for a transient reason is sent again, the same messages in the same order,
- * after a backoff, and nothing behind it goes first: no message is lost or reordered and the pipeline
- * keeps running. A failure that retrying cannot cure fails the lane's messages, and every later one,
- * instead.
+ * <p>A request that fails for a transient reason is sent again, the same messages in the same
+ * order, after a backoff, and nothing behind it goes first: no message is lost or reordered and the
+ * pipeline keeps running. A failure that retrying cannot cure fails the lane's messages, and every
+ * later one, instead.
  */
 final class PublishLane {
 
@@ -53,11 +53,12 @@ final class PublishLane {
   /**
    * A message waiting in the lane.
    *
-   * @param size its size as Pub/Sub counts it ({@link PubSubLimits#size}), cheaper to compute than the
-   *     protobuf size, whose attribute map costs as much as encoding the row
+   * @param size its size as Pub/Sub counts it ({@link PubSubLimits#size}), cheaper to compute than
+   *     the protobuf size, whose attribute map costs as much as encoding the row
    * @param charged what it took of the sink's {@link OutstandingLimit}
    */
-  private record Queued(PubsubMessage message, long size, long charged, Acknowledgement acknowledgement) {}
+  private record Queued(
+      PubsubMessage message, long size, long charged, Acknowledgement acknowledgement) {}
 
   private record Request(List<Queued> messages, PublishRequest request, long charged) {}
 
@@ -71,7 +72,11 @@ final class PublishLane {
   private int failedAttempts;
   private @Nullable Throwable failure;
 
-  PublishLane(Shared shared, TopicName topic, String orderingKey, Function<Throwable, Throwable> fatalError) {
+  PublishLane(
+      Shared shared,
+      TopicName topic,
+      String orderingKey,
+      Function<Throwable, Throwable> fatalError) {
     this.shared = shared;
     this.topic = topic;
     this.orderingKey = orderingKey;
@@ -90,7 +95,8 @@ final class PublishLane {
    * Queues a message behind the lane's earlier ones; {@link #flush} sends it.
    *
    * @param size the message's {@link PubSubLimits#size}
-   * @param charged what the message took of the sink's {@link OutstandingLimit}, given back once it is done
+   * @param charged what the message took of the sink's {@link OutstandingLimit}, given back once it
+   *     is done
    */
   void add(PubsubMessage message, long size, long charged, Acknowledgement acknowledgement) {
     Throwable failedWith;
@@ -163,7 +169,11 @@ final class PublishLane {
               failed(
                   request,
                   new IllegalStateException(
-                      "Pub/Sub returned " + result.getMessageIdsCount() + " message ids for " + request.messages().size() + " messages"));
+                      "Pub/Sub returned "
+                          + result.getMessageIdsCount()
+                          + " message ids for "
+                          + request.messages().size()
+                          + " messages"));
             }
           }
 
@@ -215,7 +225,9 @@ final class PublishLane {
     try {
       shared.listener().retrying(this, error, delay, attempt);
     } finally {
-      scheduleRetry(request, delay); // even if the listener threw: the request must not stay in flight for ever
+      scheduleRetry(
+          request,
+          delay); // even if the listener threw: the request must not stay in flight for ever
     }
   }
 
@@ -223,7 +235,8 @@ final class PublishLane {
     try {
       shared.scheduler().schedule(() -> retry(request), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
-      // the sink is closing: the unacknowledged messages stay uncommitted and are delivered again later
+      // the sink is closing: the unacknowledged messages stay uncommitted and are delivered again
+      // later
     }
   }
 
@@ -242,8 +255,8 @@ final class PublishLane {
   }
 
   /**
-   * Whether the lane can be forgotten: idle, and not failed (a failed lane must keep failing its key's
-   * later messages, or they would overtake the failed ones).
+   * Whether the lane can be forgotten: idle, and not failed (a failed lane must keep failing its
+   * key's later messages, or they would overtake the failed ones).
    */
   synchronized boolean isDisposable() {
     return isIdle() && failure == null;

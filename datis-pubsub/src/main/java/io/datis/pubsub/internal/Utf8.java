@@ -42,7 +42,8 @@ final class Utf8 {
    */
   static String truncate(String text, int maxBytes) {
     if (maxBytes < ELLIPSIS_BYTES) {
-      throw new IllegalArgumentException("maxBytes must be at least " + ELLIPSIS_BYTES + ", but was " + maxBytes);
+      throw new IllegalArgumentException(
+          "maxBytes must be at least " + ELLIPSIS_BYTES + ", but was " + maxBytes);
     }
     if (length(text) <= maxBytes) {
       return text;

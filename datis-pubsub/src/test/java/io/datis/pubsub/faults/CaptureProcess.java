@@ -26,21 +26,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The capturing process of the fault matrix, run in a JVM of its own by {@link ChildJvm}: one pipeline
- * from PostgreSQL to a {@link PubSubSink} whose server (a {@code LocalPubSub}) runs in the test's JVM,
- * with offsets in PostgreSQL ({@link OffsetStore#postgres()}), so that a killed process leaves nothing
- * behind but the database and the slot.
+ * The capturing process of the fault matrix, run in a JVM of its own by {@link ChildJvm}: one
+ * pipeline from PostgreSQL to a {@link PubSubSink} whose server (a {@code LocalPubSub}) runs in the
+ * test's JVM, with offsets in PostgreSQL ({@link OffsetStore#postgres()}), so that a killed process
+ * leaves nothing behind but the database and the slot.
  *
  * <p>Arguments are {@code key=value}: {@code pg.host}, {@code pg.port}, {@code pg.database}, {@code
- * pg.user}, {@code pg.password}, {@code pubsub} (host:port), {@code project}, {@code topic}, {@code name}
- * (the pipeline), {@code table} (or several, separated by commas), and optionally {@code maxInFlight},
- * {@code maxBatch}, {@code expect} (stop once that many events were acknowledged, and report) and {@code
- * snapshot} (tables to read again while streaming, asked for once started).
+ * pg.user}, {@code pg.password}, {@code pubsub} (host:port), {@code project}, {@code topic}, {@code
+ * name} (the pipeline), {@code table} (or several, separated by commas), and optionally {@code
+ * maxInFlight}, {@code maxBatch}, {@code expect} (stop once that many events were acknowledged, and
+ * report) and {@code snapshot} (tables to read again while streaming, asked for once started).
  *
- * <p>It talks to the test on stdout with lines starting {@code @@}: {@code @@ STARTED}, {@code @@ DONE
- * ...} (with {@code expect}), {@code @@ FAILED ...}. It stops cleanly when its stdin says {@code stop} or
- * closes (so it does not outlive a test JVM that dies). Exit codes: 0 stopped or done, 2 the pipeline
- * failed, 3 out of memory ({@code -XX:+ExitOnOutOfMemoryError}).
+ * <p>It talks to the test on stdout with lines starting {@code @@}: {@code @@ STARTED}, {@code @@
+ * DONE ...} (with {@code expect}), {@code @@ FAILED ...}. It stops cleanly when its stdin says
+ * {@code stop} or closes (so it does not outlive a test JVM that dies). Exit codes: 0 stopped or
+ * done, 2 the pipeline failed, 3 out of memory ({@code -XX:+ExitOnOutOfMemoryError}).
  */
 final class CaptureProcess {
 
@@ -65,7 +65,10 @@ final class CaptureProcess {
             .password(options.get("pg.password"))
             .build();
     CountingSink sink =
-        new CountingSink(PubSubSink.builder(options.get("project"), options.get("topic")).emulator(options.get("pubsub")).build());
+        new CountingSink(
+            PubSubSink.builder(options.get("project"), options.get("topic"))
+                .emulator(options.get("pubsub"))
+                .build());
     long expect = Long.parseLong(options.getOrDefault("expect", "-1"));
     long startNanos = System.nanoTime();
     Pipeline pipeline =
@@ -82,13 +85,19 @@ final class CaptureProcess {
     if (snapshot != null) {
       pipeline.snapshot(snapshot.split(","));
     }
-    say("STARTED pid=" + ProcessHandle.current().pid() + " in " + Duration.ofNanos(System.nanoTime() - startNanos).toMillis() + " ms");
+    say(
+        "STARTED pid="
+            + ProcessHandle.current().pid()
+            + " in "
+            + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
+            + " ms");
 
     AtomicBoolean stopping = new AtomicBoolean();
     Thread stdin =
         new Thread(
             () -> {
-              try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+              try (BufferedReader in =
+                  new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null && !line.strip().equals("stop")) {
                   // only "stop" means something
@@ -108,17 +117,35 @@ final class CaptureProcess {
     long lastReport = System.nanoTime();
     while (true) {
       if (pipeline.awaitTermination(Duration.ofMillis(100)) && !stopping.get()) {
-        say("FAILED " + pipeline.failure().map(Throwable::toString).orElse("stopped without a failure"));
+        say(
+            "FAILED "
+                + pipeline.failure().map(Throwable::toString).orElse("stopped without a failure"));
         System.exit(2);
       }
       long delivered = sink.delivered.get();
       if (System.nanoTime() - lastReport > 5_000_000_000L) {
         lastReport = System.nanoTime();
-        System.err.println("capture-process: delivered=" + delivered + " inFlight=" + sink.inFlight.get() + " " + heap.report() + " health=" + pipeline.health());
+        System.err.println(
+            "capture-process: delivered="
+                + delivered
+                + " inFlight="
+                + sink.inFlight.get()
+                + " "
+                + heap.report()
+                + " health="
+                + pipeline.health());
       }
       if (expect >= 0 && delivered >= expect) {
         long millis = Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
-        say("DONE delivered=" + delivered + " millis=" + millis + " peakInFlight=" + sink.peakInFlight.get() + " " + heap.report());
+        say(
+            "DONE delivered="
+                + delivered
+                + " millis="
+                + millis
+                + " peakInFlight="
+                + sink.peakInFlight.get()
+                + " "
+                + heap.report());
         pipeline.close();
         System.exit(0);
       }
@@ -130,7 +157,10 @@ final class CaptureProcess {
     System.out.flush();
   }
 
-  /** Counts the events the Pub/Sub sink acknowledged, and those handed to it and not yet acknowledged. */
+  /**
+   * Counts the events the Pub/Sub sink acknowledged, and those handed to it and not yet
+   * acknowledged.
+   */
   private static final class CountingSink implements Sink {
     private final Sink delegate;
     final AtomicLong delivered = new AtomicLong();
@@ -166,7 +196,9 @@ final class CaptureProcess {
     }
   }
 
-  /** Samples the heap every 50 ms: the highest use, and the highest use right after a collection. */
+  /**
+   * Samples the heap every 50 ms: the highest use, and the highest use right after a collection.
+   */
   private static final class HeapWatch {
     private final AtomicLong peakUsed = new AtomicLong();
     private final AtomicLong peakAfterGc = new AtomicLong();
@@ -188,7 +220,8 @@ final class CaptureProcess {
     }
 
     private void sample() {
-      peakUsed.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+      peakUsed.accumulateAndGet(
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
       long afterGc = 0;
       for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
         MemoryUsage usage = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;

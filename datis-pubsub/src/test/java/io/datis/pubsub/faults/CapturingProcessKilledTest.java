@@ -18,12 +18,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Fault 1: the capturing JVM is killed with SIGKILL at random moments while PostgreSQL takes a stream of
- * updates, and started again each time with the same pipeline name, so the same slot and the offsets it
- * kept in PostgreSQL. No committed change may be lost, and each row's versions must reach Pub/Sub in
- * commit order (redelivered duplicates allowed).
+ * Fault 1: the capturing JVM is killed with SIGKILL at random moments while PostgreSQL takes a
+ * stream of updates, and started again each time with the same pipeline name, so the same slot and
+ * the offsets it kept in PostgreSQL. No committed change may be lost, and each row's versions must
+ * reach Pub/Sub in commit order (redelivered duplicates allowed).
  *
- * <p>Set {@code -Ddatis.faults.seed=<seed>} to replay the kill moments and transaction shapes of a run.
+ * <p>Set {@code -Ddatis.faults.seed=<seed>} to replay the kill moments and transaction shapes of a
+ * run.
  */
 class CapturingProcessKilledTest {
 
@@ -41,7 +42,12 @@ class CapturingProcessKilledTest {
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void tenSigkillsOfTheCapturingJvmLoseNothingAndKeepEachRowsOrder() throws Exception {
     long seed = Long.getLong("datis.faults.seed", System.nanoTime());
-    System.out.println("CapturingProcessKilledTest seed: " + seed + " (replay with -Ddatis.faults.seed=" + seed + ")");
+    System.out.println(
+        "CapturingProcessKilledTest seed: "
+            + seed
+            + " (replay with -Ddatis.faults.seed="
+            + seed
+            + ")");
     Random random = new Random(seed);
     long startNanos = System.nanoTime();
     pubsub.createTopic(PROJECT, TOPIC);
@@ -60,11 +66,16 @@ class CapturingProcessKilledTest {
         await()
             .atMost(Duration.ofSeconds(120))
             .pollInterval(Duration.ofSeconds(1))
-            .until(() -> Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, TOPIC)) >= expected || !last.isAlive());
+            .until(
+                () ->
+                    Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, TOPIC)) >= expected
+                        || !last.isAlive());
       } catch (ConditionTimeoutException e) {
         // the checks below say what is missing
       }
-      assertThat(last.isAlive()).as("the last capturing process is running; end of its log:\n%s", last.logTail()).isTrue();
+      assertThat(last.isAlive())
+          .as("the last capturing process is running; end of its log:\n%s", last.logTail())
+          .isTrue();
       assertThat(last.stop(Duration.ofSeconds(60))).isZero();
 
       List<PubsubMessage> messages = pubsub.publishedMessages(PROJECT, TOPIC);
@@ -81,7 +92,9 @@ class CapturingProcessKilledTest {
               + Duration.ofNanos(System.nanoTime() - startNanos).toSeconds()
               + " s");
       assertThat(deliveries.problems(committed))
-          .as("delivery problems (seed %d; logs of the capturing processes in %s)", seed, last.log().getParent())
+          .as(
+              "delivery problems (seed %d; logs of the capturing processes in %s)",
+              seed, last.log().getParent())
           .isEmpty();
       assertThat(deliveries.distinct()).isEqualTo(expected);
     } finally {
@@ -89,8 +102,12 @@ class CapturingProcessKilledTest {
     }
   }
 
-  /** Runs the workload while killing and relaunching the capturing process; returns the last one launched. */
-  private static ChildJvm run(Workload workload, Random random, List<String> kills, ChildJvm first) throws Exception {
+  /**
+   * Runs the workload while killing and relaunching the capturing process; returns the last one
+   * launched.
+   */
+  private static ChildJvm run(Workload workload, Random random, List<String> kills, ChildJvm first)
+      throws Exception {
     ChildJvm child = first;
     try (Workload.Writer writer = workload.writer(random.nextLong(), 60, 1_000)) {
       // The first process creates the slot: changes committed from then on must all arrive.
@@ -98,7 +115,8 @@ class CapturingProcessKilledTest {
       workload.insertKeys();
       writer.start(CHANGES - KEYS);
       for (int kill = 1; kill <= KILLS; kill++) {
-        // Most kills hit a streaming process, some one that is still starting (connecting, checking the
+        // Most kills hit a streaming process, some one that is still starting (connecting, checking
+        // the
         // slot, reading offsets).
         boolean duringStart = random.nextInt(5) == 0;
         if (duringStart) {
@@ -108,16 +126,32 @@ class CapturingProcessKilledTest {
           Thread.sleep(500 + random.nextInt(5_500));
         }
         if (!child.isAlive()) {
-          throw new AssertionError("The capturing process stopped by itself before kill " + kill + "; end of its log:\n" + child.logTail());
+          throw new AssertionError(
+              "The capturing process stopped by itself before kill "
+                  + kill
+                  + "; end of its log:\n"
+                  + child.logTail());
         }
         boolean started = child.line("STARTED") != null;
         int published = pubsub.publishedMessages(PROJECT, TOPIC).size();
         child.kill();
-        kills.add(String.format("kill %d after %d ms (%s), %d messages published, %d changes committed", kill, child.age().toMillis(), started ? "streaming" : "starting", published, writer.committed()));
+        kills.add(
+            String.format(
+                "kill %d after %d ms (%s), %d messages published, %d changes committed",
+                kill,
+                child.age().toMillis(),
+                started ? "streaming" : "starting",
+                published,
+                writer.committed()));
         child = launch(kill);
       }
       writer.awaitDone(Duration.ofSeconds(120));
-      System.out.println("Writer: " + writer.committed() + " changes committed, " + writer.failures() + " failed transactions");
+      System.out.println(
+          "Writer: "
+              + writer.committed()
+              + " changes committed, "
+              + writer.failures()
+              + " failed transactions");
     } catch (Exception | AssertionError e) {
       child.close();
       throw e;

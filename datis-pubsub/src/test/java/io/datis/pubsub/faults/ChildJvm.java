@@ -18,14 +18,16 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link CaptureProcess} in a JVM of its own, started with this JVM's {@code java} and the test class
- * path. Its stdout and stderr go to a log file (kept under {@code target/fault-matrix/} for a look after a
- * failure) and the protocol lines ({@code @@ ...}) are kept for {@link #awaitLine}. A JVM shutdown hook
- * kills it if the test JVM exits first; it also stops by itself when its stdin closes.
+ * A {@link CaptureProcess} in a JVM of its own, started with this JVM's {@code java} and the test
+ * class path. Its stdout and stderr go to a log file (kept under {@code target/fault-matrix/} for a
+ * look after a failure) and the protocol lines ({@code @@ ...}) are kept for {@link #awaitLine}. A
+ * JVM shutdown hook kills it if the test JVM exits first; it also stops by itself when its stdin
+ * closes.
  */
 final class ChildJvm implements AutoCloseable {
 
-  private static final Path LOG_DIR = Path.of(System.getProperty("user.dir"), "target", "fault-matrix");
+  private static final Path LOG_DIR =
+      Path.of(System.getProperty("user.dir"), "target", "fault-matrix");
 
   private final String name;
   private final Process process;
@@ -48,11 +50,15 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * Starts {@link CaptureProcess} with these JVM options, capturing from {@code pg} and publishing to
-   * {@code pubsub}, with further {@code key=value} arguments.
+   * Starts {@link CaptureProcess} with these JVM options, capturing from {@code pg} and publishing
+   * to {@code pubsub}, with further {@code key=value} arguments.
    */
   static ChildJvm launch(
-      String name, List<String> jvmOptions, DatisPostgres pg, LocalPubSub pubsub, String... arguments) {
+      String name,
+      List<String> jvmOptions,
+      DatisPostgres pg,
+      LocalPubSub pubsub,
+      String... arguments) {
     List<String> all = new ArrayList<>();
     all.add("pg.host=" + pg.host());
     all.add("pg.port=" + pg.port());
@@ -84,8 +90,11 @@ final class ChildJvm implements AutoCloseable {
   }
 
   private void pump() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
+    try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        PrintWriter out =
+            new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true)) {
       String line;
       while ((line = in.readLine()) != null) {
         out.println(line);
@@ -109,8 +118,8 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * Waits for a protocol line starting with {@code prefix} and returns it (without {@code @@ }). Fails with
-   * the end of the child's log if the child exits or the time runs out first.
+   * Waits for a protocol line starting with {@code prefix} and returns it (without {@code @@ }).
+   * Fails with the end of the child's log if the child exits or the time runs out first.
    */
   String awaitLine(String prefix, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -124,8 +133,20 @@ final class ChildJvm implements AutoCloseable {
         long left = deadline - System.nanoTime();
         if (left <= 0 || (!process.isAlive() && !reader.isAlive())) {
           throw new AssertionError(
-              "Child JVM '" + name + "' " + (process.isAlive() ? "did not print '" + prefix + "' within " + timeout : "exited with code " + process.exitValue() + " before printing '" + prefix + "'")
-                  + "; end of its log (" + log + "):\n" + String.join("\n", tail));
+              "Child JVM '"
+                  + name
+                  + "' "
+                  + (process.isAlive()
+                      ? "did not print '" + prefix + "' within " + timeout
+                      : "exited with code "
+                          + process.exitValue()
+                          + " before printing '"
+                          + prefix
+                          + "'")
+                  + "; end of its log ("
+                  + log
+                  + "):\n"
+                  + String.join("\n", tail));
         }
         wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(left, 200_000_000L))));
       }
@@ -156,7 +177,9 @@ final class ChildJvm implements AutoCloseable {
     reader.join(5_000);
   }
 
-  /** Asks the child to close its pipeline cleanly and waits for it to exit; returns its exit code. */
+  /**
+   * Asks the child to close its pipeline cleanly and waits for it to exit; returns its exit code.
+   */
   int stop(Duration timeout) throws InterruptedException {
     try {
       OutputStream stdin = process.getOutputStream();
@@ -171,7 +194,15 @@ final class ChildJvm implements AutoCloseable {
   /** Waits for the child to exit; returns its exit code, or fails with the end of its log. */
   int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("Child JVM '" + name + "' did not exit within " + timeout + "; end of its log (" + log + "):\n" + logTail());
+      throw new AssertionError(
+          "Child JVM '"
+              + name
+              + "' did not exit within "
+              + timeout
+              + "; end of its log ("
+              + log
+              + "):\n"
+              + logTail());
     }
     reader.join(5_000);
     return process.exitValue();

@@ -15,13 +15,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What the Pub/Sub sink published for a {@link Workload} table, in the order the server stored it, checked
- * against what PostgreSQL committed:
+ * What the Pub/Sub sink published for a {@link Workload} table, in the order the server stored it,
+ * checked against what PostgreSQL committed:
  *
  * <ul>
  *   <li>at least once: every committed version of every key was published, and nothing else;
- *   <li>per-key order: going through the messages in publish order and skipping exact repeats of versions
- *       already seen (redelivery after a failure or restart), each key's versions only go up;
+ *   <li>per-key order: going through the messages in publish order and skipping exact repeats of
+ *       versions already seen (redelivery after a failure or restart), each key's versions only go
+ *       up;
  *   <li>a change published twice carries the same event id both times.
  * </ul>
  */
@@ -47,14 +48,21 @@ final class Deliveries {
       try {
         after = JSON.readTree(message.getData().toByteArray()).get("after");
       } catch (IOException e) {
-        throw new UncheckedIOException("Not a Datis JSON message: " + message.getAttributesMap(), e);
+        throw new UncheckedIOException(
+            "Not a Datis JSON message: " + message.getAttributesMap(), e);
       }
-      published.add(new Published(after.get("id").asInt(), after.get("version").asInt(), message.getAttributesMap().get("datis-event-id")));
+      published.add(
+          new Published(
+              after.get("id").asInt(),
+              after.get("version").asInt(),
+              message.getAttributesMap().get("datis-event-id")));
     }
     return new Deliveries(published);
   }
 
-  /** The number of distinct changes among messages, by event id: cheap enough to poll while waiting. */
+  /**
+   * The number of distinct changes among messages, by event id: cheap enough to poll while waiting.
+   */
   static long distinctEvents(List<PubsubMessage> messages) {
     Set<String> ids = new HashSet<>(messages.size() * 2);
     for (PubsubMessage message : messages) {
@@ -83,8 +91,9 @@ final class Deliveries {
   }
 
   /**
-   * Every way the published messages break the guarantees for these committed versions (key to its last
-   * committed version), one line each, the first {@value #PROBLEMS_SHOWN} in full; empty when none.
+   * Every way the published messages break the guarantees for these committed versions (key to its
+   * last committed version), one line each, the first {@value #PROBLEMS_SHOWN} in full; empty when
+   * none.
    */
   List<String> problems(Map<Integer, Integer> committedVersions) {
     List<String> problems = new ArrayList<>();
@@ -104,8 +113,16 @@ final class Deliveries {
       }
     }
     if (!missing.isEmpty()) {
-      problems.add(0, missingChanges + " committed changes of " + missing.size() + " keys were never published; key: missing versions (first keys): "
-          + missing.entrySet().stream().limit(PROBLEMS_SHOWN).map(e -> e.getKey() + ": " + e.getValue()).toList());
+      problems.add(
+          0,
+          missingChanges
+              + " committed changes of "
+              + missing.size()
+              + " keys were never published; key: missing versions (first keys): "
+              + missing.entrySet().stream()
+                  .limit(PROBLEMS_SHOWN)
+                  .map(e -> e.getKey() + ": " + e.getValue())
+                  .toList());
     }
     if (total[0] > PROBLEMS_SHOWN) {
       problems.add("... and " + (total[0] - PROBLEMS_SHOWN) + " more problems of the kinds above");
@@ -114,10 +131,11 @@ final class Deliveries {
   }
 
   /**
-   * Every way the published messages break the guarantees of a snapshot while streaming, for a table whose
-   * rows existed before the pipeline (so their early versions were never streamed): every key arrives,
-   * its versions (skipping exact repeats) only go up, and its last one is the committed one. A row read
-   * again after a restart may carry a new event id, so ids are not compared.
+   * Every way the published messages break the guarantees of a snapshot while streaming, for a
+   * table whose rows existed before the pipeline (so their early versions were never streamed):
+   * every key arrives, its versions (skipping exact repeats) only go up, and its last one is the
+   * committed one. A row read again after a restart may carry a new event id, so ids are not
+   * compared.
    */
   List<String> latestStateProblems(Map<Integer, Integer> committedVersions) {
     List<String> problems = new ArrayList<>();
@@ -128,11 +146,20 @@ final class Deliveries {
     for (Map.Entry<Integer, Integer> key : committedVersions.entrySet()) {
       Integer reached = highest.get(key.getKey());
       if (reached == null || reached < key.getValue()) {
-        behind.add(key.getKey() + ": " + (reached == null ? "never published" : "published up to version " + reached) + ", committed " + key.getValue());
+        behind.add(
+            key.getKey()
+                + ": "
+                + (reached == null ? "never published" : "published up to version " + reached)
+                + ", committed "
+                + key.getValue());
       }
     }
     if (!behind.isEmpty()) {
-      problems.add(0, behind.size() + " keys never reached their committed version (first keys): " + behind.stream().limit(PROBLEMS_SHOWN).toList());
+      problems.add(
+          0,
+          behind.size()
+              + " keys never reached their committed version (first keys): "
+              + behind.stream().limit(PROBLEMS_SHOWN).toList());
     }
     if (total[0] > PROBLEMS_SHOWN) {
       problems.add("... and " + (total[0] - PROBLEMS_SHOWN) + " more problems of the kinds above");
@@ -141,9 +168,9 @@ final class Deliveries {
   }
 
   /**
-   * Goes through the messages in publish order, reporting versions never committed, (optionally) a change
-   * published again under another event id, and a key's version going down the first time it is seen;
-   * fills in each key's versions seen and highest version.
+   * Goes through the messages in publish order, reporting versions never committed, (optionally) a
+   * change published again under another event id, and a key's version going down the first time it
+   * is seen; fills in each key's versions seen and highest version.
    */
   private void walkInOrder(
       Map<Integer, Integer> committedVersions,
@@ -157,12 +184,35 @@ final class Deliveries {
       Published p = published.get(index);
       Integer last = committedVersions.get(p.id());
       if (last == null || p.version() > last) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " was never committed (last committed: " + last + ")");
+        report(
+            problems,
+            total,
+            "message #"
+                + index
+                + ": key "
+                + p.id()
+                + " version "
+                + p.version()
+                + " was never committed (last committed: "
+                + last
+                + ")");
         continue;
       }
       String firstId = eventIds.putIfAbsent(((long) p.id() << 32) | p.version(), p.eventId());
       if (sameEventIds && firstId != null && !firstId.equals(p.eventId())) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " came again with event id " + p.eventId() + " instead of " + firstId);
+        report(
+            problems,
+            total,
+            "message #"
+                + index
+                + ": key "
+                + p.id()
+                + " version "
+                + p.version()
+                + " came again with event id "
+                + p.eventId()
+                + " instead of "
+                + firstId);
       }
       BitSet versions = seen.computeIfAbsent(p.id(), k -> new BitSet());
       if (versions.get(p.version())) {
@@ -171,20 +221,35 @@ final class Deliveries {
       versions.set(p.version());
       int previous = highest.getOrDefault(p.id(), -1);
       if (p.version() < previous) {
-        report(problems, total, "message #" + index + ": key " + p.id() + " version " + p.version() + " arrived for the first time after version " + previous + " (order went backwards)");
+        report(
+            problems,
+            total,
+            "message #"
+                + index
+                + ": key "
+                + p.id()
+                + " version "
+                + p.version()
+                + " arrived for the first time after version "
+                + previous
+                + " (order went backwards)");
       } else {
         highest.put(p.id(), p.version());
       }
     }
   }
 
-  /** Keys whose committed version was published, by the highest version published: cheap to poll. */
+  /**
+   * Keys whose committed version was published, by the highest version published: cheap to poll.
+   */
   static long keysUpToDate(List<PubsubMessage> messages, Map<Integer, Integer> committedVersions) {
     Map<Integer, Integer> highest = new HashMap<>();
     for (Published p : of(messages).published) {
       highest.merge(p.id(), p.version(), Math::max);
     }
-    return committedVersions.entrySet().stream().filter(e -> e.getValue().equals(highest.get(e.getKey()))).count();
+    return committedVersions.entrySet().stream()
+        .filter(e -> e.getValue().equals(highest.get(e.getKey())))
+        .count();
   }
 
   private static void report(List<String> problems, int[] total, String problem) {
@@ -195,6 +260,11 @@ final class Deliveries {
 
   /** One line of figures for the test output. */
   String summary() {
-    return messages() + " messages, " + distinct() + " distinct changes, " + duplicates() + " duplicates";
+    return messages()
+        + " messages, "
+        + distinct()
+        + " distinct changes, "
+        + duplicates()
+        + " duplicates";
   }
 }

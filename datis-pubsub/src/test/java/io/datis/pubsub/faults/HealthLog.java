@@ -56,8 +56,9 @@ final class HealthLog implements AutoCloseable {
   }
 
   /**
-   * The changes of status, each with its time in ms relative to {@code originNanos} and its reasons, e.g.
-   * {@code [-3012 ms UP, 1200 ms DEGRADED (sink retrying for 0 s: ...), 15003 ms UP]}.
+   * The changes of status, each with its time in ms relative to {@code originNanos} and its
+   * reasons, e.g. {@code [-3012 ms UP, 1200 ms DEGRADED (sink retrying for 0 s: ...), 15003 ms
+   * UP]}.
    */
   String transitions(long originNanos) {
     List<String> changes = new ArrayList<>();
@@ -65,8 +66,12 @@ final class HealthLog implements AutoCloseable {
     for (Sample sample : all()) {
       if (sample.status() != previous) {
         previous = sample.status();
-        String reasons = sample.health().reasons().isEmpty() ? "" : " (" + String.join("; ", sample.health().reasons()) + ")";
-        changes.add((sample.nanos() - originNanos) / 1_000_000 + " ms " + sample.status() + reasons);
+        String reasons =
+            sample.health().reasons().isEmpty()
+                ? ""
+                : " (" + String.join("; ", sample.health().reasons()) + ")";
+        changes.add(
+            (sample.nanos() - originNanos) / 1_000_000 + " ms " + sample.status() + reasons);
       }
     }
     return changes.stream().collect(Collectors.joining(", ", "[", "]"));

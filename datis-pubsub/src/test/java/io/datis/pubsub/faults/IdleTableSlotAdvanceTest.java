@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Fault 5: the captured table is idle while another table of the database writes 100 MB of WAL. The
  * replication slot must still advance (its {@code confirmed_flush_lsn} follows the WAL), so that
- * PostgreSQL can recycle that WAL instead of keeping it for an idle pipeline; and the pipeline, with a
- * Pub/Sub sink and Datis's defaults, must still deliver the captured table's next change.
+ * PostgreSQL can recycle that WAL instead of keeping it for an idle pipeline; and the pipeline,
+ * with a Pub/Sub sink and Datis's defaults, must still deliver the captured table's next change.
  */
 class IdleTableSlotAdvanceTest {
 
@@ -48,7 +48,9 @@ class IdleTableSlotAdvanceTest {
             .to(PubSubSink.builder(PROJECT, TOPIC).emulator(pubsub.hostPort()).build())
             .start()) {
       pg.execute("INSERT INTO idle_orders VALUES (1, 'new')");
-      await().atMost(Duration.ofSeconds(60)).until(() -> pubsub.publishedMessages(PROJECT, TOPIC).size() == 1);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pubsub.publishedMessages(PROJECT, TOPIC).size() == 1);
       long before = lsn("pg_current_wal_lsn()");
       long confirmedBefore = confirmedFlush();
 
@@ -73,7 +75,8 @@ class IdleTableSlotAdvanceTest {
         // reported below with the figures
       }
       long followMillis = (System.nanoTime() - followStart) / 1_000_000;
-      // restart_lsn, which decides what WAL PostgreSQL keeps, moves once the slot has confirmed past a
+      // restart_lsn, which decides what WAL PostgreSQL keeps, moves once the slot has confirmed
+      // past a
       // running-transactions record, which PostgreSQL logs every 15 s while WAL is written.
       long[] retained = {retained()};
       try {
@@ -86,7 +89,9 @@ class IdleTableSlotAdvanceTest {
       }
       long releaseMillis = (System.nanoTime() - followStart) / 1_000_000;
       pg.execute("UPDATE idle_orders SET state = 'paid' WHERE id = 1");
-      await().atMost(Duration.ofSeconds(60)).until(() -> pubsub.publishedMessages(PROJECT, TOPIC).size() >= 2);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pubsub.publishedMessages(PROJECT, TOPIC).size() >= 2);
 
       System.out.printf(
           "IdleTableSlotAdvanceTest: %d MB of WAL written to an uncaptured table in %d ms; confirmed_flush_lsn moved"
@@ -102,20 +107,26 @@ class IdleTableSlotAdvanceTest {
           pipeline.health(),
           (System.nanoTime() - startNanos) / 1_000_000_000);
       assertThat(confirmed[0])
-          .as("confirmed_flush_lsn 60 s after %d MB of WAL were written to a table the pipeline does not capture", (walEnd - before) >> 20)
+          .as(
+              "confirmed_flush_lsn 60 s after %d MB of WAL were written to a table the pipeline does not capture",
+              (walEnd - before) >> 20)
           .isGreaterThanOrEqualTo(walEnd);
-      assertThat(retained[0]).as("bytes of WAL the slot keeps 60 s after the writes (current - restart_lsn)").isLessThan(WAL_BYTES / 10);
+      assertThat(retained[0])
+          .as("bytes of WAL the slot keeps 60 s after the writes (current - restart_lsn)")
+          .isLessThan(WAL_BYTES / 10);
       assertThat(pubsub.publishedMessages(PROJECT, TOPIC)).hasSize(2);
       assertThat(pipeline.isRunning()).isTrue();
     }
   }
 
   private static long retained() {
-    return lsn("pg_current_wal_lsn()") - lsn("(SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'datis_idle')");
+    return lsn("pg_current_wal_lsn()")
+        - lsn("(SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'datis_idle')");
   }
 
   private static long confirmedFlush() {
-    return lsn("(SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'datis_idle')");
+    return lsn(
+        "(SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'datis_idle')");
   }
 
   private static long lsn(String expression) {

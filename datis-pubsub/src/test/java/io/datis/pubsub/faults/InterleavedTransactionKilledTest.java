@@ -26,12 +26,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * DBZ-9149 with a kill: transaction A, open while B commits, writes its next change exactly where B's
- * commit record ends; the capturing JVM commits B's end (whose offset holds that position) and is killed
- * with SIGKILL right after; A commits; a new capturing JVM starts. Debezium 3.6 took A's change at that
- * position for one already processed and lost A's changes up to it; every change of A must arrive. (The
- * clean-stop case is {@code InterleavedTransactionRestartTest} in datis-core, which explains how the
- * position is provoked.)
+ * DBZ-9149 with a kill: transaction A, open while B commits, writes its next change exactly where
+ * B's commit record ends; the capturing JVM commits B's end (whose offset holds that position) and
+ * is killed with SIGKILL right after; A commits; a new capturing JVM starts. Debezium 3.6 took A's
+ * change at that position for one already processed and lost A's changes up to it; every change of
+ * A must arrive. (The clean-stop case is {@code InterleavedTransactionRestartTest} in datis-core,
+ * which explains how the position is provoked.)
  */
 class InterleavedTransactionKilledTest {
 
@@ -62,20 +62,67 @@ class InterleavedTransactionKilledTest {
             Connection b = pg.connect()) {
           a.setAutoCommit(false);
           String start = text(b, "SELECT pg_current_wal_insert_lsn()::text");
-          execute(a, "INSERT INTO public.long_tx SELECT generate_series(" + (base + 1) + ", " + (base + 5) + ")");
-          String bXid = text(b, "INSERT INTO public.short_tx VALUES (" + base + ") RETURNING pg_current_xact_id()::text");
-          String aXid = text(a, "INSERT INTO public.long_tx VALUES (" + (base + 6) + ") RETURNING pg_current_xact_id()::text");
-          execute(a, "INSERT INTO public.long_tx SELECT generate_series(" + (base + 7) + ", " + (base + 10) + ")");
-          // pg_walinspect reads flushed WAL only; the WAL writer flushes A's records within wal_writer_delay.
+          execute(
+              a,
+              "INSERT INTO public.long_tx SELECT generate_series("
+                  + (base + 1)
+                  + ", "
+                  + (base + 5)
+                  + ")");
+          String bXid =
+              text(
+                  b,
+                  "INSERT INTO public.short_tx VALUES ("
+                      + base
+                      + ") RETURNING pg_current_xact_id()::text");
+          String aXid =
+              text(
+                  a,
+                  "INSERT INTO public.long_tx VALUES ("
+                      + (base + 6)
+                      + ") RETURNING pg_current_xact_id()::text");
+          execute(
+              a,
+              "INSERT INTO public.long_tx SELECT generate_series("
+                  + (base + 7)
+                  + ", "
+                  + (base + 10)
+                  + ")");
+          // pg_walinspect reads flushed WAL only; the WAL writer flushes A's records within
+          // wal_writer_delay.
           String written = text(b, "SELECT pg_current_wal_insert_lsn()::text");
-          await().atMost(TIMEOUT).until(() -> "t".equals(text(b, "SELECT pg_current_wal_flush_lsn() >= '" + written + "'::pg_lsn")));
+          await()
+              .atMost(TIMEOUT)
+              .until(
+                  () ->
+                      "t"
+                          .equals(
+                              text(
+                                  b,
+                                  "SELECT pg_current_wal_flush_lsn() >= '"
+                                      + written
+                                      + "'::pg_lsn")));
           String commitEnd =
-              text(b, "SELECT end_lsn::text FROM pg_get_wal_records_info('" + start + "', pg_current_wal_flush_lsn())"
-                  + " WHERE xid = '" + bXid + "' AND resource_manager = 'Transaction' AND record_type = 'COMMIT'");
+              text(
+                  b,
+                  "SELECT end_lsn::text FROM pg_get_wal_records_info('"
+                      + start
+                      + "', pg_current_wal_flush_lsn())"
+                      + " WHERE xid = '"
+                      + bXid
+                      + "' AND resource_manager = 'Transaction' AND record_type = 'COMMIT'");
           boolean adjacent =
-              "t".equals(
-                  text(b, "SELECT start_lsn = '" + commitEnd + "'::pg_lsn AND xid = '" + aXid + "' FROM pg_get_wal_records_info('"
-                      + commitEnd + "', pg_current_wal_flush_lsn()) ORDER BY start_lsn LIMIT 1"));
+              "t"
+                  .equals(
+                      text(
+                          b,
+                          "SELECT start_lsn = '"
+                              + commitEnd
+                              + "'::pg_lsn AND xid = '"
+                              + aXid
+                              + "' FROM pg_get_wal_records_info('"
+                              + commitEnd
+                              + "', pg_current_wal_flush_lsn()) ORDER BY start_lsn LIMIT 1"));
           if (!adjacent) {
             a.rollback();
             continue; // something else wrote WAL in between: try again
@@ -89,7 +136,8 @@ class InterleavedTransactionKilledTest {
           a.commit();
         }
         child = launch(attempt);
-        Set<Integer> expected = IntStream.rangeClosed(base + 1, base + 10).boxed().collect(Collectors.toSet());
+        Set<Integer> expected =
+            IntStream.rangeClosed(base + 1, base + 10).boxed().collect(Collectors.toSet());
         ChildJvm running = child;
         try {
           await()
@@ -99,12 +147,16 @@ class InterleavedTransactionKilledTest {
         } catch (ConditionTimeoutException e) {
           // the assertion says what is missing
         }
-        assertThat(publishedIds()).as("end of the capturing JVM's log:\n%s", child.logTail()).containsAll(expected);
+        assertThat(publishedIds())
+            .as("end of the capturing JVM's log:\n%s", child.logTail())
+            .containsAll(expected);
         System.out.println("InterleavedTransactionKilledTest: provoked in attempt " + attempt);
         return;
       }
       throw new AssertionError(
-          "In " + ATTEMPTS + " attempts, something else always wrote WAL between B's commit and A's next change");
+          "In "
+              + ATTEMPTS
+              + " attempts, something else always wrote WAL between B's commit and A's next change");
     } finally {
       child.close();
     }
@@ -113,8 +165,12 @@ class InterleavedTransactionKilledTest {
   /** Whether the pipeline's offsets in PostgreSQL are committed at the given position. */
   private static boolean committedAt(String lsn) {
     return !pg.query(
-            "SELECT 1 FROM public.datis_offsets WHERE pipeline = '" + PIPELINE + "'"
-                + " AND (convert_from(offset_value, 'UTF8')::json ->> 'lsn_commit')::bigint = '" + lsn + "'::pg_lsn - '0/0'::pg_lsn",
+            "SELECT 1 FROM public.datis_offsets WHERE pipeline = '"
+                + PIPELINE
+                + "'"
+                + " AND (convert_from(offset_value, 'UTF8')::json ->> 'lsn_commit')::bigint = '"
+                + lsn
+                + "'::pg_lsn - '0/0'::pg_lsn",
             row -> row.getInt(1))
         .isEmpty();
   }

@@ -10,10 +10,10 @@ import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An immediate shutdown of the embedded PostgreSQL, as after a crash: {@code DatisPostgres} only offers a
- * fast shutdown, so this sends SIGQUIT to the postmaster, which is exactly what {@code pg_ctl stop -m
- * immediate} does: every backend quits at once, nothing is checkpointed, and the next start runs crash
- * recovery. The postmaster is found as the parent process of a backend.
+ * An immediate shutdown of the embedded PostgreSQL, as after a crash: {@code DatisPostgres} only
+ * offers a fast shutdown, so this sends SIGQUIT to the postmaster, which is exactly what {@code
+ * pg_ctl stop -m immediate} does: every backend quits at once, nothing is checkpointed, and the
+ * next start runs crash recovery. The postmaster is found as the parent process of a backend.
  */
 final class PostgresCrash {
 
@@ -30,12 +30,18 @@ final class PostgresCrash {
       postmaster =
           ProcessHandle.of(backend)
               .flatMap(ProcessHandle::parent)
-              .orElseThrow(() -> new IllegalStateException("Cannot find the postmaster, parent of backend " + backend));
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "Cannot find the postmaster, parent of backend " + backend));
     } catch (SQLException e) {
       throw new IllegalStateException("Cannot find the PostgreSQL postmaster", e);
     }
     try {
-      Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(postmaster.pid())).redirectErrorStream(true).start();
+      Process kill =
+          new ProcessBuilder("kill", "-QUIT", Long.toString(postmaster.pid()))
+              .redirectErrorStream(true)
+              .start();
       String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (kill.waitFor() != 0) {
         throw new IllegalStateException("kill -QUIT " + postmaster.pid() + " failed: " + output);
@@ -46,7 +52,8 @@ final class PostgresCrash {
     try {
       postmaster.onExit().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("The postmaster " + postmaster.pid() + " did not exit within 30 s of SIGQUIT", e);
+      throw new IllegalStateException(
+          "The postmaster " + postmaster.pid() + " did not exit within 30 s of SIGQUIT", e);
     }
     if (pg.isRunning()) {
       throw new IllegalStateException("PostgreSQL still runs after the immediate shutdown");

@@ -1,6 +1,5 @@
 package io.datis.pubsub.faults;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.pubsub.v1.PubsubMessage;
@@ -24,11 +23,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Fault 2: PostgreSQL goes away in the middle of the stream, by a fast shutdown and restart, or by an
- * immediate shutdown (as after a crash: no checkpoint, crash recovery at the next start) and a start a
- * little later, while a writer keeps trying to write. The pipeline, whose offsets are in that same
- * database, must reconnect by itself and resume, say it is not UP meanwhile and UP afterwards, and lose
- * nothing.
+ * Fault 2: PostgreSQL goes away in the middle of the stream, by a fast shutdown and restart, or by
+ * an immediate shutdown (as after a crash: no checkpoint, crash recovery at the next start) and a
+ * start a little later, while a writer keeps trying to write. The pipeline, whose offsets are in
+ * that same database, must reconnect by itself and resume, say it is not UP meanwhile and UP
+ * afterwards, and lose nothing.
  */
 class PostgresRestartTest {
 
@@ -38,11 +37,13 @@ class PostgresRestartTest {
   private static final String PROJECT = "datis-faults";
   private static final int KEYS = 200;
   private static final long CHANGES = 15_000;
+
   /** How long health may take to notice that PostgreSQL is away: the slot is checked every 5 s. */
   private static final Duration NOTICE = Duration.ofSeconds(6);
+
   /**
-   * Publishing the first change captured again takes a moment after the engine reads the slot again,
-   * which is when health may say UP.
+   * Publishing the first change captured again takes a moment after the engine reads the slot
+   * again, which is when health may say UP.
    */
   private static final Duration RESUME_SLACK = Duration.ofSeconds(3);
 
@@ -54,7 +55,8 @@ class PostgresRestartTest {
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void anImmediateShutdownOfPostgresMidStreamIsRiddenOutWithoutLossAndShownInHealth() throws Exception {
+  void anImmediateShutdownOfPostgresMidStreamIsRiddenOutWithoutLossAndShownInHealth()
+      throws Exception {
     survives(
         "pg-immediate",
         () -> {
@@ -88,14 +90,20 @@ class PostgresRestartTest {
         Workload.Writer writer = workload.writer(seed, 20, 1_500)) {
       workload.insertKeys();
       writer.start(CHANGES - KEYS);
-      await().atMost(Duration.ofSeconds(60)).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 3_000);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 3_000);
 
       long downNanos = System.nanoTime();
       outage.run();
       long upNanos = System.nanoTime();
-      long walAtRestart = pg.query("SELECT pg_current_wal_lsn() - '0/0'", row -> row.getLong(1)).get(0);
+      long walAtRestart =
+          pg.query("SELECT pg_current_wal_lsn() - '0/0'", row -> row.getLong(1)).get(0);
       long resumedNanos = awaitPublishedAfter(topic, walAtRestart, Duration.ofSeconds(90));
-      softly.assertThat(resumedNanos).as("a change committed after the restart was published within 90 s").isPositive();
+      softly
+          .assertThat(resumedNanos)
+          .as("a change committed after the restart was published within 90 s")
+          .isPositive();
       if (resumedNanos < 0) {
         resumedNanos = System.nanoTime();
       }
@@ -107,8 +115,13 @@ class PostgresRestartTest {
         await()
             .atMost(Duration.ofSeconds(90))
             .pollInterval(Duration.ofMillis(500))
-            .until(() -> Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, topic)) >= expected || !pipeline.isRunning());
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().status() != Health.Status.DEGRADED);
+            .until(
+                () ->
+                    Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, topic)) >= expected
+                        || !pipeline.isRunning());
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> pipeline.health().status() != Health.Status.DEGRADED);
       } catch (ConditionTimeoutException e) {
         // the checks below say what is wrong
       }
@@ -132,15 +145,17 @@ class PostgresRestartTest {
       softly.assertThat(deliveries.problems(committed)).as("delivery problems").isEmpty();
       softly.assertThat(deliveries.distinct()).as("distinct changes published").isEqualTo(expected);
       softly
-          .assertThat(whileAway.stream().filter(sample -> sample.status() != Health.Status.UP).count())
+          .assertThat(
+              whileAway.stream().filter(sample -> sample.status() != Health.Status.UP).count())
           .as(
               "health samples not UP from the shutdown until a change committed after the restart was published"
                   + " (%d ms later); health (ms from the shutdown): %s",
-              (resumedNanos - downNanos) / 1_000_000,
-              health.transitions(downNanos))
+              (resumedNanos - downNanos) / 1_000_000, health.transitions(downNanos))
           .isPositive();
       long upBeforeResuming =
-          health.between(downNanos + NOTICE.toNanos(), resumedNanos - RESUME_SLACK.toNanos()).stream()
+          health
+              .between(downNanos + NOTICE.toNanos(), resumedNanos - RESUME_SLACK.toNanos())
+              .stream()
               .filter(sample -> sample.status() == Health.Status.UP)
               .count();
       softly
@@ -155,18 +170,24 @@ class PostgresRestartTest {
               health.transitions(downNanos))
           .isZero();
       softly
-          .assertThat(health.all().stream().filter(sample -> sample.status() == Health.Status.DOWN).count())
-          .as("health samples DOWN while the pipeline reconnects; health (ms from the shutdown): %s", health.transitions(downNanos))
+          .assertThat(
+              health.all().stream().filter(sample -> sample.status() == Health.Status.DOWN).count())
+          .as(
+              "health samples DOWN while the pipeline reconnects; health (ms from the shutdown): %s",
+              health.transitions(downNanos))
           .isZero();
-      softly.assertThat(pipeline.health().status()).as("health at the end: %s", pipeline.health()).isEqualTo(Health.Status.UP);
+      softly
+          .assertThat(pipeline.health().status())
+          .as("health at the end: %s", pipeline.health())
+          .isEqualTo(Health.Status.UP);
     }
     softly.assertAll();
   }
 
   /**
-   * Waits until a change committed after the WAL position {@code lsn} is published, and returns when
-   * (System.nanoTime()): the moment the pipeline has reconnected and captures again; -1 if that did not
-   * happen in time.
+   * Waits until a change committed after the WAL position {@code lsn} is published, and returns
+   * when (System.nanoTime()): the moment the pipeline has reconnected and captures again; -1 if
+   * that did not happen in time.
    */
   private static long awaitPublishedAfter(String topic, long lsn, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Fault 3: Pub/Sub answers every publish with {@code UNAVAILABLE} for 30 s while PostgreSQL keeps taking
- * writes. Capture must pause (events handed to the sink and not acknowledged stay within {@code
- * maxInFlightEvents}), the heap must stay bounded although the outage's writes would need far more memory
- * than the bound, health must say DEGRADED during the outage, and everything must arrive afterwards, in
- * order per key.
+ * Fault 3: Pub/Sub answers every publish with {@code UNAVAILABLE} for 30 s while PostgreSQL keeps
+ * taking writes. Capture must pause (events handed to the sink and not acknowledged stay within
+ * {@code maxInFlightEvents}), the heap must stay bounded although the outage's writes would need
+ * far more memory than the bound, health must say DEGRADED during the outage, and everything must
+ * arrive afterwards, in order per key.
  */
 class SinkOutageTest {
 
@@ -42,29 +42,39 @@ class SinkOutageTest {
   private static final String TOPIC = "outage";
   private static final Duration OUTAGE = Duration.ofSeconds(30);
   private static final int KEYS = 1_000;
+
   /** Row size: 8,000 characters, so that what the outage writes is large next to the heap bound. */
   private static final int PAYLOAD_CHARS = 8_000;
+
   private static final int MAX_IN_FLIGHT = 1_000;
   private static final int MAX_BATCH = 250;
   private static final double CHANGES_PER_SECOND = 1_000;
+
   /**
-   * The byte budget of the events in flight, which bounds Debezium's own queue of records read and not
-   * yet polled as well (by its size estimate, about the row's text). Large enough that {@code
-   * maxInFlightEvents}, the bound under test, decides what is in flight; small enough that Debezium's queue
-   * holds far fewer records than its default count (8,192): at most this many.
+   * The byte budget of the events in flight, which bounds Debezium's own queue of records read and
+   * not yet polled as well (by its size estimate, about the row's text). Large enough that {@code
+   * maxInFlightEvents}, the bound under test, decides what is in flight; small enough that
+   * Debezium's queue holds far fewer records than its default count (8,192): at most this many.
    */
   private static final long IN_FLIGHT_BYTES = 12L << 20;
 
   private static final long DEBEZIUM_QUEUE = IN_FLIGHT_BYTES / PAYLOAD_CHARS;
-  /** Generous for one captured change in memory: the row as a Debezium struct, the event, its JSON message. */
-  private static final long BYTES_PER_HELD_CHANGE = 3L * PAYLOAD_CHARS + 4_096;
+
   /**
-   * How much the live heap may grow during the outage: all that the pipeline may hold (Debezium's queue,
-   * the events in flight, one batch waiting for room: 2,822 changes), at a generous 28 KB each, plus 32
-   * MB for buffers (the replication connection's, gRPC's) and the test's own bookkeeping: 111 MB. The
-   * outage's writes hold 240 MB of row text: buffering them would break the bound.
+   * Generous for one captured change in memory: the row as a Debezium struct, the event, its JSON
+   * message.
    */
-  private static final long HEAP_GROWTH_BOUND = (DEBEZIUM_QUEUE + MAX_IN_FLIGHT + MAX_BATCH) * BYTES_PER_HELD_CHANGE + (32L << 20);
+  private static final long BYTES_PER_HELD_CHANGE = 3L * PAYLOAD_CHARS + 4_096;
+
+  /**
+   * How much the live heap may grow during the outage: all that the pipeline may hold (Debezium's
+   * queue, the events in flight, one batch waiting for room: 2,822 changes), at a generous 28 KB
+   * each, plus 32 MB for buffers (the replication connection's, gRPC's) and the test's own
+   * bookkeeping: 111 MB. The outage's writes hold 240 MB of row text: buffering them would break
+   * the bound.
+   */
+  private static final long HEAP_GROWTH_BOUND =
+      (DEBEZIUM_QUEUE + MAX_IN_FLIGHT + MAX_BATCH) * BYTES_PER_HELD_CHANGE + (32L << 20);
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -91,7 +101,9 @@ class SinkOutageTest {
         HealthLog health = HealthLog.start(pipeline);
         Workload.Writer writer = workload.writer(seed, 50, CHANGES_PER_SECOND)) {
       workload.insertKeys();
-      await().atMost(Duration.ofSeconds(60)).until(() -> pubsub.publishedMessages(PROJECT, TOPIC).size() >= KEYS);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pubsub.publishedMessages(PROJECT, TOPIC).size() >= KEYS);
       long heapBefore = liveHeap();
       double capturedBefore = captured(metrics);
 
@@ -107,7 +119,8 @@ class SinkOutageTest {
               () -> {
                 while (System.nanoTime() < outageEnd) {
                   peakInFlightSeen.accumulateAndGet((long) inFlight(metrics), Math::max);
-                  capturedSeen.accumulateAndGet((long) (captured(metrics) - capturedBefore), Math::max);
+                  capturedSeen.accumulateAndGet(
+                      (long) (captured(metrics) - capturedBefore), Math::max);
                   publishedSeen.set(pubsub.publishedMessages(PROJECT, TOPIC).size() - KEYS);
                   Workload.sleep(10);
                 }
@@ -115,10 +128,17 @@ class SinkOutageTest {
               "fault-outage-counters");
       counters.setDaemon(true);
       counters.start();
-      List<long[]> samples = new ArrayList<>(); // seconds into the outage, live heap, in flight, captured
+      List<long[]> samples =
+          new ArrayList<>(); // seconds into the outage, live heap, in flight, captured
       while (System.nanoTime() < outageEnd - 2_500_000_000L) {
         Thread.sleep(2_000);
-        samples.add(new long[] {(System.nanoTime() - outageStart) / 1_000_000_000, liveHeap(), (long) inFlight(metrics), (long) (captured(metrics) - capturedBefore)});
+        samples.add(
+            new long[] {
+              (System.nanoTime() - outageStart) / 1_000_000_000,
+              liveHeap(),
+              (long) inFlight(metrics),
+              (long) (captured(metrics) - capturedBefore)
+            });
       }
       counters.join();
       long writtenDuringOutage = writer.committed();
@@ -131,9 +151,14 @@ class SinkOutageTest {
         await()
             .atMost(Duration.ofSeconds(90))
             .pollInterval(Duration.ofMillis(500))
-            .until(() -> Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, TOPIC)) >= expected || !pipeline.isRunning());
+            .until(
+                () ->
+                    Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, TOPIC)) >= expected
+                        || !pipeline.isRunning());
         recoveredNanos = System.nanoTime();
-        await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.health().status() == Health.Status.UP);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> pipeline.health().status() == Health.Status.UP);
       } catch (ConditionTimeoutException e) {
         // the checks below say what is wrong
       }
@@ -160,32 +185,57 @@ class SinkOutageTest {
           expected,
           deliveries.summary(),
           (System.nanoTime() - startNanos) / 1_000_000_000,
-          samples.stream().map(s -> "[" + s[0] + ", " + (s[1] >> 20) + ", " + s[2] + ", " + s[3] + "]").toList(),
+          samples.stream()
+              .map(s -> "[" + s[0] + ", " + (s[1] >> 20) + ", " + s[2] + ", " + s[3] + "]")
+              .toList(),
           health.transitions(outageStart));
 
       softly.assertThat(pipeline.failure()).as("the pipeline's failure").isEmpty();
       softly.assertThat(deliveries.problems(committed)).as("delivery problems").isEmpty();
       softly.assertThat(deliveries.distinct()).as("distinct changes published").isEqualTo(expected);
-      softly.assertThat(pubsub.failedPublishRequests()).as("publish requests failed by the outage").isPositive();
       softly
-          .assertThat(writtenDuringOutage * PAYLOAD_CHARS)
-          .as("row text written during the outage, which buffering without bound would hold, exceeds the heap bound")
-          .isGreaterThan(HEAP_GROWTH_BOUND * 3 / 2);
-      softly.assertThat(peakInFlight).as("events in flight during the outage").isLessThanOrEqualTo(MAX_IN_FLIGHT);
-      softly
-          .assertThat(capturedInOutage)
-          .as("changes captured during the outage, of %d written: capture pauses at maxInFlightEvents plus the batch waiting for room", writtenDuringOutage)
-          .isLessThanOrEqualTo(MAX_IN_FLIGHT + MAX_BATCH);
-      softly.assertThat(peakGrowth).as("growth of the live heap during the outage, in bytes").isLessThan(HEAP_GROWTH_BOUND);
-      softly
-          .assertThat(health.between(outageStart, outageEnd).stream().filter(sample -> sample.status() == Health.Status.DEGRADED).count())
-          .as("health samples DEGRADED during the %d s outage; health (ms from its start): %s", OUTAGE.toSeconds(), health.transitions(outageStart))
+          .assertThat(pubsub.failedPublishRequests())
+          .as("publish requests failed by the outage")
           .isPositive();
       softly
-          .assertThat(health.all().stream().filter(sample -> sample.status() == Health.Status.DOWN).count())
-          .as("health samples DOWN; health (ms from the outage's start): %s", health.transitions(outageStart))
+          .assertThat(writtenDuringOutage * PAYLOAD_CHARS)
+          .as(
+              "row text written during the outage, which buffering without bound would hold, exceeds the heap bound")
+          .isGreaterThan(HEAP_GROWTH_BOUND * 3 / 2);
+      softly
+          .assertThat(peakInFlight)
+          .as("events in flight during the outage")
+          .isLessThanOrEqualTo(MAX_IN_FLIGHT);
+      softly
+          .assertThat(capturedInOutage)
+          .as(
+              "changes captured during the outage, of %d written: capture pauses at maxInFlightEvents plus the batch waiting for room",
+              writtenDuringOutage)
+          .isLessThanOrEqualTo(MAX_IN_FLIGHT + MAX_BATCH);
+      softly
+          .assertThat(peakGrowth)
+          .as("growth of the live heap during the outage, in bytes")
+          .isLessThan(HEAP_GROWTH_BOUND);
+      softly
+          .assertThat(
+              health.between(outageStart, outageEnd).stream()
+                  .filter(sample -> sample.status() == Health.Status.DEGRADED)
+                  .count())
+          .as(
+              "health samples DEGRADED during the %d s outage; health (ms from its start): %s",
+              OUTAGE.toSeconds(), health.transitions(outageStart))
+          .isPositive();
+      softly
+          .assertThat(
+              health.all().stream().filter(sample -> sample.status() == Health.Status.DOWN).count())
+          .as(
+              "health samples DOWN; health (ms from the outage's start): %s",
+              health.transitions(outageStart))
           .isZero();
-      softly.assertThat(pipeline.health().status()).as("health at the end: %s", pipeline.health()).isEqualTo(Health.Status.UP);
+      softly
+          .assertThat(pipeline.health().status())
+          .as("health at the end: %s", pipeline.health())
+          .isEqualTo(Health.Status.UP);
     }
     softly.assertAll();
   }
@@ -197,7 +247,9 @@ class SinkOutageTest {
   }
 
   private static double captured(SimpleMeterRegistry metrics) {
-    return metrics.find("datis.events.captured").counters().stream().mapToDouble(Counter::count).sum();
+    return metrics.find("datis.events.captured").counters().stream()
+        .mapToDouble(Counter::count)
+        .sum();
   }
 
   private static double inFlight(SimpleMeterRegistry metrics) {

@@ -13,15 +13,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Fault 4: a Pub/Sub sink more than ten times slower than PostgreSQL takes 100,000 changes, in a capturing
- * JVM with a 256 MB heap and Datis's default settings. Back-pressure must hold memory: no {@code
- * OutOfMemoryError} (the child runs with {@code -XX:+ExitOnOutOfMemoryError}), and all 100,000 changes
- * must arrive, in order per key.
+ * Fault 4: a Pub/Sub sink more than ten times slower than PostgreSQL takes 100,000 changes, in a
+ * capturing JVM with a 256 MB heap and Datis's default settings. Back-pressure must hold memory: no
+ * {@code OutOfMemoryError} (the child runs with {@code -XX:+ExitOnOutOfMemoryError}), and all
+ * 100,000 changes must arrive, in order per key.
  *
- * <p>The slowness is Pub/Sub's: the local server answers every publish after {@value #LATENCY_MILLIS} ms,
- * so the real client holds its messages longer and its flow control and Datis's in-flight bound have to
- * hold the line, as with a distant or overloaded Pub/Sub. The latency is chosen so the sink is about
- * twenty times slower here, which leaves room for a busy machine that writes at half speed.
+ * <p>The slowness is Pub/Sub's: the local server answers every publish after {@value
+ * #LATENCY_MILLIS} ms, so the real client holds its messages longer and its flow control and
+ * Datis's in-flight bound have to hold the line, as with a distant or overloaded Pub/Sub. The
+ * latency is chosen so the sink is about twenty times slower here, which leaves room for a busy
+ * machine that writes at half speed.
  */
 class SlowSinkSmallHeapTest {
 
@@ -36,7 +37,8 @@ class SlowSinkSmallHeapTest {
 
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
-  void aSinkTenTimesSlowerThanPostgresOverOneHundredThousandChangesFitsInA256MegabyteHeap() throws Exception {
+  void aSinkTenTimesSlowerThanPostgresOverOneHundredThousandChangesFitsInA256MegabyteHeap()
+      throws Exception {
     long seed = Long.getLong("datis.faults.seed", System.nanoTime());
     System.out.println("SlowSinkSmallHeapTest seed: " + seed);
     pubsub.createTopic(PROJECT, TOPIC);
@@ -62,7 +64,8 @@ class SlowSinkSmallHeapTest {
         writer.awaitDone(Duration.ofSeconds(60));
       }
       long writtenNanos = System.nanoTime() - startNanos;
-      long publishedWhenWritten = Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, TOPIC));
+      long publishedWhenWritten =
+          Deliveries.distinctEvents(pubsub.publishedMessages(PROJECT, TOPIC));
 
       String done = child.awaitLine("DONE", Duration.ofSeconds(240));
       long deliveredNanos = System.nanoTime() - startNanos;
@@ -85,11 +88,17 @@ class SlowSinkSmallHeapTest {
           done,
           deliveries.summary());
 
-      assertThat(exitCode).as("exit code of the capturing JVM (3: OutOfMemoryError); end of its log:\n%s", child.logTail()).isZero();
+      assertThat(exitCode)
+          .as(
+              "exit code of the capturing JVM (3: OutOfMemoryError); end of its log:\n%s",
+              child.logTail())
+          .isZero();
       assertThat(Workload.changes(committed)).isEqualTo(CHANGES);
       assertThat(deliveries.problems(committed)).as("delivery problems").isEmpty();
       assertThat(deliveries.distinct()).isEqualTo(CHANGES);
-      assertThat(writeRate / deliveryRate).as("how many times slower the sink was than PostgreSQL").isGreaterThanOrEqualTo(10);
+      assertThat(writeRate / deliveryRate)
+          .as("how many times slower the sink was than PostgreSQL")
+          .isGreaterThanOrEqualTo(10);
     }
   }
 }

@@ -18,11 +18,11 @@ import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 
 /**
- * The fault-matrix workload: a table {@code (id int PRIMARY KEY, version int, payload text)} whose rows
- * are inserted at version 0 and then only ever changed by {@code version = version + 1}. So, per key,
- * commit order is version order, and the final table tells exactly which changes were committed (versions
- * 0 to the final one of each row), even when a write's outcome was unknown because the database went away
- * during its commit.
+ * The fault-matrix workload: a table {@code (id int PRIMARY KEY, version int, payload text)} whose
+ * rows are inserted at version 0 and then only ever changed by {@code version = version + 1}. So,
+ * per key, commit order is version order, and the final table tells exactly which changes were
+ * committed (versions 0 to the final one of each row), even when a write's outcome was unknown
+ * because the database went away during its commit.
  */
 final class Workload {
 
@@ -41,7 +41,8 @@ final class Workload {
   /** Creates the table {@code public.<name>}; {@link #insertKeys()} fills it. */
   static Workload create(DatisPostgres pg, String name, int keys, int payloadChars) {
     String table = "public." + name;
-    pg.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, version int NOT NULL, payload text)");
+    pg.execute(
+        "CREATE TABLE " + table + " (id int PRIMARY KEY, version int NOT NULL, payload text)");
     return new Workload(pg, table, keys, payloadChars);
   }
 
@@ -51,8 +52,8 @@ final class Workload {
   }
 
   /**
-   * Inserts every key at version 0 with one {@code COPY}: one transaction whose rows share LSNs (COPY
-   * writes multi-insert WAL records), the case Debezium can skip after a restart.
+   * Inserts every key at version 0 with one {@code COPY}: one transaction whose rows share LSNs
+   * (COPY writes multi-insert WAL records), the case Debezium can skip after a restart.
    */
   void insertKeys() {
     StringBuilder rows = new StringBuilder();
@@ -61,7 +62,10 @@ final class Workload {
       rows.append(id).append("\t0\t").append(payload).append('\n');
     }
     try (Connection connection = pg.connect()) {
-      connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + table + " FROM STDIN", new StringReader(rows.toString()));
+      connection
+          .unwrap(PGConnection.class)
+          .getCopyAPI()
+          .copyIn("COPY " + table + " FROM STDIN", new StringReader(rows.toString()));
     } catch (SQLException | java.io.IOException e) {
       throw new IllegalStateException("COPY into " + table + " failed", e);
     }
@@ -70,7 +74,8 @@ final class Workload {
   /** Per key, the last committed version: versions 0 to it were each committed once. */
   Map<Integer, Integer> committedVersions() {
     Map<Integer, Integer> versions = new HashMap<>();
-    for (int[] row : pg.query("SELECT id, version FROM " + table, r -> new int[] {r.getInt(1), r.getInt(2)})) {
+    for (int[] row :
+        pg.query("SELECT id, version FROM " + table, r -> new int[] {r.getInt(1), r.getInt(2)})) {
       versions.put(row[0], row[1]);
     }
     return versions;
@@ -82,10 +87,10 @@ final class Workload {
   }
 
   /**
-   * A writer of update transactions over contiguous ranges of random length (1 to {@code maxRows} keys),
-   * sometimes changing the range's first key a second time in the same transaction, at about {@code
-   * changesPerSecond}. It survives the database going away: a failed transaction is abandoned (whether it
-   * committed is read from the table at the end) and the writer reconnects.
+   * A writer of update transactions over contiguous ranges of random length (1 to {@code maxRows}
+   * keys), sometimes changing the range's first key a second time in the same transaction, at about
+   * {@code changesPerSecond}. It survives the database going away: a failed transaction is
+   * abandoned (whether it committed is read from the table at the end) and the writer reconnects.
    */
   Writer writer(long seed, int maxRows, double changesPerSecond) {
     return new Writer(seed, maxRows, changesPerSecond);
@@ -110,8 +115,9 @@ final class Workload {
     }
 
     /**
-     * Starts writing until {@code changes} changes have been committed (or {@link #close()}); exactly that
-     * many unless a transaction's outcome was unknown (the database went away during its commit).
+     * Starts writing until {@code changes} changes have been committed (or {@link #close()});
+     * exactly that many unless a transaction's outcome was unknown (the database went away during
+     * its commit).
      */
     Writer start(long changes) {
       Thread writing = new Thread(() -> run(changes), "fault-workload-writer");
@@ -193,8 +199,14 @@ final class Workload {
       writing.join(timeout.toMillis());
       if (writing.isAlive()) {
         throw new AssertionError(
-            "The workload writer did not finish within " + timeout + ": " + committed.get() + " changes committed, "
-                + failures.get() + " failed transactions, last failure: " + lastFailure);
+            "The workload writer did not finish within "
+                + timeout
+                + ": "
+                + committed.get()
+                + " changes committed, "
+                + failures.get()
+                + " failed transactions, last failure: "
+                + lastFailure);
       }
     }
 

@@ -40,12 +40,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The pipeline's error policies with Pub/Sub at both ends: PostgreSQL → Debezium → Datis → the real
- * Pub/Sub client over gRPC → the testkit's local Pub/Sub server, with a second {@link PubSubSink} as
- * the dead-letter sink. One PostgreSQL and one Pub/Sub server for the class; each test has its own
- * table, pipeline and topics.
+ * Pub/Sub client over gRPC → the testkit's local Pub/Sub server, with a second {@link PubSubSink}
+ * as the dead-letter sink. One PostgreSQL and one Pub/Sub server for the class; each test has its
+ * own table, pipeline and topics.
  *
- * <p>The main sinks use one ordering key per table, so the order in which a topic stored its messages
- * is the order in which the pipeline delivered them.
+ * <p>The main sinks use one ordering key per table, so the order in which a topic stored its
+ * messages is the order in which the pipeline delivered them.
  */
 class ErrorPolicyPubSubTest {
 
@@ -59,6 +59,7 @@ class ErrorPolicyPubSubTest {
   private static final long POISON = 13;
   private static final List<Long> ALL_BUT_POISON =
       LongStream.rangeClosed(1, 30).filter(id -> id != POISON).boxed().toList();
+
   /** 11,000,000 bytes of {@code 0xab}: over 10 MB in any format. */
   private static final String ELEVEN_MEGABYTES = "decode(repeat('ab', 11000000), 'hex')";
 
@@ -79,12 +80,15 @@ class ErrorPolicyPubSubTest {
       insertThirtyRowsInThreeTransactions("orders");
 
       await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 29);
-      await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
       assertThat(pipeline.health().status()).isEqualTo(Health.Status.UP);
     }
     Instant after = Instant.now();
 
-    assertThat(ids(pubsub.publishedEvents(PROJECT, topic))).containsExactlyElementsOf(ALL_BUT_POISON);
+    assertThat(ids(pubsub.publishedEvents(PROJECT, topic)))
+        .containsExactlyElementsOf(ALL_BUT_POISON);
     PubsubMessage dead = single(pubsub.publishedMessages(PROJECT, deadLetters));
     ChangeEvent event = DatisMessages.decode(dead);
     assertThat(event.table().toString()).isEqualTo("public.orders");
@@ -108,7 +112,9 @@ class ErrorPolicyPubSubTest {
     assertThat(Instant.parse(attributes.get("datis-failed-at"))).isBetween(before, after);
     assertThat(dead.getOrderingKey()).as("dead letters have no ordering key").isEmpty();
     assertThat(registry.get("datis.events.dead.lettered").counter().count()).isEqualTo(1.0);
-    assertThat(deadLetterSink.deliver(new DeadLetter(event, DeadLetter.Stage.SINK, "late", "x", after)))
+    assertThat(
+            deadLetterSink.deliver(
+                new DeadLetter(event, DeadLetter.Stage.SINK, "late", "x", after)))
         .as("the pipeline closed its dead-letter sink")
         .failsWithin(Duration.ZERO)
         .withThrowableOfType(ExecutionException.class)
@@ -116,7 +122,8 @@ class ErrorPolicyPubSubTest {
   }
 
   @Test
-  void aRowOverTenMegabytesGoesToThePubSubDeadLetterSinkAsADescriptionAndNothingElseIsLost() throws Exception {
+  void aRowOverTenMegabytesGoesToThePubSubDeadLetterSinkAsADescriptionAndNothingElseIsLost()
+      throws Exception {
     String topic = topic("attachments");
     String deadLetters = topic + "-dead";
     pg.execute("CREATE TABLE public.attachments_dead (id int PRIMARY KEY, content bytea)");
@@ -127,14 +134,17 @@ class ErrorPolicyPubSubTest {
       insertSmallBigSmall("attachments_dead");
 
       await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 2);
-      await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
       assertThat(pipeline.isRunning()).isTrue();
     }
 
     assertThat(ids(pubsub.publishedEvents(PROJECT, topic))).containsExactly(1L, 3L);
     PubsubMessage dead = single(pubsub.publishedMessages(PROJECT, deadLetters));
     Map<String, String> attributes = dead.getAttributesMap();
-    String position = "lsn " + attributes.get("datis-lsn") + " tx " + attributes.get("datis-txid") + " #1";
+    String position =
+        "lsn " + attributes.get("datis-lsn") + " tx " + attributes.get("datis-txid") + " #1";
     assertThat(attributes)
         .containsEntry("datis-error", "message-too-large")
         .containsEntry("datis-error-stage", "SINK")
@@ -144,11 +154,13 @@ class ErrorPolicyPubSubTest {
         .containsKeys("datis-event-id", "datis-commit-time", "datis-failed-at")
         .doesNotContainKey("datis-original-topic");
     assertThat(attributes.get("datis-error-reason"))
-        .startsWith("message for public.attachments_dead (key columns [id]) at " + position + " is ")
+        .startsWith(
+            "message for public.attachments_dead (key columns [id]) at " + position + " is ")
         .contains("bytes, over Pub/Sub's 10 MB limit (10,000,000 bytes). Fix: ");
     JsonNode description = JSON.readTree(dead.getData().toByteArray());
     assertThat(description.get("error").asText())
-        .startsWith("message for public.attachments_dead (key columns [id]) at " + position + " is ")
+        .startsWith(
+            "message for public.attachments_dead (key columns [id]) at " + position + " is ")
         .endsWith("bytes, over Pub/Sub's 10 MB limit (10,000,000 bytes)");
     assertThat(description.get("table").asText()).isEqualTo("public.attachments_dead");
     assertThat(description.get("operation").asText()).isEqualTo("INSERT");
@@ -164,7 +176,9 @@ class ErrorPolicyPubSubTest {
     String topic = topic("skipped");
     pg.execute("CREATE TABLE public.attachments_skip (id int PRIMARY KEY, content bytea)");
     try (Pipeline pipeline =
-        pipeline("skip-too-large", "public.attachments_skip", topic).errorPolicy(ErrorPolicy.skip()).start()) {
+        pipeline("skip-too-large", "public.attachments_skip", topic)
+            .errorPolicy(ErrorPolicy.skip())
+            .start()) {
       insertSmallBigSmall("attachments_skip");
 
       await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 2);
@@ -174,7 +188,11 @@ class ErrorPolicyPubSubTest {
 
     assertThat(ids(pubsub.publishedEvents(PROJECT, topic))).containsExactly(1L, 3L);
     assertThat(
-            registry.get("datis.events.skipped").tag("table", "public.attachments_skip").counter().count())
+            registry
+                .get("datis.events.skipped")
+                .tag("table", "public.attachments_skip")
+                .counter()
+                .count())
         .isEqualTo(1.0);
   }
 
@@ -191,11 +209,17 @@ class ErrorPolicyPubSubTest {
             .start()) {
       pg.execute("INSERT INTO orders_long SELECT i, 'item-' || i FROM generate_series(12, 14) i");
 
-      await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
     }
 
-    String reason = single(pubsub.publishedMessages(PROJECT, deadLetters)).getAttributesMap().get("datis-error-reason");
-    // "Transform #1 'fails-on-13 " is 26 bytes; 248 emoji make 1,018, the next one would pass 1,021.
+    String reason =
+        single(pubsub.publishedMessages(PROJECT, deadLetters))
+            .getAttributesMap()
+            .get("datis-error-reason");
+    // "Transform #1 'fails-on-13 " is 26 bytes; 248 emoji make 1,018, the next one would pass
+    // 1,021.
     assertThat(reason).isEqualTo("Transform #1 'fails-on-13 " + emoji.repeat(248) + "\u2026");
     assertThat(reason.getBytes(StandardCharsets.UTF_8)).hasSize(1_021);
   }
@@ -223,7 +247,9 @@ class ErrorPolicyPubSubTest {
       pg.execute("INSERT INTO orders_tenant SELECT i, 'item-' || i FROM generate_series(12, 14) i");
 
       await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 2);
-      await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
       assertThat(pipeline.isRunning()).isTrue();
     }
 
@@ -235,7 +261,8 @@ class ErrorPolicyPubSubTest {
         .containsEntry("datis-table", "public.orders_tenant");
     JsonNode description = JSON.readTree(dead.getData().toByteArray());
     assertThat(description.get("error").asText())
-        .isEqualTo("the event cannot be encoded in the sink's message format: java.lang.IllegalStateException");
+        .isEqualTo(
+            "the event cannot be encoded in the sink's message format: java.lang.IllegalStateException");
     assertThat(dead.getData().toStringUtf8() + dead.getAttributesMap()).doesNotContain("item-13");
   }
 
@@ -265,7 +292,9 @@ class ErrorPolicyPubSubTest {
   }
 
   private static PubSubSink.Builder sink(String topic) {
-    return PubSubSink.builder(PROJECT, topic).emulator(pubsub.hostPort()).closeTimeout(Duration.ofSeconds(5));
+    return PubSubSink.builder(PROJECT, topic)
+        .emulator(pubsub.hostPort())
+        .closeTimeout(Duration.ofSeconds(5));
   }
 
   /** A pipeline of the table to the topic, with one ordering key for the whole table. */
@@ -283,7 +312,13 @@ class ErrorPolicyPubSubTest {
   private static void insertThirtyRowsInThreeTransactions(String table) {
     for (int first = 1; first <= 21; first += 10) {
       pg.execute(
-          "INSERT INTO " + table + " SELECT i, 'item-' || i FROM generate_series(" + first + ", " + (first + 9) + ") i");
+          "INSERT INTO "
+              + table
+              + " SELECT i, 'item-' || i FROM generate_series("
+              + first
+              + ", "
+              + (first + 9)
+              + ") i");
     }
   }
 
@@ -308,7 +343,9 @@ class ErrorPolicyPubSubTest {
     return event.after().map(row -> ((Number) row.get("id")).longValue() == POISON).orElse(false);
   }
 
-  /** Throws on row 13, with a message that quotes its value (which must not reach any attribute). */
+  /**
+   * Throws on row 13, with a message that quotes its value (which must not reach any attribute).
+   */
   private static final class FailsOnPoison implements Transform {
     private final String name;
 

@@ -23,15 +23,16 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The official Pub/Sub emulator: the one {@code PUBSUB_EMULATOR_HOST} points at, or one started from the
- * Debian package {@code google-cloud-cli-pubsub-emulator} when it is installed.
+ * The official Pub/Sub emulator: the one {@code PUBSUB_EMULATOR_HOST} points at, or one started
+ * from the Debian package {@code google-cloud-cli-pubsub-emulator} when it is installed.
  */
 final class OfficialEmulator implements AutoCloseable {
 
   private static final List<Path> LAUNCHERS =
       List.of(
           Path.of("/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"),
-          Path.of("/usr/share/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"));
+          Path.of(
+              "/usr/share/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"));
 
   private final String hostPort;
   private final @Nullable Process process;
@@ -102,7 +103,8 @@ final class OfficialEmulator implements AutoCloseable {
     }
   }
 
-  void createOrderedSubscription(String project, String subscription, String topic) throws IOException {
+  void createOrderedSubscription(String project, String subscription, String topic)
+      throws IOException {
     try (SubscriptionAdminClient admin =
         SubscriptionAdminClient.create(
             SubscriptionAdminSettings.newBuilder()

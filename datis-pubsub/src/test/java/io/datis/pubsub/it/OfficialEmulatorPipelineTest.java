@@ -21,8 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The end-to-end delivery checks against the official Pub/Sub emulator, where it is installed or
- * {@code PUBSUB_EMULATOR_HOST} is set; elsewhere skipped with the reason. (Fault injection needs the
- * testkit's server: see {@link PubSubPipelineTest}.)
+ * {@code PUBSUB_EMULATOR_HOST} is set; elsewhere skipped with the reason. (Fault injection needs
+ * the testkit's server: see {@link PubSubPipelineTest}.)
  */
 class OfficialEmulatorPipelineTest {
 
@@ -33,7 +33,9 @@ class OfficialEmulatorPipelineTest {
 
   @BeforeAll
   static void startEmulator() throws Exception {
-    assumeTrue(OfficialEmulator.unavailableReason().isEmpty(), OfficialEmulator.unavailableReason().orElse(""));
+    assumeTrue(
+        OfficialEmulator.unavailableReason().isEmpty(),
+        OfficialEmulator.unavailableReason().orElse(""));
     emulator = OfficialEmulator.start();
   }
 
@@ -50,7 +52,8 @@ class OfficialEmulatorPipelineTest {
     emulator.createOrderedSubscription(PROJECT, "hot-sub", "hot");
     List<String> tables = HotKeys.createTables(pg, "emulated");
     PubSubSink sink = PubSubSink.builder(PROJECT, "hot").emulator(emulator.hostPort()).build();
-    try (Subscription subscription = Subscription.existing(emulator.hostPort(), PROJECT, "hot-sub");
+    try (Subscription subscription =
+            Subscription.existing(emulator.hostPort(), PROJECT, "hot-sub");
         Pipeline pipeline =
             Datis.capture(pg.source())
                 .name("emulated")
@@ -61,7 +64,8 @@ class OfficialEmulatorPipelineTest {
                 .start()) {
       HotKeys.write(pg, tables, 39);
 
-      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 20_000, Duration.ofMinutes(3));
+      List<PubsubMessage> received =
+          subscription.await(m -> HotKeys.distinctEvents(m) >= 20_000, Duration.ofMinutes(3));
 
       assertThat(HotKeys.distinctEvents(received)).isEqualTo(20_000);
       HotKeys.assertPerKeyOrder(received);
@@ -84,6 +88,7 @@ class OfficialEmulatorPipelineTest {
                     .to(sink)
                     .start())
         .isInstanceOf(SinkException.class)
-        .hasMessageStartingWith("Pub/Sub topic projects/datis-emulator-test/topics/absent does not exist. Fix: create the topic");
+        .hasMessageStartingWith(
+            "Pub/Sub topic projects/datis-emulator-test/topics/absent does not exist. Fix: create the topic");
   }
 }

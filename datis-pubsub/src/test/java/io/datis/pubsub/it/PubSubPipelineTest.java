@@ -24,11 +24,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -73,7 +71,8 @@ class PubSubPipelineTest {
         Pipeline pipeline = start("hot-keys", sink(topic).build(), tables.toArray(String[]::new))) {
       HotKeys.write(pg, tables, 39);
 
-      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 20_000, TIMEOUT);
+      List<PubsubMessage> received =
+          subscription.await(m -> HotKeys.distinctEvents(m) >= 20_000, TIMEOUT);
 
       assertThat(HotKeys.distinctEvents(received)).isEqualTo(20_000);
       HotKeys.assertPerKeyOrder(received);
@@ -86,10 +85,14 @@ class PubSubPipelineTest {
   void messagesCarryTheDocumentedAttributesAndDatisEnvelope() throws Exception {
     String topic = "envelope-" + NAMES.incrementAndGet();
     pubsub.createTopic(PROJECT, topic);
-    pg.execute("CREATE TABLE public.parcels (id int PRIMARY KEY, weight numeric(40,20), label bytea)");
+    pg.execute(
+        "CREATE TABLE public.parcels (id int PRIMARY KEY, weight numeric(40,20), label bytea)");
     try (Subscription subscription = Subscription.ordered(pubsub, PROJECT, topic, topic + "-sub");
-        Pipeline pipeline = start("envelope", sink(topic).attribute("team", "logistics").build(), "public.parcels")) {
-      pg.execute("INSERT INTO parcels VALUES (7, 12345678901234567890.12345678901234567890, '\\x00ff')");
+        Pipeline pipeline =
+            start(
+                "envelope", sink(topic).attribute("team", "logistics").build(), "public.parcels")) {
+      pg.execute(
+          "INSERT INTO parcels VALUES (7, 12345678901234567890.12345678901234567890, '\\x00ff')");
 
       PubsubMessage message = subscription.await(m -> !m.isEmpty(), TIMEOUT).get(0);
 
@@ -104,9 +107,11 @@ class PubSubPipelineTest {
       JsonNode envelope = JSON.readTree(message.getData().toByteArray());
       assertThat(envelope.get("op").asText()).isEqualTo("INSERT");
       assertThat(envelope.get("table").get("name").asText()).isEqualTo("parcels");
-      assertThat(envelope.get("after").get("weight").asText()).isEqualTo("12345678901234567890.12345678901234567890");
+      assertThat(envelope.get("after").get("weight").asText())
+          .isEqualTo("12345678901234567890.12345678901234567890");
       assertThat(envelope.get("after").get("label").asText()).isEqualTo("AP8=");
-      assertThat(envelope.get("position").get("lsn").asText()).isEqualTo(attributes.get("datis-lsn"));
+      assertThat(envelope.get("position").get("lsn").asText())
+          .isEqualTo(attributes.get("datis-lsn"));
       assertThat(envelope.get("eventId").asText()).isEqualTo(attributes.get("datis-event-id"));
     }
   }
@@ -121,9 +126,17 @@ class PubSubPipelineTest {
     for (Map.Entry<String, MessageFormat> format : formats.entrySet()) {
       String topic = "format-" + format.getKey();
       pubsub.createTopic(PROJECT, topic);
-      try (Subscription subscription = Subscription.ordered(pubsub, PROJECT, topic, topic + "-sub");
-          Pipeline pipeline = start("fmt-" + format.getKey(), sink(topic).format(format.getValue()).build(), "public.formats")) {
-        pg.execute("INSERT INTO formats VALUES (1, 'one')", "UPDATE formats SET name = 'uno'", "DELETE FROM formats");
+      try (Subscription subscription =
+              Subscription.ordered(pubsub, PROJECT, topic, topic + "-sub");
+          Pipeline pipeline =
+              start(
+                  "fmt-" + format.getKey(),
+                  sink(topic).format(format.getValue()).build(),
+                  "public.formats")) {
+        pg.execute(
+            "INSERT INTO formats VALUES (1, 'one')",
+            "UPDATE formats SET name = 'uno'",
+            "DELETE FROM formats");
         List<PubsubMessage> messages = subscription.await(m -> m.size() >= 3, TIMEOUT);
         JsonNode update = JSON.readTree(messages.get(1).getData().toByteArray());
         switch (format.getKey()) {
@@ -134,13 +147,15 @@ class PubSubPipelineTest {
             assertThat(update.get("source").get("lsn").asLong())
                 .isEqualTo(Position.parseLsn(messages.get(1).getAttributesMap().get("datis-lsn")));
             assertThat(update.has("ts_ms")).isTrue();
-            assertThat(JSON.readTree(messages.get(2).getData().toByteArray()).get("op").asText()).isEqualTo("d");
+            assertThat(JSON.readTree(messages.get(2).getData().toByteArray()).get("op").asText())
+                .isEqualTo("d");
             break;
           case "ce-structured":
             assertThat(update.get("specversion").asText()).isEqualTo("1.0");
             assertThat(update.get("type").asText()).isEqualTo("io.datis.change.update");
             assertThat(update.get("subject").asText()).isEqualTo("public.formats");
-            assertThat(update.get("id").asText()).isEqualTo(messages.get(1).getAttributesMap().get("datis-event-id"));
+            assertThat(update.get("id").asText())
+                .isEqualTo(messages.get(1).getAttributesMap().get("datis-event-id"));
             assertThat(update.get("data").get("after").get("name").asText()).isEqualTo("uno");
             break;
           default:
@@ -164,7 +179,10 @@ class PubSubPipelineTest {
         Pipeline pipeline =
             start(
                 "outage",
-                sink(topic).publishTimeout(Duration.ofSeconds(10)).retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build(),
+                sink(topic)
+                    .publishTimeout(Duration.ofSeconds(10))
+                    .retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                    .build(),
                 tables.toArray(String[]::new))) {
       HotKeys.write(pg, tables, 4);
       subscription.await(m -> HotKeys.distinctEvents(m) >= 500, TIMEOUT);
@@ -175,7 +193,8 @@ class PubSubPipelineTest {
         }
       }
 
-      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 5_000, TIMEOUT);
+      List<PubsubMessage> received =
+          subscription.await(m -> HotKeys.distinctEvents(m) >= 5_000, TIMEOUT);
 
       assertThat(pubsub.failedPublishRequests()).isPositive();
       assertThat(HotKeys.distinctEvents(received)).isEqualTo(5_000);
@@ -194,7 +213,10 @@ class PubSubPipelineTest {
         Pipeline pipeline =
             start(
                 "paused",
-                sink(topic).publishTimeout(Duration.ofSeconds(10)).retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).build(),
+                sink(topic)
+                    .publishTimeout(Duration.ofSeconds(10))
+                    .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                    .build(),
                 "public.counters")) {
       // The client does not retry FAILED_PRECONDITION: it fails the publish and pauses the key.
       pubsub.rejectOrderingKey("public.counters:[3]", Status.Code.FAILED_PRECONDITION);
@@ -208,17 +230,20 @@ class PubSubPipelineTest {
           .singleElement()
           .asString()
           .startsWith("sink retrying for ")
-          .contains("publishing to projects/datis-test/topics/" + topic + " failed: FAILED_PRECONDITION");
+          .contains(
+              "publishing to projects/datis-test/topics/" + topic + " failed: FAILED_PRECONDITION");
       pubsub.acceptOrderingKey("public.counters:[3]");
 
-      List<PubsubMessage> received = subscription.await(m -> HotKeys.distinctEvents(m) >= 200, TIMEOUT);
+      List<PubsubMessage> received =
+          subscription.await(m -> HotKeys.distinctEvents(m) >= 200, TIMEOUT);
 
       assertThat(HotKeys.distinctEvents(received)).isEqualTo(200);
       HotKeys.assertPerKeyOrder(received);
       List<Integer> keyThree = new ArrayList<>();
       for (PubsubMessage message : received) {
         if (message.getOrderingKey().equals("public.counters:[3]")) {
-          keyThree.add(JSON.readTree(message.getData().toByteArray()).get("after").get("n").asInt());
+          keyThree.add(
+              JSON.readTree(message.getData().toByteArray()).get("after").get("n").asInt());
         }
       }
       assertThat(keyThree).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
@@ -227,7 +252,9 @@ class PubSubPipelineTest {
   }
 
   @Test
-  void stoppingWithPublishesOutstandingThenRestartingDeliversEverythingAndDuplicatesKeepTheirEventId() throws Exception {
+  void
+      stoppingWithPublishesOutstandingThenRestartingDeliversEverythingAndDuplicatesKeepTheirEventId()
+          throws Exception {
     String topic = "crash-" + NAMES.incrementAndGet();
     pubsub.createTopic(PROJECT, topic);
     pg.execute("CREATE TABLE public.tickets (id int PRIMARY KEY, state text)");
@@ -248,7 +275,12 @@ class PubSubPipelineTest {
     await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 20);
     pubsub.publishLatency(Duration.ofSeconds(4));
     pg.execute("UPDATE tickets SET state = 'closed'");
-    await().atMost(TIMEOUT).until(() -> pubsub.publishRequests() > 0 && pubsub.publishedMessages(PROJECT, topic).size() > 100);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                pubsub.publishRequests() > 0
+                    && pubsub.publishedMessages(PROJECT, topic).size() > 100);
     first.close(); // publishes are outstanding: their acknowledgements take 4 s
     pubsub.clearFaults();
 
@@ -262,9 +294,12 @@ class PubSubPipelineTest {
             .offsets(OffsetStore.file(offsets))
             .to(sink(topic).build())
             .start()) {
-      // Delivery is in commit order: once this later row is published, the uncommitted tail before it was too.
+      // Delivery is in commit order: once this later row is published, the uncommitted tail before
+      // it was too.
       pg.execute("INSERT INTO tickets VALUES (1000, 'marker')");
-      await().atMost(TIMEOUT).until(() -> HotKeys.distinctEvents(pubsub.publishedMessages(PROJECT, topic)) >= 201);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> HotKeys.distinctEvents(pubsub.publishedMessages(PROJECT, topic)) >= 201);
     }
 
     List<PubsubMessage> published = pubsub.publishedMessages(PROJECT, topic);
@@ -275,9 +310,17 @@ class PubSubPipelineTest {
     Map<String, String> idByChange = new HashMap<>();
     for (PubsubMessage message : published) {
       Map<String, String> a = message.getAttributesMap();
-      String change = a.get("datis-table") + a.get("datis-lsn") + "/" + a.get("datis-txid") + "/" + a.get("datis-sequence");
+      String change =
+          a.get("datis-table")
+              + a.get("datis-lsn")
+              + "/"
+              + a.get("datis-txid")
+              + "/"
+              + a.get("datis-sequence");
       String previous = idByChange.putIfAbsent(change, a.get("datis-event-id"));
-      assertThat(previous == null || previous.equals(a.get("datis-event-id"))).as("same event id for " + change).isTrue();
+      assertThat(previous == null || previous.equals(a.get("datis-event-id")))
+          .as("same event id for " + change)
+          .isTrue();
     }
   }
 
@@ -299,7 +342,8 @@ class PubSubPipelineTest {
     assertThat(tooLarge.getMessage())
         .startsWith("message for public.blobs (key columns [id]) at " + tooLarge.position())
         .contains("over Pub/Sub's 10 MB limit")
-        .endsWith("Fix: exclude or shrink the column with a transform (Transforms.dropColumns), or set deadLetterTopic(...) to divert such events")
+        .endsWith(
+            "Fix: exclude or shrink the column with a transform (Transforms.dropColumns), or set deadLetterTopic(...) to divert such events")
         .doesNotContain("abab");
     assertThat(pubsub.publishedMessages(PROJECT, topic)).isEmpty();
   }
@@ -311,14 +355,17 @@ class PubSubPipelineTest {
     pubsub.createTopic(PROJECT, topic);
     pubsub.createTopic(PROJECT, deadLetters);
     pg.execute("CREATE TABLE public.attachments (id int PRIMARY KEY, content bytea)");
-    try (Pipeline pipeline = start("big-dlq", sink(topic).deadLetterTopic(deadLetters).build(), "public.attachments")) {
+    try (Pipeline pipeline =
+        start("big-dlq", sink(topic).deadLetterTopic(deadLetters).build(), "public.attachments")) {
       pg.execute(
           "INSERT INTO attachments VALUES (1, 'small')",
           "INSERT INTO attachments VALUES (2, decode(repeat('ab', 11000000), 'hex'))",
           "INSERT INTO attachments VALUES (3, 'small')");
 
       await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, topic).size() >= 2);
-      await().atMost(TIMEOUT).until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> pubsub.publishedMessages(PROJECT, deadLetters).size() >= 1);
 
       assertThat(pubsub.publishedMessages(PROJECT, topic))
           .extracting(m -> JSON.readTree(m.getData().toByteArray()).get("key").get("id").asInt())
@@ -352,7 +399,11 @@ class PubSubPipelineTest {
   void createTopicIfMissingCreatesIt() {
     pg.execute("CREATE TABLE IF NOT EXISTS public.plain (id int PRIMARY KEY)");
 
-    try (Pipeline pipeline = start("create-topic", sink("created-on-start").createTopicIfMissing(true).build(), "public.plain")) {
+    try (Pipeline pipeline =
+        start(
+            "create-topic",
+            sink("created-on-start").createTopicIfMissing(true).build(),
+            "public.plain")) {
       assertThat(pubsub.publishedMessages(PROJECT, "created-on-start")).isEmpty();
     }
   }
@@ -361,23 +412,33 @@ class PubSubPipelineTest {
   void aBadProjectIdIsAClearErrorAtStart() {
     pg.execute("CREATE TABLE IF NOT EXISTS public.plain (id int PRIMARY KEY)");
 
-    assertThatThrownBy(() -> start("bad-project", PubSubSink.builder("Bad Project!", "t").emulator(pubsub.hostPort()).build(), "public.plain"))
+    assertThatThrownBy(
+            () ->
+                start(
+                    "bad-project",
+                    PubSubSink.builder("Bad Project!", "t").emulator(pubsub.hostPort()).build(),
+                    "public.plain"))
         .isInstanceOf(SinkException.class)
-        .hasMessageStartingWith("Pub/Sub rejected the check of topic projects/Bad Project!/topics/t: INVALID_ARGUMENT")
-        .hasMessageEndingWith("Fix: check the project id and topic name: projects/Bad Project!/topics/t");
+        .hasMessageStartingWith(
+            "Pub/Sub rejected the check of topic projects/Bad Project!/topics/t: INVALID_ARGUMENT")
+        .hasMessageEndingWith(
+            "Fix: check the project id and topic name: projects/Bad Project!/topics/t");
   }
 
   @Test
   void anUnreachableEndpointIsAClearErrorAtStart() {
     pg.execute("CREATE TABLE IF NOT EXISTS public.plain (id int PRIMARY KEY)");
     PubSubSink unreachable =
-        PubSubSink.builder(PROJECT, "t").emulator("127.0.0.1:1").startTimeout(Duration.ofSeconds(2)).build();
+        PubSubSink.builder(PROJECT, "t")
+            .emulator("127.0.0.1:1")
+            .startTimeout(Duration.ofSeconds(2))
+            .build();
 
     assertThatThrownBy(() -> start("unreachable", unreachable, "public.plain"))
         .isInstanceOf(SinkException.class)
         .hasMessageStartingWith(
             "Cannot reach Pub/Sub at 127.0.0.1:1 (emulator, plaintext) to check topic projects/datis-test/topics/t: ")
-        .hasMessageEndingWith(". Fix: check the endpoint (or PUBSUB_EMULATOR_HOST), the network and any proxy");
+        .hasMessageEndingWith(
+            ". Fix: check the endpoint (or PUBSUB_EMULATOR_HOST), the network and any proxy");
   }
-
 }

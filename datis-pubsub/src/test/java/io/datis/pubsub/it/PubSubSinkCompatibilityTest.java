@@ -41,7 +41,10 @@ class PubSubSinkCompatibilityTest extends SinkCompatibilityKit {
     pubsub.clearFaults();
     topic = "kit-" + TOPICS.incrementAndGet();
     pubsub.createTopic(PROJECT, topic);
-    return configure(PubSubSink.builder(PROJECT, topic).emulator(pubsub.hostPort()).closeTimeout(Duration.ofSeconds(5)))
+    return configure(
+            PubSubSink.builder(PROJECT, topic)
+                .emulator(pubsub.hostPort())
+                .closeTimeout(Duration.ofSeconds(5)))
         .build();
   }
 

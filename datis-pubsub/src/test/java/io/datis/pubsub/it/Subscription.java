@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 
-/** A real streaming-pull Subscriber that records every message it receives, in the order received. */
+/**
+ * A real streaming-pull Subscriber that records every message it receives, in the order received.
+ */
 final class Subscription implements AutoCloseable {
 
   private final ManagedChannel channel;
@@ -25,25 +27,31 @@ final class Subscription implements AutoCloseable {
   private final List<PubsubMessage> received = new ArrayList<>();
 
   private Subscription(String hostPort, String project, String subscription) {
-    channel = ManagedChannelBuilder.forTarget(hostPort).usePlaintext().maxInboundMessageSize(20 << 20).build();
+    channel =
+        ManagedChannelBuilder.forTarget(hostPort)
+            .usePlaintext()
+            .maxInboundMessageSize(20 << 20)
+            .build();
     subscriber =
         Subscriber.newBuilder(
                 ProjectSubscriptionName.of(project, subscription),
                 (MessageReceiver)
                     (message, consumer) -> {
-                  synchronized (received) {
-                    received.add(message);
-                  }
-                  consumer.ack();
-                })
-            .setChannelProvider(FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
+                      synchronized (received) {
+                        received.add(message);
+                      }
+                      consumer.ack();
+                    })
+            .setChannelProvider(
+                FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
             .setCredentialsProvider(NoCredentialsProvider.create())
             .build();
     subscriber.startAsync().awaitRunning();
   }
 
   /** Creates an ordered subscription on the topic and starts receiving. */
-  static Subscription ordered(LocalPubSub pubsub, String project, String topic, String subscription) {
+  static Subscription ordered(
+      LocalPubSub pubsub, String project, String topic, String subscription) {
     pubsub.createSubscription(project, subscription, topic, true);
     return new Subscription(pubsub.hostPort(), project, subscription);
   }
@@ -60,7 +68,10 @@ final class Subscription implements AutoCloseable {
   }
 
   List<PubsubMessage> await(Predicate<List<PubsubMessage>> condition, Duration timeout) {
-    Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> condition.test(messages()));
+    Awaitility.await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> condition.test(messages()));
     return messages();
   }
 

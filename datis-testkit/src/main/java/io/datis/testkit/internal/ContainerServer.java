@@ -10,8 +10,8 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
- * A PostgreSQL server in a Docker container, started through Testcontainers, which the user adds
- * to their test classpath ({@code org.testcontainers:testcontainers-postgresql}); the testkit only
+ * A PostgreSQL server in a Docker container, started through Testcontainers, which the user adds to
+ * their test classpath ({@code org.testcontainers:testcontainers-postgresql}); the testkit only
  * declares it as optional. Only touch this class after {@link #testcontainersPresent()} said yes,
  * otherwise loading it fails with {@link NoClassDefFoundError}.
  *
@@ -42,7 +42,9 @@ public final class ContainerServer {
     }
   }
 
-  /** Whether Testcontainers finds a Docker engine; call only when {@link #testcontainersPresent()}. */
+  /**
+   * Whether Testcontainers finds a Docker engine; call only when {@link #testcontainersPresent()}.
+   */
   public static boolean dockerAvailable() {
     try {
       return DockerClientFactory.instance().isDockerAvailable();

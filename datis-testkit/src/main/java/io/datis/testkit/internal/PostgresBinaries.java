@@ -11,13 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Objects;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -141,7 +141,8 @@ final class PostgresBinaries {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         Path path = inside(root, entry.getName());
-        Path parent = Objects.requireNonNull(path.getParent(), "an entry inside the target has a parent");
+        Path parent =
+            Objects.requireNonNull(path.getParent(), "an entry inside the target has a parent");
         if (entry.isDirectory()) {
           createDirectories(path);
         } else if (entry.isSymbolicLink()) {

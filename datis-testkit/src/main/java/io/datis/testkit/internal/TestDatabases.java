@@ -8,8 +8,8 @@ import java.sql.Statement;
 import java.time.Duration;
 
 /**
- * Creates and drops the database of one test. Dropping clears up whatever a test may leave in
- * it: open sessions, replication connections of pipelines not closed, and replication slots (which
+ * Creates and drops the database of one test. Dropping clears up whatever a test may leave in it:
+ * open sessions, replication connections of pipelines not closed, and replication slots (which
  * PostgreSQL keeps across sessions and which block {@code DROP DATABASE}).
  *
  * <p>Not supported API: used by {@code DatisPostgres} only.

@@ -340,7 +340,10 @@ public final class DatisMessages {
         if (image == null) {
           throw malformed(
               format,
-              path + "unchanged lists " + unchanged.size() + " columns, but the event has no row"
+              path
+                  + "unchanged lists "
+                  + unchanged.size()
+                  + " columns, but the event has no row"
                   + " image");
         }
         for (String column : unchanged) {
@@ -428,17 +431,13 @@ public final class DatisMessages {
       }
     }
 
-
     private Operation operation(String op, String path) {
       try {
         return Operation.valueOf(op);
       } catch (IllegalArgumentException e) {
         throw malformed(
             format,
-            path
-                + " is '"
-                + op
-                + "', expected INSERT, UPDATE, DELETE, TRUNCATE or SNAPSHOT_READ");
+            path + " is '" + op + "', expected INSERT, UPDATE, DELETE, TRUNCATE or SNAPSHOT_READ");
       }
     }
 
@@ -517,8 +516,7 @@ public final class DatisMessages {
       for (JsonNode element : node) {
         if (!element.isTextual()) {
           throw malformed(
-              format,
-              path + field + " holds " + kind(element) + ", expected an array of strings");
+              format, path + field + " holds " + kind(element) + ", expected an array of strings");
         }
         texts.add(element.textValue());
       }

@@ -340,8 +340,7 @@ class DatisMessagesTest {
 
     assertThatThrownBy(() -> DatisMessages.decode(message))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "Malformed cloudEvents message: data.commitTime is missing, expected a string");
+        .hasMessage("Malformed cloudEvents message: data.commitTime is missing, expected a string");
   }
 
   @Test

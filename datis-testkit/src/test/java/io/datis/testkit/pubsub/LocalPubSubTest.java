@@ -1,9 +1,9 @@
 package io.datis.testkit.pubsub;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiService;
@@ -427,7 +427,10 @@ class LocalPubSubTest {
               .pullCallable()
               .futureCall(PullRequest.newBuilder().setSubscription(name).setMaxMessages(5).build());
       // Nothing to pull: the call stays open (a slower machine only keeps it open longer).
-      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !pull.isDone());
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !pull.isDone());
       publish(publisher(topic, false), message("late", ""));
 
       assertThat(pull.get(5, TimeUnit.SECONDS).getReceivedMessagesList())

@@ -29,9 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a pipeline's health and Prometheus metrics over HTTP with the JDK's built-in server, no web
- * framework. Copy this class into your application (it needs {@code micrometer-registry-prometheus} and
- * {@code jackson-databind}):
+ * Serves a pipeline's health and Prometheus metrics over HTTP with the JDK's built-in server, no
+ * web framework. Copy this class into your application (it needs {@code
+ * micrometer-registry-prometheus} and {@code jackson-databind}):
  *
  * <pre>{@code
  * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -42,24 +42,26 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <ul>
- *   <li>{@code GET /health}: the pipeline's {@link Health} as JSON, such as {@code {"pipeline":"orders",
+ *   <li>{@code GET /health}: the pipeline's {@link Health} as JSON, such as {@code
+ *       {"pipeline":"orders",
  *       "status":"UP","reasons":[],"lastEventTime":"2026-11-26T17:00:00.123Z","lastCommittedLsn":"0/16B3748","slotLagBytes":4096}}
- *       ({@code null} for a time or position not known yet), with HTTP status 200 for UP and DEGRADED
- *       and 503 for DOWN.
- *   <li>{@code GET /metrics}: every meter of the registry in the Prometheus text format 0.0.4, among them
- *       the pipeline's {@code datis_*} meters, such as {@code datis_events_delivered_total{operation="insert",
- *       pipeline="orders",table="public.orders"} 3.0}.
+ *       ({@code null} for a time or position not known yet), with HTTP status 200 for UP and
+ *       DEGRADED and 503 for DOWN.
+ *   <li>{@code GET /metrics}: every meter of the registry in the Prometheus text format 0.0.4,
+ *       among them the pipeline's {@code datis_*} meters, such as {@code
+ *       datis_events_delivered_total{operation="insert", pipeline="orders",table="public.orders"}
+ *       3.0}.
  * </ul>
  *
  * Both also answer {@code HEAD}; other methods get 405 and other paths 404.
  *
  * <p><b>Why DEGRADED answers 200.</b> DEGRADED means the sink is retrying: the pipeline recovers by
- * itself, and restarting it would only deliver again what is not committed yet. DOWN means closed or
- * failed, which a pipeline never recovers from; a new one (in a restarted container) resumes from the
- * committed offsets. So {@code /health} suits a Kubernetes liveness probe, which restarts the container
- * after a few 503s; watch a long DEGRADED through the JSON's reasons or {@code datis_sink_retries_total}
- * instead of restarting on it. A pipeline takes no requests, so readiness matters only if a Service
- * routes to the pod; the same path serves there.
+ * itself, and restarting it would only deliver again what is not committed yet. DOWN means closed
+ * or failed, which a pipeline never recovers from; a new one (in a restarted container) resumes
+ * from the committed offsets. So {@code /health} suits a Kubernetes liveness probe, which restarts
+ * the container after a few 503s; watch a long DEGRADED through the JSON's reasons or {@code
+ * datis_sink_retries_total} instead of restarting on it. A pipeline takes no requests, so readiness
+ * matters only if a Service routes to the pod; the same path serves there.
  *
  * <pre>
  * livenessProbe:
@@ -70,9 +72,10 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>The responses hold no row values (Datis keeps them out of its messages), but they do name the
- * pipeline, its tables and its failure: serve them on the cluster's network, not to the internet. {@link
- * #start(Pipeline, PrometheusMeterRegistry, int)} listens on every interface, as a probe from the kubelet
- * needs. Requests are answered on two daemon threads; {@link #close()} stops the server, not the pipeline.
+ * pipeline, its tables and its failure: serve them on the cluster's network, not to the internet.
+ * {@link #start(Pipeline, PrometheusMeterRegistry, int)} listens on every interface, as a probe
+ * from the kubelet needs. Requests are answered on two daemon threads; {@link #close()} stops the
+ * server, not the pipeline.
  */
 public final class HealthAndMetricsServer implements AutoCloseable {
 
@@ -88,7 +91,10 @@ public final class HealthAndMetricsServer implements AutoCloseable {
   private final AtomicBoolean warnedOfFailure = new AtomicBoolean();
 
   private HealthAndMetricsServer(
-      Pipeline pipeline, PrometheusMeterRegistry registry, HttpServer server, ExecutorService executor) {
+      Pipeline pipeline,
+      PrometheusMeterRegistry registry,
+      HttpServer server,
+      ExecutorService executor) {
     this.pipeline = pipeline;
     this.registry = registry;
     this.server = server;
@@ -98,21 +104,25 @@ public final class HealthAndMetricsServer implements AutoCloseable {
   /**
    * Serves on {@code port} of every interface; 0 picks a free port (see {@link #port()}).
    *
-   * @throws UncheckedIOException if the port cannot be listened on, for example because it is in use
+   * @throws UncheckedIOException if the port cannot be listened on, for example because it is in
+   *     use
    */
-  public static HealthAndMetricsServer start(Pipeline pipeline, PrometheusMeterRegistry registry, int port) {
+  public static HealthAndMetricsServer start(
+      Pipeline pipeline, PrometheusMeterRegistry registry, int port) {
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be between 0 (any free port) and 65535, but was " + port);
+      throw new IllegalArgumentException(
+          "port must be between 0 (any free port) and 65535, but was " + port);
     }
     return start(pipeline, registry, new InetSocketAddress(port));
   }
 
   /**
-   * Serves on the given address, such as {@code new InetSocketAddress(InetAddress.getLoopbackAddress(),
-   * 0)} for a free port reachable from this machine only.
+   * Serves on the given address, such as {@code new
+   * InetSocketAddress(InetAddress.getLoopbackAddress(), 0)} for a free port reachable from this
+   * machine only.
    *
-   * @throws UncheckedIOException if the address cannot be listened on, for example because the port is
-   *     in use
+   * @throws UncheckedIOException if the address cannot be listened on, for example because the port
+   *     is in use
    */
   public static HealthAndMetricsServer start(
       Pipeline pipeline, PrometheusMeterRegistry registry, InetSocketAddress address) {
@@ -133,8 +143,10 @@ public final class HealthAndMetricsServer implements AutoCloseable {
               + ". Choose a free port, or 0 for any free one",
           e);
     }
-    ExecutorService executor = Executors.newFixedThreadPool(2, daemonThreads("datis-http-" + pipeline.name()));
-    HealthAndMetricsServer endpoints = new HealthAndMetricsServer(pipeline, registry, server, executor);
+    ExecutorService executor =
+        Executors.newFixedThreadPool(2, daemonThreads("datis-http-" + pipeline.name()));
+    HealthAndMetricsServer endpoints =
+        new HealthAndMetricsServer(pipeline, registry, server, executor);
     server.createContext("/", endpoints::handle);
     server.setExecutor(executor);
     server.start();
@@ -144,8 +156,8 @@ public final class HealthAndMetricsServer implements AutoCloseable {
   }
 
   /**
-   * The HTTP status that {@code /health} answers for a status: 200 for UP and DEGRADED, 503 (Service
-   * Unavailable) for DOWN; see the class description for why.
+   * The HTTP status that {@code /health} answers for a status: 200 for UP and DEGRADED, 503
+   * (Service Unavailable) for DOWN; see the class description for why.
    */
   public static int httpStatus(Health.Status status) {
     return status == Health.Status.DOWN ? 503 : 200;
@@ -156,7 +168,10 @@ public final class HealthAndMetricsServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  /** The base URI, such as {@code http://127.0.0.1:8080/}; {@code localhost} when serving every interface. */
+  /**
+   * The base URI, such as {@code http://127.0.0.1:8080/}; {@code localhost} when serving every
+   * interface.
+   */
   public URI uri() {
     InetAddress address = server.getAddress().getAddress();
     String host = address.isAnyLocalAddress() ? "localhost" : address.getHostAddress();
@@ -223,8 +238,11 @@ public final class HealthAndMetricsServer implements AutoCloseable {
     json.put("reasons", health.reasons());
     json.put("lastEventTime", health.lastEventTime().map(Instant::toString).orElse(null));
     json.put("lastCommittedLsn", health.lastCommittedLsn().orElse(null));
-    json.put("slotLagBytes", health.slotLagBytes().isPresent() ? health.slotLagBytes().getAsLong() : null);
-    return new Response(httpStatus(health.status()), "application/json", JSON.writeValueAsBytes(json));
+    json.put(
+        "slotLagBytes",
+        health.slotLagBytes().isPresent() ? health.slotLagBytes().getAsLong() : null);
+    return new Response(
+        httpStatus(health.status()), "application/json", JSON.writeValueAsBytes(json));
   }
 
   private Response metrics() throws IOException {

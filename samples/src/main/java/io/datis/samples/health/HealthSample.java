@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A pipeline's health and metrics over HTTP: starts an embedded PostgreSQL and a pipeline on one table,
- * serves {@code /health} and {@code /metrics} with {@link HealthAndMetricsServer}, and places and pays an
- * order every second so that the metrics move, until Ctrl+C or for a given number of seconds.
+ * A pipeline's health and metrics over HTTP: starts an embedded PostgreSQL and a pipeline on one
+ * table, serves {@code /health} and {@code /metrics} with {@link HealthAndMetricsServer}, and
+ * places and pays an order every second so that the metrics move, until Ctrl+C or for a given
+ * number of seconds.
  *
  * <pre>
  * mvn -q -pl samples -am package -DskipTests -Phealth-sample                        # port 8080, until Ctrl+C
@@ -28,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * curl -s http://localhost:8080/metrics | grep '^datis_'
  * </pre>
  *
- * <p>The port is the first argument, else the {@code DATIS_HTTP_PORT} environment variable, else 8080;
- * 0 picks a free one. The optional second argument is how many seconds to run.
+ * <p>The port is the first argument, else the {@code DATIS_HTTP_PORT} environment variable, else
+ * 8080; 0 picks a free one. The optional second argument is how many seconds to run.
  */
 public final class HealthSample {
 
@@ -47,9 +48,12 @@ public final class HealthSample {
     String portText = args.length > 0 ? args[0] : System.getenv("DATIS_HTTP_PORT");
     int port = portText == null || portText.isBlank() ? 8080 : parse(portText, "PORT", 0, 65535);
     @Nullable Duration duration =
-        args.length > 1 ? Duration.ofSeconds(parse(args[1], "SECONDS", 1, Integer.MAX_VALUE)) : null;
+        args.length > 1
+            ? Duration.ofSeconds(parse(args[1], "SECONDS", 1, Integer.MAX_VALUE))
+            : null;
 
-    // Ctrl+C: interrupt the sample, which then closes the pipeline, the server and PostgreSQL cleanly.
+    // Ctrl+C: interrupt the sample, which then closes the pipeline, the server and PostgreSQL
+    // cleanly.
     Thread sample = Thread.currentThread();
     CountDownLatch finished = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -83,8 +87,10 @@ public final class HealthSample {
     boolean interrupted;
     Health last;
     try (DatisPostgres pg = DatisPostgres.embedded().start()) {
-      pg.execute("CREATE TABLE public.orders (id serial PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
-      Sink sink = batch -> CompletableFuture.completedFuture(null); // your sink here, e.g. a PubSubSink
+      pg.execute(
+          "CREATE TABLE public.orders (id serial PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
+      Sink sink =
+          batch -> CompletableFuture.completedFuture(null); // your sink here, e.g. a PubSubSink
 
       // [health-sample]
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -98,7 +104,8 @@ public final class HealthSample {
                   .to(sink)
                   .start();
           HealthAndMetricsServer http = HealthAndMetricsServer.start(pipeline, registry, port)) {
-        out.println("Serving health on " + http.uri() + "health and metrics on " + http.uri() + "metrics");
+        out.println(
+            "Serving health on " + http.uri() + "health and metrics on " + http.uri() + "metrics");
         interrupted = placeOrders(pg, pipeline, duration, out); // until Ctrl+C, or for the duration
         last = pipeline.health();
       }
@@ -111,8 +118,8 @@ public final class HealthSample {
   }
 
   /**
-   * Places and pays an order every second, for {@code duration} or (if null) until interrupted, while
-   * the pipeline runs.
+   * Places and pays an order every second, for {@code duration} or (if null) until interrupted,
+   * while the pipeline runs.
    *
    * @return whether it stopped because the thread was interrupted
    */
@@ -132,7 +139,9 @@ public final class HealthSample {
         out.println(orders + " orders so far; health: " + pipeline.health());
       }
       long pauseMillis =
-          duration == null ? 1000 : Math.min(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
+          duration == null
+              ? 1000
+              : Math.min(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
       try {
         Thread.sleep(Math.max(pauseMillis, 0));
       } catch (InterruptedException e) {
@@ -149,7 +158,8 @@ public final class HealthSample {
     try {
       value = Integer.parseInt(text.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a number, but was '" + text + "'. " + USAGE, e);
+      throw new IllegalArgumentException(
+          name + " must be a number, but was '" + text + "'. " + USAGE, e);
     }
     if (value < min || value > max) {
       throw new IllegalArgumentException(

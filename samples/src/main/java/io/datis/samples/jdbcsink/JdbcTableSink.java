@@ -45,31 +45,37 @@ import org.jspecify.annotations.Nullable;
  * <p>How it keeps the {@link Sink} contract:
  *
  * <ul>
- *   <li><b>Completion means durable.</b> Each batch is one transaction (a JDBC batch insert); its stage
- *       completes once {@code COMMIT} returned.
- *   <li><b>Order, and a free pipeline thread.</b> Batches are written one after another on the sink's own
- *       thread, so rows land in commit order (the {@code id} column increases in that order).
- *   <li><b>At least once, stored once.</b> {@code event_id} is derived from the event's position, like
- *       Datis's Pub/Sub event ids ({@code 00000000016B3748-571-3}), and {@code ON CONFLICT DO NOTHING}
- *       skips an event delivered again. (A new snapshot has new positions, so its rows are new rows.)
- *   <li><b>Failure.</b> A failed batch is rolled back and its stage fails with the table, the SQLSTATE and
- *       PostgreSQL's short message, never the driver's full text, which can quote row values. The next
- *       batch reconnects.
+ *   <li><b>Completion means durable.</b> Each batch is one transaction (a JDBC batch insert); its
+ *       stage completes once {@code COMMIT} returned.
+ *   <li><b>Order, and a free pipeline thread.</b> Batches are written one after another on the
+ *       sink's own thread, so rows land in commit order (the {@code id} column increases in that
+ *       order).
+ *   <li><b>At least once, stored once.</b> {@code event_id} is derived from the event's position,
+ *       like Datis's Pub/Sub event ids ({@code 00000000016B3748-571-3}), and {@code ON CONFLICT DO
+ *       NOTHING} skips an event delivered again. (A new snapshot has new positions, so its rows are
+ *       new rows.)
+ *   <li><b>Failure.</b> A failed batch is rolled back and its stage fails with the table, the
+ *       SQLSTATE and PostgreSQL's short message, never the driver's full text, which can quote row
+ *       values. The next batch reconnects.
  * </ul>
  *
- * <p>Key and row images are {@code jsonb} objects (which keep no column order): {@code json} values embedded,
- * {@code numeric} as exact plain text (JSON readers often turn numbers into doubles), {@code bytea} in
- * base64, dates, times and intervals as ISO-8601 text ({@code "infinity"} for {@code Instant.MAX}), NaN and
- * infinite floats as text, and an unchanged TOASTed column as {@value #UNCHANGED}. The table, created at
- * {@link #open} if it does not exist, is {@link #createTableStatement(String)}. {@link
- * ChangeEvent#destination()} is ignored.
+ * <p>Key and row images are {@code jsonb} objects (which keep no column order): {@code json} values
+ * embedded, {@code numeric} as exact plain text (JSON readers often turn numbers into doubles),
+ * {@code bytea} in base64, dates, times and intervals as ISO-8601 text ({@code "infinity"} for
+ * {@code Instant.MAX}), NaN and infinite floats as text, and an unchanged TOASTed column as {@value
+ * #UNCHANGED}. The table, created at {@link #open} if it does not exist, is {@link
+ * #createTableStatement(String)}. {@link ChangeEvent#destination()} is ignored.
  */
 public final class JdbcTableSink implements Sink {
 
-  /** What a row image holds for a column PostgreSQL did not send because it is unchanged and TOASTed. */
+  /**
+   * What a row image holds for a column PostgreSQL did not send because it is unchanged and
+   * TOASTed.
+   */
   public static final String UNCHANGED = "__datis_unchanged";
 
-  private static final Pattern TABLE_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
+  private static final Pattern TABLE_NAME =
+      Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
   private static final JsonFactory JSON = new JsonFactory();
   private static final long CLOSE_TIMEOUT_SECONDS = 30;
 
@@ -82,7 +88,8 @@ public final class JdbcTableSink implements Sink {
   /**
    * A sink writing to {@code table}.
    *
-   * @param connector opens connections, e.g. {@code dataSource::getConnection}; the sink holds one at a time
+   * @param connector opens connections, e.g. {@code dataSource::getConnection}; the sink holds one
+   *     at a time
    * @param table {@code table} or {@code schema.table}, lower-case letters, digits and {@code _}
    */
   public JdbcTableSink(Connector connector, String table) {
@@ -104,7 +111,10 @@ public final class JdbcTableSink implements Sink {
             });
   }
 
-  /** The {@code CREATE TABLE} statement of the table, for a DBA to run when the sink may not create it. */
+  /**
+   * The {@code CREATE TABLE} statement of the table, for a DBA to run when the sink may not create
+   * it.
+   */
   public static String createTableStatement(String table) {
     return """
         CREATE TABLE %s (
@@ -149,9 +159,11 @@ public final class JdbcTableSink implements Sink {
   // [jdbc-sink]
   @Override
   public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
-    // One writer thread: batches are written one at a time, in order, and the pipeline does not wait.
+    // One writer thread: batches are written one at a time, in order, and the pipeline does not
+    // wait.
     return CompletableFuture.runAsync(() -> writeInOneTransaction(batch), writer);
   }
+
   // [jdbc-sink]
 
   /** Lets the batches already delivered finish (up to 30 s), then disconnects. */
@@ -164,7 +176,9 @@ public final class JdbcTableSink implements Sink {
     writer.shutdown();
     try {
       if (!writer.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        writer.shutdownNow(); // the stages of batches not written stay incomplete: they are delivered again
+        writer
+            .shutdownNow(); // the stages of batches not written stay incomplete: they are delivered
+        // again
       }
     } catch (InterruptedException e) {
       writer.shutdownNow();
@@ -197,13 +211,19 @@ public final class JdbcTableSink implements Sink {
     } catch (SQLException e) {
       disconnect(); // rolls the transaction back; the next batch starts on a new connection
       throw new CompletionException(
-          redacted("JdbcTableSink could not write a batch of " + batch.size() + " events to " + table, e));
+          redacted(
+              "JdbcTableSink could not write a batch of " + batch.size() + " events to " + table,
+              e));
     }
   }
 
-  /** {@code <lsn>-<txId>-<sequence>}, the LSN in 16 hex digits: the same each time the event is delivered. */
+  /**
+   * {@code <lsn>-<txId>-<sequence>}, the LSN in 16 hex digits: the same each time the event is
+   * delivered.
+   */
   static String eventId(Position position) {
-    return String.format("%016X-%d-%d", position.lsn(), position.transactionId(), position.sequence());
+    return String.format(
+        "%016X-%d-%d", position.lsn(), position.transactionId(), position.sequence());
   }
 
   private Connection connection() throws SQLException {
@@ -229,8 +249,8 @@ public final class JdbcTableSink implements Sink {
   }
 
   /**
-   * Keeps the SQLSTATE and the first line of PostgreSQL's message: the driver adds the error's detail and,
-   * for a batch, the statement with its parameters, both of which can hold row values.
+   * Keeps the SQLSTATE and the first line of PostgreSQL's message: the driver adds the error's
+   * detail and, for a batch, the statement with its parameters, both of which can hold row values.
    */
   private static SQLException redacted(String what, SQLException e) {
     SQLException error = e;
@@ -251,7 +271,9 @@ public final class JdbcTableSink implements Sink {
     Objects.requireNonNull(table, "table");
     if (!TABLE_NAME.matcher(table).matches()) {
       throw new IllegalArgumentException(
-          "Table name '" + table + "' is not a plain SQL name: write table or schema.table with lower-case"
+          "Table name '"
+              + table
+              + "' is not a plain SQL name: write table or schema.table with lower-case"
               + " letters, digits and _ only, e.g. audit.datis_changes");
     }
     return table;
@@ -285,11 +307,13 @@ public final class JdbcTableSink implements Sink {
         && !Double.isFinite(((Number) value).doubleValue())) {
       json.writeString(value.toString()); // NaN, Infinity, -Infinity: not JSON numbers
     } else if (value instanceof Number) {
-      json.writeNumber(value.toString()); // Short, Integer, Long, Float, Double as Java prints them: 0.1f is 0.1
+      json.writeNumber(
+          value.toString()); // Short, Integer, Long, Float, Double as Java prints them: 0.1f is 0.1
     } else if (value instanceof byte[]) {
       json.writeString(Base64.getEncoder().encodeToString((byte[]) value));
     } else if (value.equals(Instant.MAX) || value.equals(Instant.MIN)) {
-      json.writeString(value.equals(Instant.MAX) ? "infinity" : "-infinity"); // timestamptz 'infinity'
+      json.writeString(
+          value.equals(Instant.MAX) ? "infinity" : "-infinity"); // timestamptz 'infinity'
     } else if (value instanceof List) {
       json.writeStartArray();
       for (Object element : (List<?>) value) {

@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A custom transform: replaces every {@code email} column with a keyed hash (HMAC-SHA256), so that
- * consumers can still join on it but cannot read it, nor recover it by hashing guesses without the key.
+ * consumers can still join on it but cannot read it, nor recover it by hashing guesses without the
+ * key.
  *
  * <pre>{@code
  * Datis.capture(pg).tables("public.users").transform(new EmailMasking(secretKey)).to(sink).start();
@@ -52,8 +53,8 @@ public final class EmailMasking implements Transform {
     return "mask-email";
   }
 
-  private @Nullable Map<String, @Nullable Object> masked(@Nullable Map<String, @Nullable Object> row)
-      throws GeneralSecurityException {
+  private @Nullable Map<String, @Nullable Object> masked(
+      @Nullable Map<String, @Nullable Object> row) throws GeneralSecurityException {
     if (row == null || !row.containsKey(COLUMN)) {
       return row;
     }
@@ -63,7 +64,9 @@ public final class EmailMasking implements Transform {
     }
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(key);
-    String hash = HexFormat.of().formatHex(mac.doFinal(String.valueOf(email).getBytes(StandardCharsets.UTF_8)));
+    String hash =
+        HexFormat.of()
+            .formatHex(mac.doFinal(String.valueOf(email).getBytes(StandardCharsets.UTF_8)));
     Map<String, @Nullable Object> copy = new LinkedHashMap<>(row);
     copy.put(COLUMN, hash);
     return copy;

@@ -21,8 +21,8 @@ import io.datis.pubsub.PubSubSink;
  * }
  * }</pre>
  *
- * <p>Its test ({@code OrdersCloudEventsTest}) runs it against an embedded PostgreSQL and the testkit's
- * local Pub/Sub server and reads the events back as a subscriber would.
+ * <p>Its test ({@code OrdersCloudEventsTest}) runs it against an embedded PostgreSQL and the
+ * testkit's local Pub/Sub server and reads the events back as a subscriber would.
  */
 public final class OrdersCloudEvents {
 

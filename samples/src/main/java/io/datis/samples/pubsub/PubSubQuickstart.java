@@ -15,9 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * PostgreSQL to Google Cloud Pub/Sub, run entirely on this machine: an embedded PostgreSQL, the testkit's
- * local Pub/Sub server (a real gRPC server the official client talks to as to the emulator), a pipeline
- * with the Pub/Sub sink, and a subscription that reads the messages back in order.
+ * PostgreSQL to Google Cloud Pub/Sub, run entirely on this machine: an embedded PostgreSQL, the
+ * testkit's local Pub/Sub server (a real gRPC server the official client talks to as to the
+ * emulator), a pipeline with the Pub/Sub sink, and a subscription that reads the messages back in
+ * order.
  *
  * <p>Run it with {@code mvn -q -pl samples -am package -DskipTests -Pquickstart}.
  */
@@ -30,20 +31,27 @@ public final class PubSubQuickstart {
     System.out.println("Pub/Sub quickstart done: " + received + " messages received.");
   }
 
-  /** Runs the sample, printing to {@code out}; returns how many messages the subscription received. */
+  /**
+   * Runs the sample, printing to {@code out}; returns how many messages the subscription received.
+   */
   public static int run(PrintStream out) throws Exception {
     try (DatisPostgres pg = DatisPostgres.embedded().start();
         LocalPubSub pubsub = LocalPubSub.create().start()) {
-      pg.execute("CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
+      pg.execute(
+          "CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
       pubsub.createTopic("demo-project", "orders-cdc");
       pubsub.createSubscription("demo-project", "orders-cdc-sub", "orders-cdc", true);
 
       // [pubsub]
       PubSubSink sink =
           PubSubSink.builder("demo-project", "orders-cdc")
-              .emulator(pubsub.hostPort()) // omit in production: Application Default Credentials are used
-              .format(MessageFormat.datisJson()) // or debeziumJson(), cloudEvents(), cloudEventsBinary()
-              .build(); // ordering keys default to table + primary key: each row's changes stay in order
+              .emulator(
+                  pubsub.hostPort()) // omit in production: Application Default Credentials are used
+              .format(
+                  MessageFormat
+                      .datisJson()) // or debeziumJson(), cloudEvents(), cloudEventsBinary()
+              .build(); // ordering keys default to table + primary key: each row's changes stay in
+      // order
 
       Pipeline pipeline =
           Datis.capture(pg.source())

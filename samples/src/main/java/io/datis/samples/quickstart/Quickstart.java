@@ -14,8 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The quickstart: starts an embedded PostgreSQL, captures changes of one table into a sink that prints
- * them, makes a few changes, and exits once all of them arrived.
+ * The quickstart: starts an embedded PostgreSQL, captures changes of one table into a sink that
+ * prints them, makes a few changes, and exits once all of them arrived.
  *
  * <p>Run it with {@code mvn -q -pl samples -am package -DskipTests -Pprinting-quickstart}.
  */
@@ -31,17 +31,24 @@ public final class Quickstart {
   /** Runs the quickstart, printing to {@code out}; returns how many changes arrived. */
   public static int run(PrintStream out) throws Exception {
     try (DatisPostgres pg = DatisPostgres.embedded().start()) {
-      pg.execute("CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
+      pg.execute(
+          "CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
 
       // [quickstart]
       CountDownLatch fourChanges = new CountDownLatch(4);
       Sink printer =
           (List<ChangeEvent> batch) -> {
             for (ChangeEvent event : batch) {
-              out.println(event.operation() + " " + event.table() + " " + event.after().or(event::before).orElseThrow());
+              out.println(
+                  event.operation()
+                      + " "
+                      + event.table()
+                      + " "
+                      + event.after().or(event::before).orElseThrow());
               fourChanges.countDown();
             }
-            return CompletableFuture.completedFuture(null); // delivered: the offsets may be committed
+            return CompletableFuture.completedFuture(
+                null); // delivered: the offsets may be committed
           };
 
       try (Pipeline pipeline =
@@ -57,7 +64,8 @@ public final class Quickstart {
             "UPDATE orders SET status = 'paid' WHERE id = 1",
             "DELETE FROM orders WHERE id = 2");
         if (!fourChanges.await(60, TimeUnit.SECONDS)) {
-          throw new IllegalStateException("Only " + (4 - fourChanges.getCount()) + " of 4 changes arrived in 60 s");
+          throw new IllegalStateException(
+              "Only " + (4 - fourChanges.getCount()) + " of 4 changes arrived in 60 s");
         }
       }
       // [quickstart]

@@ -31,10 +31,12 @@ public final class ReadmeFragments {
 
   static PostgresSource ownDatabase() {
     // [postgres-source]
-    PostgresSource source = PostgresSource.builder()
-        .jdbcUrl("jdbc:postgresql://db.internal:5432/shop?sslmode=require")
-        .user("datis").password(System.getenv("DATIS_PASSWORD"))
-        .build();
+    PostgresSource source =
+        PostgresSource.builder()
+            .jdbcUrl("jdbc:postgresql://db.internal:5432/shop?sslmode=require")
+            .user("datis")
+            .password(System.getenv("DATIS_PASSWORD"))
+            .build();
     // [postgres-source]
     return source;
   }

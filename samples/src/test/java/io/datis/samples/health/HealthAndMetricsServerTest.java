@@ -35,15 +35,19 @@ class HealthAndMetricsServerTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final InMemorySink sink = new InMemorySink();
 
   @Test
-  void servesUpWithTheCommittedPositionAndTheEventCountsThenDownWith503OnceTheSinkFails() throws Exception {
+  void servesUpWithTheCommittedPositionAndTheEventCountsThenDownWith503OnceTheSinkFails()
+      throws Exception {
     pg.execute("CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL)");
     try (Pipeline pipeline = startPipeline("health-up", "public.orders");
-        HealthAndMetricsServer http = HealthAndMetricsServer.start(pipeline, registry, loopback())) {
+        HealthAndMetricsServer http =
+            HealthAndMetricsServer.start(pipeline, registry, loopback())) {
       pg.execute("INSERT INTO orders VALUES (1, 'coffee'), (2, 'tea'), (3, 'cake')");
       long lastRowLsn = sink.awaitEvents(3, TIMEOUT).get(2).position().lsn();
 
@@ -53,18 +57,24 @@ class HealthAndMetricsServerTest {
               () -> {
                 HttpResponse<String> health = get(http, "/health");
                 assertThat(health.statusCode()).isEqualTo(200);
-                assertThat(health.headers().firstValue("Content-Type")).hasValue("application/json");
+                assertThat(health.headers().firstValue("Content-Type"))
+                    .hasValue("application/json");
                 JsonNode json = JSON.readTree(health.body());
                 assertThat(json.get("pipeline").asText()).isEqualTo("health-up");
                 assertThat(json.get("status").asText()).isEqualTo("UP");
                 assertThat(json.get("reasons")).isEmpty();
-                assertThat(Instant.parse(json.get("lastEventTime").asText())).isBefore(Instant.now());
-                assertThat(json.get("lastCommittedLsn").isTextual()).as("lastCommittedLsn in %s", json).isTrue();
-                assertThat(Position.parseLsn(json.get("lastCommittedLsn").asText())).isGreaterThanOrEqualTo(lastRowLsn);
+                assertThat(Instant.parse(json.get("lastEventTime").asText()))
+                    .isBefore(Instant.now());
+                assertThat(json.get("lastCommittedLsn").isTextual())
+                    .as("lastCommittedLsn in %s", json)
+                    .isTrue();
+                assertThat(Position.parseLsn(json.get("lastCommittedLsn").asText()))
+                    .isGreaterThanOrEqualTo(lastRowLsn);
               });
       HttpResponse<String> metrics = get(http, "/metrics");
       assertThat(metrics.statusCode()).isEqualTo(200);
-      assertThat(metrics.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+      assertThat(metrics.headers().firstValue("Content-Type"))
+          .hasValue("text/plain; version=0.0.4; charset=utf-8");
       assertThat(metrics.body().lines())
           .contains(
               "datis_events_captured_total{operation=\"insert\",pipeline=\"health-up\",table=\"public.orders\"} 3.0",
@@ -85,10 +95,13 @@ class HealthAndMetricsServerTest {
                     .singleElement()
                     .extracting(JsonNode::asText)
                     .asString()
-                    .startsWith("failed: Sink io.datis.testkit.InMemorySink failed to deliver a batch of 1 events")
-                    .contains("java.io.IOException: InMemorySink: scripted failure of a batch of 1 events")
+                    .startsWith(
+                        "failed: Sink io.datis.testkit.InMemorySink failed to deliver a batch of 1 events")
+                    .contains(
+                        "java.io.IOException: InMemorySink: scripted failure of a batch of 1 events")
                     .doesNotContain("secret pie");
-                assertThat(Position.parseLsn(json.get("lastCommittedLsn").asText())).isGreaterThanOrEqualTo(lastRowLsn);
+                assertThat(Position.parseLsn(json.get("lastCommittedLsn").asText()))
+                    .isGreaterThanOrEqualTo(lastRowLsn);
               });
       assertThat(get(http, "/metrics").body().lines())
           .contains(
@@ -101,7 +114,8 @@ class HealthAndMetricsServerTest {
   void reportsDownWith503AfterThePipelineIsClosed() throws Exception {
     pg.execute("CREATE TABLE public.closing (id int PRIMARY KEY)");
     Pipeline pipeline = startPipeline("health-closed", "public.closing");
-    try (HealthAndMetricsServer http = HealthAndMetricsServer.start(pipeline, registry, loopback())) {
+    try (HealthAndMetricsServer http =
+        HealthAndMetricsServer.start(pipeline, registry, loopback())) {
       assertThat(get(http, "/health").statusCode()).isEqualTo(200);
 
       pipeline.close();
@@ -122,11 +136,16 @@ class HealthAndMetricsServerTest {
   void answersGetAndHeadOnItsTwoPathsOnly() throws Exception {
     pg.execute("CREATE TABLE public.paths (id int PRIMARY KEY)");
     try (Pipeline pipeline = startPipeline("health-paths", "public.paths");
-        HealthAndMetricsServer http = HealthAndMetricsServer.start(pipeline, registry, loopback())) {
+        HealthAndMetricsServer http =
+            HealthAndMetricsServer.start(pipeline, registry, loopback())) {
       HttpResponse<String> head =
-          send(HttpRequest.newBuilder(http.uri().resolve("/health")).method("HEAD", BodyPublishers.noBody()));
+          send(
+              HttpRequest.newBuilder(http.uri().resolve("/health"))
+                  .method("HEAD", BodyPublishers.noBody()));
       HttpResponse<String> post =
-          send(HttpRequest.newBuilder(http.uri().resolve("/metrics")).POST(BodyPublishers.ofString("x")));
+          send(
+              HttpRequest.newBuilder(http.uri().resolve("/metrics"))
+                  .POST(BodyPublishers.ofString("x")));
       HttpResponse<String> elsewhere = get(http, "/healthz");
 
       assertThat(head.statusCode()).isEqualTo(200);
@@ -135,7 +154,8 @@ class HealthAndMetricsServerTest {
       assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
       assertThat(post.body()).isEqualTo("POST is not allowed on /metrics: use GET or HEAD\n");
       assertThat(elsewhere.statusCode()).isEqualTo(404);
-      assertThat(elsewhere.body()).isEqualTo("Not found. This server answers GET /health and GET /metrics\n");
+      assertThat(elsewhere.body())
+          .isEqualTo("Not found. This server answers GET /health and GET /metrics\n");
     }
   }
 
@@ -143,12 +163,15 @@ class HealthAndMetricsServerTest {
   void saysWhichPortCannotBeServedAndHowToFixIt() throws Exception {
     pg.execute("CREATE TABLE public.ports (id int PRIMARY KEY)");
     try (Pipeline pipeline = startPipeline("health-ports", "public.ports");
-        HealthAndMetricsServer http = HealthAndMetricsServer.start(pipeline, registry, loopback())) {
-      InetSocketAddress taken = new InetSocketAddress(InetAddress.getLoopbackAddress(), http.port());
+        HealthAndMetricsServer http =
+            HealthAndMetricsServer.start(pipeline, registry, loopback())) {
+      InetSocketAddress taken =
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), http.port());
 
       assertThatThrownBy(() -> HealthAndMetricsServer.start(pipeline, registry, taken))
           .isInstanceOf(UncheckedIOException.class)
-          .hasMessageStartingWith("Cannot serve the health of pipeline 'health-ports' on " + taken + ": ")
+          .hasMessageStartingWith(
+              "Cannot serve the health of pipeline 'health-ports' on " + taken + ": ")
           .hasMessageEndingWith(". Choose a free port, or 0 for any free one");
       assertThatThrownBy(() -> HealthAndMetricsServer.start(pipeline, registry, 65536))
           .isInstanceOf(IllegalArgumentException.class)
@@ -176,6 +199,7 @@ class HealthAndMetricsServerTest {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

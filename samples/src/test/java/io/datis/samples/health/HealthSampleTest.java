@@ -20,12 +20,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The runnable sample, as its user runs it: serving until interrupted (what Ctrl+C does in main). */
+/**
+ * The runnable sample, as its user runs it: serving until interrupted (what Ctrl+C does in main).
+ */
 class HealthSampleTest {
 
-  private static final Pattern SERVING = Pattern.compile("Serving health on (http://\\S+/)health and metrics on ");
+  private static final Pattern SERVING =
+      Pattern.compile("Serving health on (http://\\S+/)health and metrics on ");
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @Test
   void servesHealthAndMetricsWhileOrdersFlowThenClosesCleanlyWhenInterrupted() throws Exception {
@@ -80,6 +84,7 @@ class HealthSampleTest {
 
   private HttpResponse<String> get(URI uri) throws Exception {
     return client.send(
-        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

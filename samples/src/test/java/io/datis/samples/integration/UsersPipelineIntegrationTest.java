@@ -63,12 +63,15 @@ class UsersPipelineIntegrationTest {
 
       List<ChangeEvent> events = sink.awaitEvents("public.users", 3, TIMEOUT);
 
-      assertThat(sink).receivedFor("public.users").containsOperationsInOrder(INSERT, UPDATE, DELETE);
+      assertThat(sink)
+          .receivedFor("public.users")
+          .containsOperationsInOrder(INSERT, UPDATE, DELETE);
       assertThat(events.get(1)).isUpdateOf("id", 1).hasAfterColumn("plan", "pro");
       assertThat(events.get(0)).doesNotContainValue("ada@example.com");
       assertThat(sink).hasNoEventsFor("public.audit");
     }
   }
+
   // [integration-test]
 
   @Test

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@link JdbcTableSink} passes the sink compatibility kit against a real embedded PostgreSQL, writing as a
- * role that owns only its schema; what was delivered is read back from the table. The tests below the kit's
- * check what is particular to this sink: stored once, failure messages, JSON values.
+ * {@link JdbcTableSink} passes the sink compatibility kit against a real embedded PostgreSQL,
+ * writing as a role that owns only its schema; what was delivered is read back from the table. The
+ * tests below the kit's check what is particular to this sink: stored once, failure messages, JSON
+ * values.
  */
 class JdbcTableSinkCompatibilityTest extends SinkCompatibilityKit {
 
@@ -59,13 +60,16 @@ class JdbcTableSinkCompatibilityTest extends SinkCompatibilityKit {
   @Override
   protected JdbcTableSink createSink() {
     table = "audit.changes_" + TABLES.incrementAndGet();
-    return new JdbcTableSink(() -> DriverManager.getConnection(pg.jdbcUrl(), WRITER, WRITER_PASSWORD), table);
+    return new JdbcTableSink(
+        () -> DriverManager.getConnection(pg.jdbcUrl(), WRITER, WRITER_PASSWORD), table);
   }
 
   @Override
   protected List<DeliveredEvent> delivered() {
     return pg.query(
-        "SELECT table_schema, table_name, operation, lsn, tx_id, tx_seq, key::text FROM " + table + " ORDER BY id",
+        "SELECT table_schema, table_name, operation, lsn, tx_id, tx_seq, key::text FROM "
+            + table
+            + " ORDER BY id",
         row ->
             DeliveredEvent.of(
                 TableId.of(row.getString(1), row.getString(2)),
@@ -81,7 +85,8 @@ class JdbcTableSinkCompatibilityTest extends SinkCompatibilityKit {
 
   @Override
   protected Duration timeout() {
-    return Duration.ofSeconds(60); // the machine may be busy: the kit's 2,000-event batch is one transaction
+    return Duration.ofSeconds(
+        60); // the machine may be busy: the kit's 2,000-event batch is one transaction
   }
 
   // ------------------------------------------------------------------ this sink's own behaviour
@@ -111,7 +116,8 @@ class JdbcTableSinkCompatibilityTest extends SinkCompatibilityKit {
 
   @Test
   void failsTheBatchWithTheTableAndSqlStateButNoRowValueNorPassword() throws Exception {
-    ChangeEvent secret = ChangeEvents.insert("public.users").key("id", 7).column("ssn", "078-05-1120").build();
+    ChangeEvent secret =
+        ChangeEvents.insert("public.users").key("id", 7).column("ssn", "078-05-1120").build();
     try (JdbcTableSink sink = openedSink()) {
       makeDestinationFail();
 
@@ -163,7 +169,9 @@ class JdbcTableSinkCompatibilityTest extends SinkCompatibilityKit {
                     + " \"span\": \"P1Y2M3DT0H0M4.5S\", \"sizes\": [1, 2], \"note\": null,"
                     + " \"body\": \"__datis_unchanged\"}"));
     assertThat(
-            pg.query("SELECT key::text, before IS NULL FROM " + table, row -> row.getString(1) + " " + row.getBoolean(2)))
+            pg.query(
+                "SELECT key::text, before IS NULL FROM " + table,
+                row -> row.getString(1) + " " + row.getBoolean(2)))
         .containsExactly("{\"id\": 1} true");
   }
 

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real pipeline captures a table into {@link JdbcTableSink}: the changes land in the audit table in commit
- * order, and a batch the pipeline delivers again after a failure is stored once.
+ * A real pipeline captures a table into {@link JdbcTableSink}: the changes land in the audit table
+ * in commit order, and a batch the pipeline delivers again after a failure is stored once.
  */
 class JdbcTableSinkPipelineTest {
 
@@ -39,7 +39,8 @@ class JdbcTableSinkPipelineTest {
 
   @Test
   void writesEachCapturedChangeAsOneRowInCommitOrder() throws Exception {
-    pg.execute("CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
+    pg.execute(
+        "CREATE TABLE public.orders (id int PRIMARY KEY, item text NOT NULL, status text NOT NULL)");
 
     JdbcTableSink sink = new JdbcTableSink(pg::connect, "public.orders_audit");
     Pipeline pipeline = pipeline("orders-audit", "public.orders", sink).start();
@@ -57,13 +58,20 @@ class JdbcTableSinkPipelineTest {
                     + " FROM public.orders_audit ORDER BY id",
                 row ->
                     String.join(
-                        " | ", row.getString(1), row.getString(2), row.getString(3), row.getString(4), row.getString(5))))
+                        " | ",
+                        row.getString(1),
+                        row.getString(2),
+                        row.getString(3),
+                        row.getString(4),
+                        row.getString(5))))
         .containsExactly(
             "INSERT | public.orders | {\"id\": 1} | new | null",
             "INSERT | public.orders | {\"id\": 2} | new | null",
             "UPDATE | public.orders | {\"id\": 1} | paid | null",
-            "DELETE | public.orders | {\"id\": 2} | null | {\"id\": 2}"); // replica identity DEFAULT: key only
-    assertThat(pg.query("SELECT count(DISTINCT tx_id) FROM public.orders_audit", row -> row.getInt(1)))
+            "DELETE | public.orders | {\"id\": 2} | null | {\"id\": 2}"); // replica identity
+    // DEFAULT: key only
+    assertThat(
+            pg.query("SELECT count(DISTINCT tx_id) FROM public.orders_audit", row -> row.getInt(1)))
         .containsExactly(3);
   }
 
@@ -115,7 +123,10 @@ class JdbcTableSinkPipelineTest {
     return pg.query("SELECT count(*) FROM " + table, row -> row.getLong(1)).get(0);
   }
 
-  /** Writes each batch, then fails it: as if the process crashed after the commit, before the acknowledgement. */
+  /**
+   * Writes each batch, then fails it: as if the process crashed after the commit, before the
+   * acknowledgement.
+   */
   private static final class WritesThenFails implements Sink {
     private final JdbcTableSink sink;
 
@@ -131,7 +142,9 @@ class JdbcTableSinkPipelineTest {
     @Override
     public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
       return sink.deliver(batch)
-          .thenCompose(written -> CompletableFuture.failedFuture(new IOException("crashed before acknowledging")));
+          .thenCompose(
+              written ->
+                  CompletableFuture.failedFuture(new IOException("crashed before acknowledging")));
     }
 
     @Override

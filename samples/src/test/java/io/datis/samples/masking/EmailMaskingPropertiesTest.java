@@ -14,18 +14,23 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-/** A transform's property test: generated events of every operation and value type, no PostgreSQL. */
+/**
+ * A transform's property test: generated events of every operation and value type, no PostgreSQL.
+ */
 class EmailMaskingPropertiesTest {
 
-  private final EmailMasking masking = new EmailMasking("test-key".getBytes(StandardCharsets.UTF_8));
+  private final EmailMasking masking =
+      new EmailMasking("test-key".getBytes(StandardCharsets.UTF_8));
 
   @Provide
   Arbitrary<ChangeEvent> eventsWithEmails() {
-    return ChangeEventArbitraries.eventsWithColumn("email", Arbitraries.strings().ofMinLength(1).ofMaxLength(40));
+    return ChangeEventArbitraries.eventsWithColumn(
+        "email", Arbitraries.strings().ofMinLength(1).ofMaxLength(40));
   }
 
   @Property(tries = 300)
-  void maskingNeverLeaksTheOriginalEmail(@ForAll("eventsWithEmails") ChangeEvent event) throws Exception {
+  void maskingNeverLeaksTheOriginalEmail(@ForAll("eventsWithEmails") ChangeEvent event)
+      throws Exception {
     ChangeEvent masked = masking.apply(event).applyTo(event);
 
     Stream.of(event.before(), event.after())

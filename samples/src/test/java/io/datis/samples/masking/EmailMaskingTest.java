@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** A transform's unit test: events built in memory, no PostgreSQL. */
 class EmailMaskingTest {
 
-  private final EmailMasking masking = new EmailMasking("test-key".getBytes(StandardCharsets.UTF_8));
+  private final EmailMasking masking =
+      new EmailMasking("test-key".getBytes(StandardCharsets.UTF_8));
 
   @Test
   void replacesTheEmailInBothImagesWithTheSameKeyedHash() throws Exception {
@@ -33,8 +34,10 @@ class EmailMaskingTest {
 
   @Test
   void leavesEventsWithoutEmailAndUnchangedEmailsAlone() throws Exception {
-    ChangeEvent order = ChangeEvents.insert("public.orders").key("id", 1).column("total", 10).build();
-    ChangeEvent toasted = ChangeEvents.update("public.users").key("id", 2).unchanged("email").build();
+    ChangeEvent order =
+        ChangeEvents.insert("public.orders").key("id", 1).column("total", 10).build();
+    ChangeEvent toasted =
+        ChangeEvents.update("public.users").key("id", 2).unchanged("email").build();
 
     org.assertj.core.api.Assertions.assertThat(masking.apply(order).applyTo(order)).isSameAs(order);
     assertThat(masking.apply(toasted).applyTo(toasted)).hasAfterColumn("email", Unchanged.VALUE);

@@ -19,8 +19,17 @@ class PubSubQuickstartTest {
     assertThat(output.toString(StandardCharsets.UTF_8).lines())
         .hasSize(3)
         .satisfiesExactly(
-            line -> assertThat(line).startsWith("INSERT key=public.orders:[1] {").contains("\"status\":\"new\""),
-            line -> assertThat(line).startsWith("UPDATE key=public.orders:[1] {").contains("\"status\":\"paid\""),
-            line -> assertThat(line).startsWith("DELETE key=public.orders:[1] {").contains("\"after\":null"));
+            line ->
+                assertThat(line)
+                    .startsWith("INSERT key=public.orders:[1] {")
+                    .contains("\"status\":\"new\""),
+            line ->
+                assertThat(line)
+                    .startsWith("UPDATE key=public.orders:[1] {")
+                    .contains("\"status\":\"paid\""),
+            line ->
+                assertThat(line)
+                    .startsWith("DELETE key=public.orders:[1] {")
+                    .contains("\"after\":null"));
   }
 }
