@@ -43,15 +43,14 @@ public final class PubSubQuickstart {
       pubsub.createSubscription("demo-project", "orders-cdc-sub", "orders-cdc", true);
 
       // [pubsub]
+      // Ordering keys default to table + primary key: each row's changes stay in order.
       PubSubSink sink =
           PubSubSink.builder("demo-project", "orders-cdc")
-              .emulator(
-                  pubsub.hostPort()) // omit in production: Application Default Credentials are used
-              .format(
-                  MessageFormat
-                      .datisJson()) // or debeziumJson(), cloudEvents(), cloudEventsBinary()
-              .build(); // ordering keys default to table + primary key: each row's changes stay in
-      // order
+              // Omit emulator(...) in production: Application Default Credentials are used.
+              .emulator(pubsub.hostPort())
+              // Or debeziumJson(), cloudEvents(), cloudEventsBinary().
+              .format(MessageFormat.datisJson())
+              .build();
 
       Pipeline pipeline =
           Datis.capture(pg.source())

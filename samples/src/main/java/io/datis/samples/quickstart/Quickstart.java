@@ -39,16 +39,12 @@ public final class Quickstart {
       Sink printer =
           (List<ChangeEvent> batch) -> {
             for (ChangeEvent event : batch) {
-              out.println(
-                  event.operation()
-                      + " "
-                      + event.table()
-                      + " "
-                      + event.after().or(event::before).orElseThrow());
+              var row = event.after().or(event::before).orElseThrow();
+              out.println(event.operation() + " " + event.table() + " " + row);
               fourChanges.countDown();
             }
-            return CompletableFuture.completedFuture(
-                null); // delivered: the offsets may be committed
+            // Delivered: the offsets may be committed.
+            return CompletableFuture.completedFuture(null);
           };
 
       try (Pipeline pipeline =
