@@ -13,7 +13,7 @@ import java.util.Objects;
  *     .transform(Transforms.dropColumns("internal_notes"))
  *     .to(sink)
  *     .start()) {
- *   pipeline.awaitTermination(Duration.ofHours(1));
+ *   pipeline.awaitTermination(); // returns when closed, throws if the pipeline fails
  * }
  * }</pre>
  */

@@ -1,5 +1,6 @@
 package io.datis;
 
+import io.datis.api.DatisException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -29,9 +30,21 @@ public interface Pipeline extends AutoCloseable {
   boolean isRunning();
 
   /**
-   * Waits until the pipeline has stopped, by {@link #close()} or by a failure.
+   * Waits, without a time limit, until the pipeline stops: returns once it was {@link #close()}d,
+   * throws if it failed. A service's main thread can run a pipeline this way until shutdown.
    *
-   * @return {@code true} if it stopped, {@code false} if the timeout elapsed first
+   * @throws DatisException the failure that stopped the pipeline (the one {@link #failure()} holds)
+   * @throws InterruptedException if the waiting thread is interrupted; the pipeline runs on
+   */
+  void awaitTermination() throws InterruptedException;
+
+  /**
+   * Waits up to {@code timeout} until the pipeline stops.
+   *
+   * @return {@code true} once it was {@link #close()}d; {@code false} if it is still running when
+   *     the timeout elapses
+   * @throws DatisException the failure that stopped the pipeline (the one {@link #failure()} holds)
+   * @throws InterruptedException if the waiting thread is interrupted; the pipeline runs on
    */
   boolean awaitTermination(Duration timeout) throws InterruptedException;
 

@@ -32,9 +32,12 @@ import org.jspecify.annotations.Nullable;
 public final class PipelineBuilder {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,49}");
+  private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
   private final PostgresSource source;
   private String name = "datis";
+  private @Nullable String slotName;
+  private @Nullable String publicationName;
   private final Set<TableId> tables = new LinkedHashSet<>();
   private final List<Transform> transforms = new ArrayList<>();
   private @Nullable Sink sink;
@@ -56,8 +59,10 @@ public final class PipelineBuilder {
 
   /**
    * Names the pipeline (default {@code datis}): 1 to 50 letters, digits, {@code _}, {@code .} or
-   * {@code -}. The name appears in logs and thread names and, unless the source sets them, derives
-   * the slot and publication names ({@code datis_<name>}) and the default offsets file.
+   * {@code -}. The name appears in logs and thread names and derives the names of what the pipeline
+   * keeps in PostgreSQL and beside it: its replication slot and publication ({@code datis_<name>},
+   * unless {@link #slotName} or {@link #publicationName} say otherwise), its signal table and its
+   * default offsets file.
    */
   public PipelineBuilder name(String name) {
     Objects.requireNonNull(name, "name");
@@ -68,6 +73,38 @@ public final class PipelineBuilder {
               + "': use 1 to 50 letters, digits, '_', '.' or '-', starting with a letter or digit");
     }
     this.name = name;
+    return this;
+  }
+
+  /**
+   * The replication slot to read from, instead of {@code datis_<name>}: 1 to 63 lower-case letters,
+   * digits and underscores. Created at start when missing. Two pipelines must not share a slot.
+   */
+  public PipelineBuilder slotName(String slotName) {
+    Objects.requireNonNull(slotName, "slotName");
+    if (!SLOT_NAME.matcher(slotName).matches()) {
+      throw new IllegalArgumentException(
+          "Invalid replication slot name '"
+              + slotName
+              + "': use 1 to 63 lower-case letters, digits and underscores, e.g. 'orders_cdc'");
+    }
+    this.slotName = slotName;
+    return this;
+  }
+
+  /**
+   * The publication to use, instead of {@code datis_<name>}: created at start when missing, and set
+   * to publish exactly the captured {@link #tables}. At most 63 characters.
+   */
+  public PipelineBuilder publicationName(String publicationName) {
+    Objects.requireNonNull(publicationName, "publicationName");
+    if (publicationName.isBlank() || publicationName.length() > 63) {
+      throw new IllegalArgumentException(
+          "Invalid publication name '"
+              + publicationName
+              + "': use 1 to 63 characters, e.g. 'orders_cdc'");
+    }
+    this.publicationName = publicationName;
     return this;
   }
 
@@ -245,21 +282,29 @@ public final class PipelineBuilder {
   /**
    * Retires this pipeline for good: drops its replication slot (which otherwise keeps WAL on the
    * database's disk forever) and its publication, and deletes its stored offsets, naming them as
-   * {@link #start()} would (from {@link #name}, the source's slot and publication names, and {@link
-   * #offsets}). Needs no sink or tables. Idempotent: what is already gone is skipped.
+   * {@link #start()} would (from {@link #name}, {@link #slotName}, {@link #publicationName} and
+   * {@link #offsets}). Needs no sink or tables. Idempotent: what is already gone is skipped.
    *
    * <pre>{@code
    * Datis.capture(source).name("orders").offsets(OffsetStore.postgres()).retire();
    * }</pre>
    *
-   * <p>A publication named with {@code PostgresSource.builder().publicationName(...)} is dropped
-   * too, even if other readers use it.
+   * <p>A publication named with {@link #publicationName} is dropped too, even if other readers use
+   * it.
    *
    * @throws io.datis.api.SourceException if the slot is still in use (close the pipeline first) or
    *     the user lacks the privileges to drop them
    */
   public void retire() {
-    Retirement.retire(source, name, effectiveOffsets());
+    Retirement.retire(source, name, slot(), publication(), effectiveOffsets());
+  }
+
+  private String slot() {
+    return slotName != null ? slotName : PipelineSettings.derivedName(name);
+  }
+
+  private String publication() {
+    return publicationName != null ? publicationName : PipelineSettings.derivedName(name);
   }
 
   private OffsetStore effectiveOffsets() {
@@ -307,6 +352,8 @@ public final class PipelineBuilder {
         new PipelineSettings(
             name,
             source,
+            slot(),
+            publication(),
             List.copyOf(tables),
             List.copyOf(transforms),
             Objects.requireNonNull(sink),

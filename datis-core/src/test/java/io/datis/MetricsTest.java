@@ -70,8 +70,14 @@ class MetricsTest {
             .start()) {
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> pipeline.health().slotLagBytes().isPresent());
-      assertThat(pipeline.health().status()).isEqualTo(Health.Status.UP);
+          .until(() -> pipeline.health().status() == Health.Status.UP);
+      assertThat(pipeline.health().slotLagBytes()).isPresent();
+      assertThat(
+              pg.query(
+                  "SELECT active FROM pg_replication_slots WHERE slot_name = 'datis_lagging'",
+                  row -> row.getBoolean(1)))
+          .as("UP before any change means the engine reads the slot")
+          .containsExactly(true);
 
       // The first batch stalls, so nothing is committed while 4 MB of changes pile up in the WAL.
       pg.execute("INSERT INTO lagging SELECT i, repeat('x', 400) FROM generate_series(1, 10000) i");

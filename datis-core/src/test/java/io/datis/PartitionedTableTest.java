@@ -7,7 +7,6 @@ import io.datis.api.ConfigurationException;
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.event.Operation;
 import io.datis.api.event.TableId;
-import io.datis.postgres.PostgresSource;
 import io.datis.testkit.DatisPostgres;
 import io.datis.testkit.InMemorySink;
 import java.time.Duration;
@@ -144,12 +143,11 @@ class PartitionedTableTest {
   void refusesAPublicationOfItsOwnThatPublishesUnderThePartitionsNames() {
     createMeasurements();
     pg.execute("CREATE PUBLICATION shop_pub FOR TABLE public.meas");
-    PostgresSource source = pg.source().toBuilder().publicationName("shop_pub").build();
-
     assertThatThrownBy(
             () ->
-                Datis.capture(source)
+                Datis.capture(pg.source())
                     .name("theirs")
+                    .publicationName("shop_pub")
                     .tables("public.meas")
                     .offsets(OffsetStore.inMemory())
                     .to(new InMemorySink())

@@ -200,7 +200,7 @@ class ReplicaIdentityTest {
     pg.execute("CREATE TABLE public.orders (id int CONSTRAINT orders_pk PRIMARY KEY, note text)");
     InMemorySink sink = new InMemorySink();
     try (Pipeline pipeline = start("losing", "public.orders", sink)) {
-      assertThat(pipeline.health().status()).isEqualTo(Health.Status.UP);
+      await().atMost(TIMEOUT).until(() -> pipeline.health().status() == Health.Status.UP);
 
       pg.execute("ALTER TABLE public.orders DROP CONSTRAINT orders_pk");
 

@@ -1,6 +1,7 @@
 package io.datis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.datis.api.SinkException;
@@ -61,8 +62,9 @@ class RestartTest {
     Pipeline first = pipeline("restart-fail", "public.events_a", sink).start();
     insertOneRowPerTransaction("public.events_a", 1, 400);
 
-    assertThat(first.awaitTermination(TIMEOUT)).isTrue();
-    assertThat(first.failure()).containsInstanceOf(SinkException.class);
+    assertThatThrownBy(() -> first.awaitTermination(TIMEOUT))
+        .isInstanceOf(SinkException.class)
+        .isSameAs(first.failure().orElseThrow());
     int acknowledgedBeforeFailure = sink.events().size();
     assertThat(acknowledgedBeforeFailure).isBetween(1, 399);
 

@@ -147,10 +147,11 @@ class StartupErrorsTest {
   @Test
   void slotActiveForAnotherProcessIsReportedWithTheFix() {
     pg.execute("CREATE TABLE public.shared (id int PRIMARY KEY)");
-    PostgresSource source = pg.source().toBuilder().slotName("shared_slot").build();
+    PostgresSource source = pg.source();
     try (Pipeline first =
         Datis.capture(source)
             .name("first")
+            .slotName("shared_slot")
             .tables("public.shared")
             .offsets(OffsetStore.inMemory())
             .to(new InMemorySink())
@@ -162,6 +163,7 @@ class StartupErrorsTest {
               () ->
                   Datis.capture(source)
                       .name("second")
+                      .slotName("shared_slot")
                       .tables("public.shared")
                       .offsets(OffsetStore.inMemory())
                       .to(new InMemorySink())
@@ -171,7 +173,7 @@ class StartupErrorsTest {
               "Replication slot 'shared_slot' is already active for another process (PID "
                   + pid
                   + "): another pipeline or client is reading from it. Stop that reader first, or give this"
-                  + " pipeline its own slot with PostgresSource.builder().slotName(...)");
+                  + " pipeline its own slot with the pipeline builder's slotName(...)");
       assertThat(first.isRunning()).isTrue();
     }
   }
@@ -292,7 +294,7 @@ class StartupErrorsTest {
 
   @Test
   void invalidBuilderArgumentsAreRejectedWhereTheyAreGiven() {
-    assertThatThrownBy(() -> PostgresSource.builder().slotName("Bad-Slot"))
+    assertThatThrownBy(() -> Datis.capture(pg.source()).slotName("Bad-Slot"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "Invalid replication slot name 'Bad-Slot': use 1 to 63 lower-case letters, digits and underscores, e.g. 'orders_cdc'");

@@ -1,6 +1,7 @@
 package io.datis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datis.api.TransformException;
 import io.datis.api.event.ChangeEvent;
@@ -135,7 +136,9 @@ class TransformPipelineTest {
       connection.commit();
     }
 
-    assertThat(pipeline.awaitTermination(TIMEOUT)).isTrue();
+    assertThatThrownBy(() -> pipeline.awaitTermination(TIMEOUT))
+        .isInstanceOf(TransformException.class)
+        .isSameAs(pipeline.failure().orElseThrow());
 
     assertThat(pipeline.isRunning()).isFalse();
     assertThat(pipeline.health().status()).isEqualTo(Health.Status.DOWN);

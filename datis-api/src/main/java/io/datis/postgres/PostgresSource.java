@@ -1,16 +1,19 @@
 package io.datis.postgres;
 
+import io.datis.api.ConfigurationException;
+import io.datis.postgres.internal.SourcePasswords;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An immutable description of the PostgreSQL database a pipeline captures from: where it is, who to
- * log in as, and which replication slot and publication to use.
+ * An immutable description of the PostgreSQL database a pipeline captures from: where it is and who
+ * to log in as.
  *
  * <pre>{@code
  * PostgresSource pg = PostgresSource.builder()
@@ -24,17 +27,12 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>The slot and publication names are optional: when absent, the pipeline derives both from its
- * name ({@code datis_<pipeline name>}). The password is never included in {@link #toString()} nor
- * in any error message.
+ * <p>The replication slot and publication belong to the pipeline: they derive from its name ({@code
+ * datis_<pipeline name>}) unless {@code PipelineBuilder.slotName(...)} or {@code
+ * publicationName(...)} say otherwise. The password is never included in {@link #toString()} nor in
+ * any error message, and no public method returns it.
  */
 public final class PostgresSource {
-
-  /**
-   * PostgreSQL's identifier rules for replication slots: lower-case letters, digits and
-   * underscores.
-   */
-  private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
   private static final Pattern JDBC_URL =
       Pattern.compile("jdbc:postgresql://([^/:?]+|\\[[^]]+])(?::(\\d+))?/([^?]+)(?:\\?(.*))?");
@@ -44,9 +42,11 @@ public final class PostgresSource {
   private final String database;
   private final String user;
   private final String password;
-  private final @Nullable String slotName;
-  private final @Nullable String publicationName;
   private final Map<String, String> connectionProperties;
+
+  static {
+    SourcePasswords.register(source -> source.password);
+  }
 
   private PostgresSource(Builder builder) {
     this.host = Objects.requireNonNull(builder.host, "host");
@@ -54,8 +54,6 @@ public final class PostgresSource {
     this.database = Objects.requireNonNull(builder.database, "database");
     this.user = Objects.requireNonNull(builder.user, "user");
     this.password = builder.password;
-    this.slotName = builder.slotName;
-    this.publicationName = builder.publicationName;
     this.connectionProperties =
         java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.connectionProperties));
   }
@@ -65,14 +63,10 @@ public final class PostgresSource {
     return new Builder();
   }
 
-  /**
-   * Returns a builder that starts with every setting of this source, e.g. to change the slot name.
-   */
+  /** Returns a builder that starts with every setting of this source, e.g. to change the user. */
   public Builder toBuilder() {
     Builder b =
         new Builder().host(host).port(port).database(database).user(user).password(password);
-    b.slotName = slotName;
-    b.publicationName = publicationName;
     b.connectionProperties.putAll(connectionProperties);
     return b;
   }
@@ -95,21 +89,6 @@ public final class PostgresSource {
   /** The user name to log in as. It needs the REPLICATION attribute (or to be a superuser). */
   public String user() {
     return user;
-  }
-
-  /** The password; empty when none was given. Never printed by Datis. */
-  public String password() {
-    return password;
-  }
-
-  /** The replication slot name, if one was set; otherwise the pipeline derives it from its name. */
-  public Optional<String> slotName() {
-    return Optional.ofNullable(slotName);
-  }
-
-  /** The publication name, if one was set; otherwise the pipeline derives it from its name. */
-  public Optional<String> publicationName() {
-    return Optional.ofNullable(publicationName);
   }
 
   /** Extra JDBC connection properties (for example {@code sslmode}), in the order given. */
@@ -138,8 +117,6 @@ public final class PostgresSource {
         + user
         + ", password="
         + (password.isEmpty() ? "<none>" : "<redacted>")
-        + (slotName == null ? "" : ", slot=" + slotName)
-        + (publicationName == null ? "" : ", publication=" + publicationName)
         + '}';
   }
 
@@ -157,14 +134,12 @@ public final class PostgresSource {
         && database.equals(that.database)
         && user.equals(that.user)
         && password.equals(that.password)
-        && Objects.equals(slotName, that.slotName)
-        && Objects.equals(publicationName, that.publicationName)
         && connectionProperties.equals(that.connectionProperties);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(host, port, database, user, slotName, publicationName);
+    return Objects.hash(host, port, database, user, connectionProperties);
   }
 
   /** Builds a {@link PostgresSource}; each setter validates its own argument. */
@@ -174,8 +149,6 @@ public final class PostgresSource {
     private @Nullable String database;
     private @Nullable String user;
     private String password = "";
-    private @Nullable String slotName;
-    private @Nullable String publicationName;
     private final Map<String, String> connectionProperties = new LinkedHashMap<>();
 
     private Builder() {}
@@ -255,51 +228,23 @@ public final class PostgresSource {
     }
 
     /**
-     * The logical replication slot to use; created at start when missing. PostgreSQL allows 1 to 63
-     * lower-case letters, digits and underscores.
-     */
-    public Builder slotName(String slotName) {
-      Objects.requireNonNull(slotName, "slotName");
-      if (!SLOT_NAME.matcher(slotName).matches()) {
-        throw new IllegalArgumentException(
-            "Invalid replication slot name '"
-                + slotName
-                + "': use 1 to 63 lower-case letters, digits and underscores, e.g. 'orders_cdc'");
-      }
-      this.slotName = slotName;
-      return this;
-    }
-
-    /** The publication to use; created at start when missing. At most 63 characters. */
-    public Builder publicationName(String publicationName) {
-      requireNotBlank(publicationName, "publicationName");
-      if (publicationName.length() > 63) {
-        throw new IllegalArgumentException(
-            "Invalid publication name '" + publicationName + "': at most 63 characters");
-      }
-      this.publicationName = publicationName;
-      return this;
-    }
-
-    /**
      * Builds the source.
      *
-     * @throws IllegalStateException naming every missing required setting
+     * @throws ConfigurationException naming every missing required setting
      */
     public PostgresSource build() {
-      StringBuilder missing = new StringBuilder();
+      List<String> missing = new ArrayList<>();
       if (host == null) {
-        missing.append(" host(...)");
+        missing.add("host(...) is not set. Fix: call host(...) or jdbcUrl(...)");
       }
       if (database == null) {
-        missing.append(" database(...)");
+        missing.add("database(...) is not set. Fix: call database(...) or jdbcUrl(...)");
       }
       if (user == null) {
-        missing.append(" user(...)");
+        missing.add("user(...) is not set. Fix: call user(...)");
       }
-      if (missing.length() > 0) {
-        throw new IllegalStateException(
-            "PostgresSource is missing required settings:" + missing + " (or use jdbcUrl(...))");
+      if (!missing.isEmpty()) {
+        throw new ConfigurationException("PostgresSource", missing);
       }
       return new PostgresSource(this);
     }

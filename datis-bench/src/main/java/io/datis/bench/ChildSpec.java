@@ -84,7 +84,7 @@ final class ChildSpec {
     return "jdbc:postgresql://" + host() + ":" + port() + "/" + database();
   }
 
-  /** A Datis source reading this spec's slot and publication. */
+  /** The Datis source of this spec's database. */
   PostgresSource source() {
     return PostgresSource.builder()
         .host(host())
@@ -92,8 +92,6 @@ final class ChildSpec {
         .database(database())
         .user(user())
         .password(password())
-        .slotName(get("slot"))
-        .publicationName(get("publication"))
         .build();
   }
 }

@@ -16,6 +16,8 @@ final class DatisScenarios {
   static Pipeline start(ChildSpec spec, Sink sink) {
     return Datis.capture(spec.source())
         .name("bench-" + spec.get("scenario"))
+        .slotName(spec.get("slot"))
+        .publicationName(spec.get("publication"))
         .tables(spec.get("table"))
         .snapshot(SnapshotMode.CHANGES_ONLY)
         .offsets(OffsetStore.inMemory())

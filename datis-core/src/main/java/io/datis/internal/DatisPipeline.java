@@ -63,7 +63,7 @@ public final class DatisPipeline implements Pipeline {
   private final String typesId;
 
   private final CompletableFuture<Void> termination = new CompletableFuture<>();
-  private final AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+  private final AtomicReference<@Nullable DatisException> failure = new AtomicReference<>();
   private final Object lifecycle = new Object();
   private boolean shutdownStarted;
 
@@ -234,7 +234,7 @@ public final class DatisPipeline implements Pipeline {
     snapshots.close();
     recordSlotAtStop();
     closeSink();
-    Throwable failed = failure.get();
+    DatisException failed = failure.get();
     if (failed == null) {
       log.info("Pipeline '{}' closed", settings.name());
       termination.complete(null);
@@ -326,15 +326,33 @@ public final class DatisPipeline implements Pipeline {
   }
 
   @Override
+  public void awaitTermination() throws InterruptedException {
+    try {
+      termination.get();
+    } catch (ExecutionException e) {
+      throw recordedFailure();
+    }
+  }
+
+  @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     try {
       termination.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     } catch (ExecutionException e) {
-      return true;
+      throw recordedFailure();
     } catch (TimeoutException e) {
       return false;
     }
+  }
+
+  /** The failure that stopped the pipeline: termination completes exceptionally with it alone. */
+  private DatisException recordedFailure() {
+    DatisException failed = failure.get();
+    if (failed == null) {
+      throw new IllegalStateException("the pipeline terminated exceptionally without a failure");
+    }
+    return failed;
   }
 
   @Override

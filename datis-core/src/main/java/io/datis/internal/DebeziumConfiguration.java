@@ -4,6 +4,7 @@ import io.datis.OffsetStore;
 import io.datis.SnapshotMode;
 import io.datis.api.event.TableId;
 import io.datis.postgres.PostgresSource;
+import io.datis.postgres.internal.SourcePasswords;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -51,7 +52,7 @@ final class DebeziumConfiguration {
     props.setProperty("database.port", Integer.toString(source.port()));
     props.setProperty("database.dbname", source.database());
     props.setProperty("database.user", source.user());
-    props.setProperty("database.password", source.password());
+    props.setProperty("database.password", SourcePasswords.of(source));
     for (Map.Entry<String, String> property : source.connectionProperties().entrySet()) {
       props.setProperty("driver." + property.getKey(), property.getValue());
     }
@@ -164,7 +165,7 @@ final class DebeziumConfiguration {
       props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
       props.setProperty(PostgresOffsetBackingStore.URL, database.jdbcUrl());
       props.setProperty(PostgresOffsetBackingStore.USER, database.user());
-      props.setProperty(PostgresOffsetBackingStore.PASSWORD, database.password());
+      props.setProperty(PostgresOffsetBackingStore.PASSWORD, SourcePasswords.of(database));
       props.setProperty(PostgresOffsetBackingStore.TABLE, SqlIdentifiers.quote(table));
       props.setProperty(PostgresOffsetBackingStore.PIPELINE, settings.name());
     } else {

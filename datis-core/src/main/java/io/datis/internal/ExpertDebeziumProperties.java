@@ -55,10 +55,10 @@ public final class ExpertDebeziumProperties {
     replacements.put(
         "database.", "use PostgresSource (jdbcUrl, user, password, connectionProperties)");
     replacements.put("driver.", "use PostgresSource.builder().connectionProperty(...)");
-    replacements.put("slot.name", "use PostgresSource.builder().slotName(...)");
+    replacements.put("slot.name", "use the pipeline builder's slotName(...)");
     replacements.put(
         "publication.",
-        "use PostgresSource.builder().publicationName(...); Datis manages the publication");
+        "use the pipeline builder's publicationName(...); Datis manages the publication");
     replacements.put("table.", "use tables(...)");
     replacements.put("schema.include.list", "use tables(...)");
     replacements.put("schema.exclude.list", "use tables(...)");

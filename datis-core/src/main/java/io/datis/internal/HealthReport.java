@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Puts together a pipeline's {@link Health} from what its parts know: DOWN once failed or closed,
  * or when a captured table lost its replica identity; DEGRADED while the sink or dead-letter sink
- * retries, the slot is in trouble or its lag is over the threshold; otherwise UP.
+ * retries, the slot is in trouble or its lag is over the threshold; otherwise STARTING until the
+ * slot has been read or a change captured, then UP.
  */
 final class HealthReport {
 
@@ -45,7 +46,7 @@ final class HealthReport {
     String committedText = committed == null ? null : Position.formatLsn(committed);
     Long lag = source.lagBytes();
     if (failure != null) {
-      return new Health(
+      return new HealthSnapshot(
           Health.Status.DOWN,
           List.of("failed: " + failure.getMessage()),
           lastEventTime,
@@ -54,13 +55,13 @@ final class HealthReport {
           null);
     }
     if (closed) {
-      return new Health(
+      return new HealthSnapshot(
           Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag, null);
     }
     String unidentified = source.replicaIdentityProblem();
     if (unidentified != null) {
       // Still capturing, but the application's own updates and deletes of those tables fail.
-      return new Health(
+      return new HealthSnapshot(
           Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag, null);
     }
     List<String> reasons = new ArrayList<>(3);
@@ -86,7 +87,21 @@ final class HealthReport {
               + SourceMonitor.pretty(slotLagThreshold)
               + ")");
     }
-    Health.Status status = reasons.isEmpty() ? Health.Status.UP : Health.Status.DEGRADED;
-    return new Health(status, reasons, lastEventTime, committedText, lag, snapshotProgress.get());
+    Health.Status status;
+    if (!reasons.isEmpty()) {
+      status = Health.Status.DEGRADED;
+    } else if (lastEventTime == null && !source.slotReadSinceStart()) {
+      status = Health.Status.STARTING;
+      reasons.add(
+          "waiting for capture to read replication slot '"
+              + source.slotName()
+              + "' (started "
+              + Duration.between(source.startedAt(), Instant.now()).toSeconds()
+              + " s ago)");
+    } else {
+      status = Health.Status.UP;
+    }
+    return new HealthSnapshot(
+        status, reasons, lastEventTime, committedText, lag, snapshotProgress.get());
   }
 }

@@ -14,10 +14,17 @@ import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** The validated, immutable configuration of one pipeline. */
+/**
+ * The validated, immutable configuration of one pipeline.
+ *
+ * @param slotName the replication slot: the one given to the builder, or {@link #derivedName}
+ * @param publicationName the publication: the one given to the builder, or {@link #derivedName}
+ */
 public record PipelineSettings(
     String name,
     PostgresSource source,
+    String slotName,
+    String publicationName,
     List<TableId> tables,
     List<Transform> transforms,
     Sink sink,
@@ -33,25 +40,11 @@ public record PipelineSettings(
     long slotLagThreshold,
     boolean resnapshotIfSlotLost) {
 
-  /** The replication slot: the source's, or {@code datis_<name>} made a valid slot name. */
-  public String slotName() {
-    return slotName(source, name);
-  }
-
-  /** The publication: the source's, or {@code datis_<name>}. */
-  public String publicationName() {
-    return publicationName(source, name);
-  }
-
-  static String slotName(PostgresSource source, String pipeline) {
-    return source.slotName().orElseGet(() -> derivedName(pipeline));
-  }
-
-  static String publicationName(PostgresSource source, String pipeline) {
-    return source.publicationName().orElseGet(() -> derivedName(pipeline));
-  }
-
-  private static String derivedName(String pipeline) {
+  /**
+   * The slot and publication name a pipeline uses unless told otherwise: {@code datis_<name>} made
+   * a valid slot name.
+   */
+  public static String derivedName(String pipeline) {
     return "datis_" + pipeline.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
   }
 }

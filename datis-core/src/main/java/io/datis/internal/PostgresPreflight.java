@@ -299,7 +299,7 @@ final class PostgresPreflight {
                   + "' is already active for another process (PID "
                   + row.getInt("active_pid")
                   + "): another pipeline or client is reading from it. Stop that reader first, or give this"
-                  + " pipeline its own slot with PostgresSource.builder().slotName(...)");
+                  + " pipeline its own slot with the pipeline builder's slotName(...)");
         }
         slotInvalidated = "lost".equals(row.getString("wal_status"));
         String confirmed = row.getString("confirmed_flush_lsn");
@@ -321,7 +321,7 @@ final class PostgresPreflight {
                   + database
                   + "', not '"
                   + source.database()
-                  + "'. Fix: choose another slot name with PostgresSource.builder().slotName(...)");
+                  + "'. Fix: choose another slot name with the pipeline builder's slotName(...)");
         }
         return true;
       }

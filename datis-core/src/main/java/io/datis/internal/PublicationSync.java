@@ -159,7 +159,7 @@ final class PublicationSync {
     if (comment != null && comment.startsWith(COMMENT_PREFIX)) {
       return true;
     }
-    return settings.source().publicationName().isEmpty();
+    return settings.publicationName().equals(PipelineSettings.derivedName(settings.name()));
   }
 
   private static @Nullable Existing read(

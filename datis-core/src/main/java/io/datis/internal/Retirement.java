@@ -21,9 +21,12 @@ public final class Retirement {
   private Retirement() {}
 
   /** Drops the slot and publication of {@code pipeline} and forgets its offsets; idempotent. */
-  public static void retire(PostgresSource source, String pipeline, OffsetStore offsets) {
-    String slot = PipelineSettings.slotName(source, pipeline);
-    String publication = PipelineSettings.publicationName(source, pipeline);
+  public static void retire(
+      PostgresSource source,
+      String pipeline,
+      String slot,
+      String publication,
+      OffsetStore offsets) {
     try (Connection connection = SourceConnections.open(source, pipeline)) {
       dropSlot(connection, slot, pipeline);
       try (Statement statement = connection.createStatement()) {

@@ -1,6 +1,7 @@
 package io.datis.internal;
 
 import io.datis.postgres.PostgresSource;
+import io.datis.postgres.internal.SourcePasswords;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -17,7 +18,7 @@ final class SourceConnections {
     Properties properties = new Properties();
     properties.putAll(source.connectionProperties());
     properties.setProperty("user", source.user());
-    properties.setProperty("password", source.password());
+    properties.setProperty("password", SourcePasswords.of(source));
     properties.setProperty("ApplicationName", "datis-" + pipeline);
     return DriverManager.getConnection(source.jdbcUrl(), properties);
   }

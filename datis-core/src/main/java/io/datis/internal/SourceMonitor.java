@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +26,13 @@ final class SourceMonitor implements AutoCloseable {
 
   static final Duration INTERVAL = Duration.ofSeconds(5);
 
-  /** How long after start a slot nobody has read yet is normal: the engine is still connecting. */
-  static final Duration STARTUP_GRACE = Duration.ofSeconds(15);
+  /**
+   * How often the slot is checked until the engine reads it, so that health turns UP promptly; for
+   * {@link #STARTING_CHECKS_FOR} at most (a long initial snapshot needs no such haste).
+   */
+  static final Duration STARTING_INTERVAL = Duration.ofMillis(250);
+
+  static final Duration STARTING_CHECKS_FOR = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(SourceMonitor.class);
 
@@ -44,8 +50,8 @@ final class SourceMonitor implements AutoCloseable {
   private volatile @Nullable Instant troubleSince;
   private volatile Instant startedAt = Instant.now();
 
-  /** Once the engine has read the slot, a slot nobody reads means capture is down, grace or not. */
-  private boolean seenActive;
+  /** Once the engine has read the slot, a slot nobody reads means capture is reconnecting. */
+  private volatile boolean seenActive;
 
   private final TroubleLog troubles =
       new TroubleLog(
@@ -66,7 +72,36 @@ final class SourceMonitor implements AutoCloseable {
 
   void start() {
     startedAt = Instant.now();
-    scheduler.scheduleWithFixedDelay(this::check, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.schedule(this::checkAndReschedule, 0, TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether the engine has read the replication slot since the pipeline started. */
+  boolean slotReadSinceStart() {
+    return seenActive;
+  }
+
+  Instant startedAt() {
+    return startedAt;
+  }
+
+  String slotName() {
+    return settings.slotName();
+  }
+
+  private void checkAndReschedule() {
+    try {
+      check();
+    } finally {
+      boolean starting = !seenActive && Instant.now().isBefore(startedAt.plus(STARTING_CHECKS_FOR));
+      Duration next = starting ? STARTING_INTERVAL : INTERVAL;
+      if (!scheduler.isShutdown()) {
+        try {
+          scheduler.schedule(this::checkAndReschedule, next.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+          // close() shut the scheduler down meanwhile
+        }
+      }
+    }
   }
 
   /** Bytes of WAL the slot holds back, as last read; {@code null} before the first reading. */
@@ -107,8 +142,10 @@ final class SourceMonitor implements AutoCloseable {
           } else {
             lagBytes = row.getLong(1);
             boolean active = row.getBoolean(2);
-            seenActive |= active;
-            if (!active && (seenActive || Instant.now().isAfter(startedAt.plus(STARTUP_GRACE)))) {
+            if (active) {
+              seenActive = true;
+            }
+            if (!active && seenActive) {
               // Between a lost connection and the engine's reconnect: nothing is captured
               // meanwhile.
               troubled(

@@ -44,10 +44,10 @@ final class TransformChain {
             "returned null; return TransformResult.keep(), replace(event) or drop() instead",
             null);
       }
-      current = result.applyTo(current);
-      if (current == null) {
+      if (result.isDrop()) {
         return null;
       }
+      current = result.replacement().orElse(current);
     }
     return current;
   }

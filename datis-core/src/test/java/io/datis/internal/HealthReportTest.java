@@ -76,7 +76,19 @@ class HealthReportTest {
 
     sink.recovered();
     deadLetters.recovered();
-    assertThat(report.of(null, false, null).status()).isEqualTo(Health.Status.UP);
+    assertThat(report.of(null, false, Instant.now()).status()).isEqualTo(Health.Status.UP);
+  }
+
+  @Test
+  void startingUntilTheSlotIsReadOrAChangeCaptured() {
+    Health starting = report.of(null, false, null);
+
+    assertThat(starting.status()).isEqualTo(Health.Status.STARTING);
+    assertThat(starting.reasons())
+        .singleElement()
+        .asString()
+        .startsWith("waiting for capture to read replication slot '" + settings.slotName() + "'");
+    assertThat(report.of(null, false, Instant.now()).status()).isEqualTo(Health.Status.UP);
   }
 
   @Test

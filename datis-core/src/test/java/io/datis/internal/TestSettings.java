@@ -23,15 +23,12 @@ final class TestSettings {
 
   static PipelineSettings of(List<Transform> transforms, ErrorPolicy policy, Sink sink) {
     PostgresSource source =
-        PostgresSource.builder()
-            .host("localhost")
-            .database("shop")
-            .user("datis")
-            .slotName(DebeziumRecords.PREFIX)
-            .build();
+        PostgresSource.builder().host("localhost").database("shop").user("datis").build();
     return new PipelineSettings(
         "test",
         source,
+        DebeziumRecords.PREFIX,
+        "datis_test",
         List.of(ORDERS),
         List.copyOf(transforms),
         sink,

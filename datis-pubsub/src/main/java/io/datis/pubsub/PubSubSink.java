@@ -2,6 +2,7 @@ package io.datis.pubsub;
 
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.pubsub.v1.TopicName;
+import io.datis.api.ConfigurationException;
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.DeadLetterSink;
@@ -12,6 +13,7 @@ import io.datis.pubsub.internal.MessageEncoder;
 import io.datis.pubsub.internal.PubSubDelivery;
 import io.datis.pubsub.internal.PubSubLimits;
 import io.datis.pubsub.internal.PubSubSettings;
+import io.datis.pubsub.internal.PubSubTarget;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,8 +99,8 @@ public final class PubSubSink implements Sink, DeadLetterSink {
   private final OrderingKeys orderingKeys;
   private @Nullable PubSubDelivery delivery;
 
-  private PubSubSink(Builder builder) {
-    this.settings = builder.settings();
+  private PubSubSink(Builder builder, PubSubTarget target) {
+    this.settings = builder.settings(target);
     MessageFormat withAttributes = builder.format.withAttributes(builder.attributes);
     this.format =
         builder.attributeFunction == null
@@ -118,12 +120,17 @@ public final class PubSubSink implements Sink, DeadLetterSink {
       throw new IllegalArgumentException(
           "Invalid Pub/Sub topic id '" + topic + "': give the id, e.g. 'orders-cdc'");
     }
-    return new Builder(TopicName.of(projectId, topic));
+    return new Builder(TopicName.of(projectId, topic), System.getenv());
   }
 
   /** A sink publishing to the given topic. */
   public static Builder builder(TopicName topic) {
-    return new Builder(Objects.requireNonNull(topic, "topic"));
+    return new Builder(Objects.requireNonNull(topic, "topic"), System.getenv());
+  }
+
+  /** A builder that reads {@code PUBSUB_EMULATOR_HOST} from the given environment, for tests. */
+  static Builder builder(TopicName topic, Map<String, String> environment) {
+    return new Builder(topic, environment);
   }
 
   /**
@@ -205,7 +212,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
 
   @Override
   public String toString() {
-    return "PubSubSink{" + settings.topic() + " via " + settings.describeEndpoint() + "}";
+    return "PubSubSink{" + settings.topic() + " via " + settings.target().description() + "}";
   }
 
   /**
@@ -255,16 +262,19 @@ public final class PubSubSink implements Sink, DeadLetterSink {
     private Duration publishTimeout = Duration.ofSeconds(DEFAULT_PUBLISH_TIMEOUT_SECONDS);
     private Duration retryInitialBackoff = Duration.ofMillis(DEFAULT_RETRY_INITIAL_BACKOFF_MILLIS);
     private Duration retryMaxBackoff = Duration.ofSeconds(DEFAULT_RETRY_MAX_BACKOFF_SECONDS);
+    private final @Nullable String environmentEmulator;
     private @Nullable String endpoint;
-    private @Nullable String emulatorHost = emptyToNull(System.getenv("PUBSUB_EMULATOR_HOST"));
+    private @Nullable String region;
+    private @Nullable String emulator;
     private @Nullable CredentialsProvider credentials;
     private boolean createTopicIfMissing;
     private @Nullable TopicName deadLetterTopic;
     private Duration startTimeout = Duration.ofSeconds(DEFAULT_START_TIMEOUT_SECONDS);
     private Duration closeTimeout = Duration.ofSeconds(DEFAULT_CLOSE_TIMEOUT_SECONDS);
 
-    private Builder(TopicName topic) {
+    private Builder(TopicName topic, Map<String, String> environment) {
       this.topic = topic;
+      this.environmentEmulator = emptyToNull(environment.get(PubSubTarget.EMULATOR_VARIABLE));
     }
 
     /**
@@ -384,33 +394,40 @@ public final class PubSubSink implements Sink, DeadLetterSink {
       return this;
     }
 
-    /** A Pub/Sub endpoint, e.g. {@code us-east1-pubsub.googleapis.com:443}. */
+    /**
+     * A Pub/Sub endpoint, e.g. {@code us-east1-pubsub.googleapis.com:443}. Choose at most one of
+     * {@code endpoint}, {@link #region} and {@link #emulator}: {@link #build()} reports a second.
+     */
     public Builder endpoint(String endpoint) {
       this.endpoint = requireNotBlank(endpoint, "endpoint");
-      this.emulatorHost = null;
       return this;
     }
 
     /**
      * A regional endpoint: {@code <region>-pubsub.googleapis.com:443}, which keeps messages in that
-     * region.
+     * region. Choose at most one of {@link #endpoint}, {@code region} and {@link #emulator}.
      */
     public Builder region(String region) {
-      return endpoint(requireNotBlank(region, "region") + "-pubsub.googleapis.com:443");
+      this.region = requireNotBlank(region, "region");
+      return this;
     }
 
     /**
      * An emulator (or the testkit's {@code LocalPubSub}) at {@code host:port}: plaintext, no
-     * credentials. Used automatically when the {@code PUBSUB_EMULATOR_HOST} environment variable is
-     * set.
+     * credentials. Used without this call when the {@code PUBSUB_EMULATOR_HOST} environment
+     * variable is set; {@link #build()} then reports an {@link #endpoint}, {@link #region} or
+     * {@link #credentials} given as well, rather than let the variable override them silently.
+     * Choose at most one of {@link #endpoint}, {@link #region} and {@code emulator}.
      */
     public Builder emulator(String hostPort) {
-      this.emulatorHost = requireNotBlank(hostPort, "hostPort");
-      this.endpoint = null;
+      this.emulator = requireNotBlank(hostPort, "hostPort");
       return this;
     }
 
-    /** Explicit credentials instead of Application Default Credentials. */
+    /**
+     * Explicit credentials instead of Application Default Credentials; not with an emulator, which
+     * takes none.
+     */
     public Builder credentials(CredentialsProvider credentials) {
       this.credentials = Objects.requireNonNull(credentials, "credentials");
       return this;
@@ -466,12 +483,25 @@ public final class PubSubSink implements Sink, DeadLetterSink {
       return this;
     }
 
-    /** Builds the sink. Nothing connects until the pipeline opens it. */
+    /**
+     * Builds the sink. Nothing connects until the pipeline opens it.
+     *
+     * @throws ConfigurationException if the options contradict each other (two of {@link
+     *     #endpoint}, {@link #region} and {@link #emulator}; credentials for an emulator; {@code
+     *     PUBSUB_EMULATOR_HOST} set while an endpoint, region or credentials are given), listing
+     *     every contradiction with its fix
+     */
     public PubSubSink build() {
-      return new PubSubSink(this);
+      PubSubTarget.Choice choice =
+          new PubSubTarget.Choice(endpoint, region, emulator, credentials, environmentEmulator);
+      List<String> conflicts = choice.conflicts();
+      if (!conflicts.isEmpty()) {
+        throw new ConfigurationException("PubSubSink for " + topic, conflicts);
+      }
+      return new PubSubSink(this, choice.target());
     }
 
-    private PubSubSettings settings() {
+    private PubSubSettings settings(PubSubTarget target) {
       return new PubSubSettings(
           topic,
           router,
@@ -483,9 +513,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
           publishTimeout,
           retryInitialBackoff,
           retryMaxBackoff,
-          endpoint,
-          emulatorHost,
-          credentials,
+          target,
           createTopicIfMissing,
           deadLetterTopic,
           startTimeout,

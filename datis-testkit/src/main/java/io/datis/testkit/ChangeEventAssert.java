@@ -5,6 +5,7 @@ import io.datis.api.event.Operation;
 import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
 import io.datis.api.event.Unchanged;
+import io.datis.testkit.internal.EventText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,10 +31,6 @@ import org.jspecify.annotations.Nullable;
  * equals an Integer: the message then names both types.
  */
 public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, ChangeEvent> {
-
-  private static final int MAX_TEXT = 60;
-  private static final int MAX_BYTES = 16;
-  static final int MAX_LISTED = 20;
 
   ChangeEventAssert(@Nullable ChangeEvent actual) {
     super(actual, ChangeEventAssert.class);
@@ -113,7 +110,7 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
   public ChangeEventAssert hasKey(String column, @Nullable Object value) {
     Objects.requireNonNull(column, "column");
     isNotNull();
-    String expectation = "Expected key " + column + " = " + value(value);
+    String expectation = "Expected key " + column + " = " + EventText.value(value);
     if (!actual.keyColumns().contains(column)) {
       throw failure(
           expectation
@@ -163,7 +160,7 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
     Map<String, @Nullable Object> after = image(expectation, "after", actual.after(), column);
     Object value = after.get(column);
     if (value != Unchanged.VALUE) {
-      throw failure(expectation + ", but it is " + value(value));
+      throw failure(expectation + ", but it is " + EventText.value(value));
     }
     return this;
   }
@@ -228,7 +225,7 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
     if (!found.isEmpty()) {
       throw failure(
           "Expected no column to hold "
-              + value(value)
+              + EventText.value(value)
               + ", but "
               + String.join(", ", found)
               + " does");
@@ -253,9 +250,12 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
     if (!actual.destination().equals(Optional.of(destination))) {
       throw failure(
           "Expected the destination "
-              + value(destination)
+              + EventText.value(destination)
               + ", but "
-              + actual.destination().map(d -> "it is " + value(d)).orElse("there is none"));
+              + actual
+                  .destination()
+                  .map(d -> "it is " + EventText.value(d))
+                  .orElse("there is none"));
     }
     return this;
   }
@@ -267,7 +267,7 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
       @Nullable Object value) {
     Objects.requireNonNull(column, "column");
     isNotNull();
-    String expectation = "Expected " + which + " column " + column + " = " + value(value);
+    String expectation = "Expected " + which + " column " + column + " = " + EventText.value(value);
     Map<String, @Nullable Object> row =
         image(expectation, which, Objects.requireNonNull(image), column);
     checkValue(expectation, value, row.get(column));
@@ -298,7 +298,7 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
 
   private void checkValue(String expectation, @Nullable Object expected, @Nullable Object value) {
     if (!Objects.deepEquals(expected, value)) {
-      throw failure(expectation + ", but it is " + differentValue(expected, value));
+      throw failure(expectation + ", but it is " + EventText.differentValue(expected, value));
     }
   }
 
@@ -332,7 +332,7 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
   }
 
   private AssertionError failure(String message) {
-    String text = message + ":\n  " + describe(actual);
+    String text = message + ":\n  " + EventText.describe(actual);
     String overriding = info.overridingErrorMessage();
     if (overriding != null) {
       text = overriding;
@@ -346,69 +346,5 @@ public final class ChangeEventAssert extends AbstractAssert<ChangeEventAssert, C
   private static String article(Operation operation) {
     return (operation == Operation.INSERT || operation == Operation.UPDATE ? "an " : "a ")
         + operation;
-  }
-
-  // ------------------------------------------------------ shared with the other assertions
-
-  /**
-   * {@code UPDATE public.orders key {id=10} at lsn 0/1A0 tx 26 #1}: no column values but the key.
-   */
-  static String describe(ChangeEvent event) {
-    StringBuilder text =
-        new StringBuilder().append(event.operation()).append(' ').append(event.table());
-    if (!event.keyColumns().isEmpty()) {
-      text.append(" key {");
-      String separator = "";
-      for (Map.Entry<String, @Nullable Object> column : event.key().entrySet()) {
-        text.append(separator).append(column.getKey()).append('=').append(value(column.getValue()));
-        separator = ", ";
-      }
-      text.append('}');
-    }
-    return text.append(" at ").append(event.position()).toString();
-  }
-
-  /** One line per event, indented, at most {@value #MAX_LISTED}. */
-  static String describe(List<ChangeEvent> events) {
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < events.size() && i < MAX_LISTED; i++) {
-      text.append("\n  ").append(describe(events.get(i)));
-    }
-    if (events.size() > MAX_LISTED) {
-      text.append("\n  ... and ").append(events.size() - MAX_LISTED).append(" more");
-    }
-    return text.toString();
-  }
-
-  /** A value for a message: strings quoted, long ones shortened, byte arrays in hex. */
-  static String value(@Nullable Object value) {
-    if (value instanceof String) {
-      String text = (String) value;
-      return '"'
-          + (text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT - 3) + "..." : text)
-          + '"';
-    }
-    if (value instanceof byte[]) {
-      byte[] bytes = (byte[]) value;
-      StringBuilder hex = new StringBuilder("byte[").append(bytes.length).append("] 0x");
-      for (int i = 0; i < bytes.length && i < MAX_BYTES; i++) {
-        hex.append(String.format("%02x", bytes[i]));
-      }
-      return hex.append(bytes.length > MAX_BYTES ? "..." : "").toString();
-    }
-    return String.valueOf(value);
-  }
-
-  /** Both values, with their types when they print the same. */
-  static String differentValue(@Nullable Object expected, @Nullable Object actual) {
-    String text = value(actual);
-    if (expected != null && actual != null && text.equals(value(expected))) {
-      return text
-          + " of type "
-          + actual.getClass().getSimpleName()
-          + ", not "
-          + expected.getClass().getSimpleName();
-    }
-    return text;
   }
 }

@@ -2,6 +2,7 @@ package io.datis.testkit;
 
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.event.Operation;
+import io.datis.testkit.internal.EventText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,7 @@ public final class ChangeEventListAssert
       }
     }
     return new ChangeEventListAssert(
-        matching, what + " with key " + column + "=" + ChangeEventAssert.value(value));
+        matching, what + " with key " + column + "=" + EventText.value(value));
   }
 
   /** Continues with the first event; fails if there is none. */
@@ -145,7 +146,7 @@ public final class ChangeEventListAssert
   }
 
   private AssertionError failure(String message) {
-    String text = actual.isEmpty() ? message : message + ":" + ChangeEventAssert.describe(actual);
+    String text = actual.isEmpty() ? message : message + ":" + EventText.describe(actual);
     String overriding = info.overridingErrorMessage();
     if (overriding != null) {
       text = overriding;

@@ -1,24 +1,22 @@
 package io.datis.testkit;
 
 import io.datis.postgres.PostgresSource;
+import io.datis.testkit.internal.Connections;
+import io.datis.testkit.internal.ContainerFixtureServer;
 import io.datis.testkit.internal.ContainerServer;
-import io.datis.testkit.internal.EmbeddedServer;
+import io.datis.testkit.internal.EmbeddedFixtureServer;
+import io.datis.testkit.internal.ExistingFixtureServer;
+import io.datis.testkit.internal.FixtureServer;
+import io.datis.testkit.internal.ServerSettings;
+import io.datis.testkit.internal.StatementRunner;
 import io.datis.testkit.internal.TestDatabases;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -81,45 +79,18 @@ public final class DatisPostgres
         AfterEachCallback,
         AutoCloseable {
 
-  /** Environment variable read by {@link #automatic()}: the JDBC URL of a server. */
-  static final String URL_VARIABLE = "DATIS_POSTGRES_URL";
-
-  static final String USER_VARIABLE = "DATIS_POSTGRES_USER";
-
-  static final String PASSWORD_VARIABLE = "DATIS_POSTGRES_PASSWORD";
-
-  private static final String EMBEDDED_USER = "postgres";
-  private static final String EMBEDDED_PASSWORD = "postgres";
-  private static final String EMBEDDED_DATABASE = "postgres";
-
-  private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
-
-  private static final Map<String, String> EMBEDDED_DEFAULTS = embeddedDefaults();
+  /** The user {@link #automatic()} logs in as when {@code DATIS_POSTGRES_USER} is not set. */
+  private static final String DEFAULT_USER = "postgres";
 
   private static final Logger LOG = LoggerFactory.getLogger(DatisPostgres.class);
 
-  private static final AtomicInteger DATABASES_CREATED = new AtomicInteger();
-
-  private final @Nullable EmbeddedServer server;
-  private final @Nullable ContainerServer container;
-  private final @Nullable PostgresSource existing;
-  private final @Nullable String existingUrl;
-  private final Map<String, String> settings = new LinkedHashMap<>();
-  private volatile int requestedPort;
-  private volatile boolean existingStarted;
+  private final FixtureServer server;
   private volatile boolean databasePerTest;
   private volatile @Nullable String testDatabase;
   private @Nullable String startedBy;
 
-  private DatisPostgres(
-      @Nullable EmbeddedServer server,
-      @Nullable ContainerServer container,
-      @Nullable PostgresSource existing,
-      @Nullable String existingUrl) {
+  private DatisPostgres(FixtureServer server) {
     this.server = server;
-    this.container = container;
-    this.existing = existing;
-    this.existingUrl = existingUrl;
   }
 
   /**
@@ -127,8 +98,7 @@ public final class DatisPostgres
    * {@link #start()} (or the first test, when registered as an extension).
    */
   public static DatisPostgres embedded() {
-    return new DatisPostgres(
-        new EmbeddedServer(EMBEDDED_USER, EMBEDDED_PASSWORD), null, null, null);
+    return new DatisPostgres(new EmbeddedFixtureServer());
   }
 
   /**
@@ -148,7 +118,7 @@ public final class DatisPostgres
     Objects.requireNonNull(password, "password");
     PostgresSource source =
         PostgresSource.builder().jdbcUrl(jdbcUrl).user(user).password(password).build();
-    return new DatisPostgres(null, null, source, jdbcUrl);
+    return new DatisPostgres(new ExistingFixtureServer(source, jdbcUrl));
   }
 
   /**
@@ -178,7 +148,7 @@ public final class DatisPostgres
               + " org.testcontainers:testcontainers-postgresql with <scope>test</scope>, or use"
               + " DatisPostgres.embedded(), which needs no Docker");
     }
-    return new DatisPostgres(null, new ContainerServer(image), null, null);
+    return new DatisPostgres(new ContainerFixtureServer(image));
   }
 
   /**
@@ -205,14 +175,16 @@ public final class DatisPostgres
     return automatic(System.getenv(), DatisPostgres::dockerReady);
   }
 
-  static DatisPostgres automatic(
-      Map<String, String> environment, java.util.function.BooleanSupplier dockerReady) {
-    String url = environment.get(URL_VARIABLE);
+  static DatisPostgres automatic(Map<String, String> environment, BooleanSupplier dockerReady) {
+    String url = environment.get(ExistingFixtureServer.URL_VARIABLE);
     if (url != null && !url.isBlank()) {
-      String user = environment.getOrDefault(USER_VARIABLE, EMBEDDED_USER);
-      String password = environment.getOrDefault(PASSWORD_VARIABLE, "");
-      LOG.info("Using the PostgreSQL server at {} ({} is set)", url.strip(), URL_VARIABLE);
-      return existing(url.strip(), user.isBlank() ? EMBEDDED_USER : user, password);
+      String user = environment.getOrDefault(ExistingFixtureServer.USER_VARIABLE, DEFAULT_USER);
+      String password = environment.getOrDefault(ExistingFixtureServer.PASSWORD_VARIABLE, "");
+      LOG.info(
+          "Using the PostgreSQL server at {} ({} is set)",
+          url.strip(),
+          ExistingFixtureServer.URL_VARIABLE);
+      return existing(url.strip(), user.isBlank() ? DEFAULT_USER : user, password);
     }
     if (dockerReady.getAsBoolean()) {
       LOG.info(
@@ -222,7 +194,7 @@ public final class DatisPostgres
     }
     LOG.info(
         "Using an embedded PostgreSQL: {} is not set and {}",
-        URL_VARIABLE,
+        ExistingFixtureServer.URL_VARIABLE,
         ContainerServer.testcontainersPresent()
             ? "Testcontainers finds no Docker engine"
             : "Testcontainers is not on the classpath");
@@ -270,20 +242,9 @@ public final class DatisPostgres
   public DatisPostgres withSetting(String name, String value) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(value, "value");
-    if (!SETTING_NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException(
-          "'" + name + "' is not a PostgreSQL setting name, such as wal_level or max_wal_senders");
-    }
-    String key = name.toLowerCase(Locale.ROOT);
+    String key = ServerSettings.key(name);
     synchronized (this) {
-      if (existing != null) {
-        throw new IllegalStateException(
-            "withSetting(\""
-                + name
-                + "\", ...) applies to embedded and container servers only; the existing server at "
-                + existingUrl
-                + " is configured by whoever runs it");
-      }
+      server.checkTakesSettings(name);
       if (isRunning()) {
         throw new IllegalStateException(
             "withSetting(\""
@@ -291,16 +252,7 @@ public final class DatisPostgres
                 + "\", ...) was called while the server runs; call it before start(), or call"
                 + " stop() first: settings apply at the next start");
       }
-      if (key.equals("port")) {
-        if (container != null) {
-          throw new IllegalStateException(
-              "withSetting(\"port\", ...) does not apply to a container: Docker maps its port 5432"
-                  + " to a free port, which port() returns");
-        }
-        requestedPort = parsePort(value);
-      } else {
-        settings.put(key, value);
-      }
+      server.addSetting(key, value);
     }
     return this;
   }
@@ -315,36 +267,7 @@ public final class DatisPostgres
    *     log and, when known, the fix
    */
   public synchronized DatisPostgres start() {
-    if (container != null) {
-      container.start(effectiveSettings());
-      return this;
-    }
-    if (server == null) {
-      if (!existingStarted) {
-        try {
-          openConnection().close();
-          existingStarted = true;
-        } catch (SQLException e) {
-          throw new FixtureException(
-              "Cannot connect to the existing PostgreSQL at "
-                  + existingUrl
-                  + " as '"
-                  + user()
-                  + "': "
-                  + e.getMessage()
-                  + ". Check that the server runs and that "
-                  + URL_VARIABLE
-                  + ", "
-                  + USER_VARIABLE
-                  + " and "
-                  + PASSWORD_VARIABLE
-                  + " (or the arguments of existing(...)) are right.",
-              e);
-        }
-      }
-      return this;
-    }
-    server.start(effectiveSettings(), requestedPort);
+    server.start();
     return this;
   }
 
@@ -356,7 +279,7 @@ public final class DatisPostgres
    * @throws UnsupportedOperationException for an {@linkplain #existing existing} server
    */
   public synchronized void stop() {
-    requireEmbedded("stop()").stop();
+    server.stop("stop()");
   }
 
   /**
@@ -367,7 +290,7 @@ public final class DatisPostgres
    * @throws FixtureException if it does not start again
    */
   public synchronized void restart() {
-    requireEmbedded("restart()").stop();
+    server.stop("restart()");
     start();
   }
 
@@ -376,10 +299,7 @@ public final class DatisPostgres
    * killed from outside reports {@code false}.
    */
   public boolean isRunning() {
-    if (container != null) {
-      return container.isRunning();
-    }
-    return server == null ? existingStarted : server.isRunning();
+    return server.isRunning();
   }
 
   /**
@@ -390,13 +310,7 @@ public final class DatisPostgres
   public synchronized void close() {
     startedBy = null;
     testDatabase = null;
-    if (container != null) {
-      container.close();
-    } else if (server == null) {
-      existingStarted = false;
-    } else {
-      server.close();
-    }
+    server.close();
   }
 
   /**
@@ -404,15 +318,12 @@ public final class DatisPostgres
    * {@link #withDatabasePerTest()}, that of the test's database.
    */
   public String jdbcUrl() {
-    if (existingUrl != null && testDatabase == null) {
-      return existingUrl;
-    }
-    return source().jdbcUrl();
+    return testDatabase == null ? server.jdbcUrl(this::notStarted) : source().jdbcUrl();
   }
 
   /** The host: {@code 127.0.0.1} for an embedded server. */
   public String host() {
-    return server != null ? EmbeddedServer.HOST : baseSource("host()").host();
+    return server.host(this::notStarted);
   }
 
   /**
@@ -422,17 +333,7 @@ public final class DatisPostgres
    *     (its port is chosen at the first start)
    */
   public int port() {
-    if (server == null) {
-      return baseSource("port()").port();
-    }
-    int port = server.port();
-    if (port != 0) {
-      return port;
-    }
-    if (requestedPort != 0) {
-      return requestedPort;
-    }
-    throw notStarted("port()");
+    return server.port(this::notStarted);
   }
 
   /**
@@ -444,17 +345,17 @@ public final class DatisPostgres
     if (perTest != null) {
       return perTest;
     }
-    return server != null ? EMBEDDED_DATABASE : baseSource("database()").database();
+    return server.database(this::notStarted);
   }
 
   /** The user: the superuser {@code postgres} for an embedded server. */
   public String user() {
-    return server != null ? EMBEDDED_USER : baseSource("user()").user();
+    return server.user(this::notStarted);
   }
 
   /** The password of {@link #user()}: {@code postgres} for an embedded server. */
   public String password() {
-    return server != null ? EMBEDDED_PASSWORD : baseSource("password()").password();
+    return server.password(this::notStarted);
   }
 
   /**
@@ -465,28 +366,9 @@ public final class DatisPostgres
    * @throws IllegalStateException if an embedded server or a container has not been started yet
    */
   public PostgresSource source() {
-    PostgresSource base = baseSource("source()");
+    PostgresSource base = server.source("source()", this::notStarted);
     String perTest = testDatabase;
     return perTest == null ? base : base.toBuilder().database(perTest).build();
-  }
-
-  private PostgresSource baseSource(String method) {
-    if (existing != null) {
-      return existing;
-    }
-    if (container != null) {
-      if (!container.isRunning()) {
-        throw notStarted(method);
-      }
-      return container.source();
-    }
-    return PostgresSource.builder()
-        .host(EmbeddedServer.HOST)
-        .port(port())
-        .database(EMBEDDED_DATABASE)
-        .user(EMBEDDED_USER)
-        .password(EMBEDDED_PASSWORD)
-        .build();
   }
 
   /**
@@ -500,21 +382,11 @@ public final class DatisPostgres
       throw notStarted("connect()");
     }
     try {
-      return openConnection();
+      return Connections.open(jdbcUrl(), user(), password());
     } catch (SQLException e) {
       throw new FixtureException(
           "Cannot connect to " + jdbcUrl() + " as '" + user() + "': " + e.getMessage(), e);
     }
-  }
-
-  private Connection openConnection() throws SQLException {
-    Properties properties = new Properties();
-    properties.setProperty("user", user());
-    properties.setProperty("password", password());
-    properties.setProperty("connectTimeout", "10");
-    Connection connection = DriverManager.getConnection(jdbcUrl(), properties);
-    connection.setAutoCommit(true);
-    return connection;
   }
 
   /**
@@ -528,19 +400,7 @@ public final class DatisPostgres
     for (String statement : statements) {
       Objects.requireNonNull(statement, "statements must not contain null");
     }
-    try (Connection connection = connect();
-        Statement jdbc = connection.createStatement()) {
-      for (String statement : statements) {
-        try {
-          jdbc.execute(statement);
-        } catch (SQLException e) {
-          throw statementFailed(statement, e);
-        }
-      }
-    } catch (SQLException e) {
-      throw new FixtureException(
-          "Could not run statements on " + jdbcUrl() + ": " + e.getMessage(), e);
-    }
+    StatementRunner.execute(this, statements);
   }
 
   /**
@@ -556,17 +416,7 @@ public final class DatisPostgres
   public <T extends @Nullable Object> List<T> query(String sql, RowMapper<T> mapper) {
     Objects.requireNonNull(sql, "sql");
     Objects.requireNonNull(mapper, "mapper");
-    try (Connection connection = connect();
-        Statement jdbc = connection.createStatement();
-        ResultSet rows = jdbc.executeQuery(sql)) {
-      List<T> mapped = new ArrayList<>();
-      while (rows.next()) {
-        mapped.add(mapper.map(rows));
-      }
-      return Collections.unmodifiableList(mapped);
-    } catch (SQLException e) {
-      throw statementFailed(sql, e);
-    }
+    return StatementRunner.query(this, sql, mapper);
   }
 
   /**
@@ -601,25 +451,8 @@ public final class DatisPostgres
     if (!databasePerTest) {
       return;
     }
-    String name =
-        "datis_test_" + ProcessHandle.current().pid() + "_" + DATABASES_CREATED.incrementAndGet();
     testDatabase = null;
-    try (Connection connection = connect()) {
-      TestDatabases.create(connection, name);
-    } catch (SQLException e) {
-      throw new FixtureException(
-          "withDatabasePerTest() could not create a database for "
-              + context.getDisplayName()
-              + ": "
-              + e.getMessage()
-              + "\nThe user '"
-              + user()
-              + "' needs the CREATEDB privilege (ALTER ROLE "
-              + user()
-              + " CREATEDB).",
-          e);
-    }
-    testDatabase = name;
+    testDatabase = TestDatabases.createFor(this, context.getDisplayName());
   }
 
   /**
@@ -637,71 +470,19 @@ public final class DatisPostgres
     }
     testDatabase = null;
     if (isRunning()) {
-      try (Connection connection = connect()) {
-        TestDatabases.drop(connection, name);
-      } catch (SQLException e) {
-        throw new FixtureException(
-            "Could not drop the test database " + name + ": " + e.getMessage(), e);
-      }
+      TestDatabases.dropAfterTest(this, name);
     }
   }
 
   /** Describes the server without its password. */
   @Override
   public String toString() {
-    String where;
-    String who = "";
-    if (existing != null) {
-      where = "existing " + existingUrl;
-      who = ", user=" + existing.user();
-    } else if (container != null) {
-      where = "container " + container.image();
-      if (container.isRunning()) {
-        PostgresSource running = container.source();
-        where += " at " + running.host() + ":" + running.port();
-        who = ", user=" + running.user();
-      } else {
-        where += " <not started>";
-      }
-    } else {
-      int port = Objects.requireNonNull(server).port();
-      where = "embedded " + EmbeddedServer.HOST + ":" + (port == 0 ? "<not started>" : port);
-      who = ", user=" + EMBEDDED_USER;
-    }
-    String perTest = testDatabase;
-    return "DatisPostgres{"
-        + where
-        + (perTest == null ? "" : ", database=" + perTest)
-        + who
-        + ", password=<redacted>}";
+    return "DatisPostgres{" + server.describe(testDatabase) + ", password=<redacted>}";
   }
 
   /** The command line of a container server, for tests. */
   List<String> containerCommand() {
-    return ContainerServer.command(effectiveSettings());
-  }
-
-  private Map<String, String> effectiveSettings() {
-    Map<String, String> effective = new LinkedHashMap<>(EMBEDDED_DEFAULTS);
-    effective.putAll(settings);
-    return effective;
-  }
-
-  private EmbeddedServer requireEmbedded(String method) {
-    if (container != null) {
-      throw new UnsupportedOperationException(
-          method
-              + " needs an embedded server; a Testcontainers server gets a new port when started"
-              + " again. Use DatisPostgres.embedded() for tests that stop or restart PostgreSQL");
-    }
-    if (server == null) {
-      throw new UnsupportedOperationException(
-          method
-              + " needs an embedded server; DatisPostgres.existing(...) does not control the server"
-              + " at "
-              + existingUrl);
-    }
-    return server;
+    return ContainerServer.command(server.effectiveSettings());
   }
 
   private IllegalStateException notStarted(String method) {
@@ -711,39 +492,6 @@ public final class DatisPostgres
             + this
             + " is not running: call start(), or register it with @RegisterExtension on a static"
             + " field");
-  }
-
-  private static FixtureException statementFailed(String statement, SQLException e) {
-    return new FixtureException(
-        "Statement failed: " + statement + "\n" + e.getSQLState() + " " + e.getMessage(), e);
-  }
-
-  private static int parsePort(String value) {
-    try {
-      int port = Integer.parseInt(value.strip());
-      if (port >= 1 && port <= 65535) {
-        return port;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "port must be a number from 1 to 65535, but was '" + value + "'");
-  }
-
-  private static Map<String, String> embeddedDefaults() {
-    Map<String, String> defaults = new LinkedHashMap<>();
-    defaults.put("listen_addresses", EmbeddedServer.HOST);
-    defaults.put("unix_socket_directories", "");
-    defaults.put("wal_level", "logical");
-    defaults.put("max_replication_slots", "20");
-    defaults.put("max_wal_senders", "20");
-    defaults.put("max_connections", "100");
-    defaults.put("fsync", "off");
-    defaults.put("full_page_writes", "off");
-    defaults.put("timezone", "UTC");
-    defaults.put("lc_messages", "C");
-    return Collections.unmodifiableMap(defaults);
   }
 
   /**

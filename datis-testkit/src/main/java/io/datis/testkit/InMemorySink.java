@@ -4,6 +4,7 @@ import io.datis.api.event.ChangeEvent;
 import io.datis.api.event.Operation;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
+import io.datis.testkit.internal.EventText;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -286,7 +287,7 @@ public final class InMemorySink implements Sink {
               + " of them and "
               + (all.size() - matching.size())
               + " other events"
-              + (matching.isEmpty() ? "" : ":" + ChangeEventAssert.describe(matching)));
+              + (matching.isEmpty() ? "" : ":" + EventText.describe(matching)));
     }
   }
 

@@ -2,6 +2,7 @@ package io.datis.testkit;
 
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.event.TableId;
+import io.datis.testkit.internal.EventText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -56,7 +57,7 @@ public final class InMemorySinkAssert extends AbstractAssert<InMemorySinkAssert,
               + ", but the sink has "
               + events.size()
               + ":"
-              + ChangeEventAssert.describe(events));
+              + EventText.describe(events));
     }
     return this;
   }
@@ -70,7 +71,7 @@ public final class InMemorySinkAssert extends AbstractAssert<InMemorySinkAssert,
           "Expected no events, but the sink has "
               + events.size()
               + ":"
-              + ChangeEventAssert.describe(events));
+              + EventText.describe(events));
     }
     return this;
   }

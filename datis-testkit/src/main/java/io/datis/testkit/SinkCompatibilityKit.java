@@ -1,23 +1,22 @@
 package io.datis.testkit;
 
+import static io.datis.testkit.internal.KitEvents.CUSTOMERS;
+import static io.datis.testkit.internal.KitEvents.ORDERS;
+import static io.datis.testkit.internal.KitEvents.everyValueType;
+import static io.datis.testkit.internal.KitEvents.flatten;
+import static io.datis.testkit.internal.KitEvents.generated;
+import static io.datis.testkit.internal.KitEvents.rowChanges;
+import static io.datis.testkit.internal.KitEvents.split;
+
 import io.datis.api.event.ChangeEvent;
-import io.datis.api.event.Interval;
-import io.datis.api.event.Json;
 import io.datis.api.event.Operation;
 import io.datis.api.event.Position;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import io.datis.api.sink.SinkContext;
-import java.math.BigDecimal;
+import io.datis.testkit.internal.EventText;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.OffsetTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,13 +25,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
@@ -96,10 +93,6 @@ import org.junit.jupiter.api.Test;
  * so the sink's default destination receives all of them. Each event has a position of its own.
  */
 public abstract class SinkCompatibilityKit {
-
-  private static final TableId ORDERS = TableId.of("datis_kit", "orders");
-  private static final TableId CUSTOMERS = TableId.of("datis_kit", "customers");
-  private static final AtomicLong GENERATED_LSN = new AtomicLong(1L << 44);
 
   private @Nullable Sink sink;
   private boolean closed;
@@ -368,15 +361,9 @@ public abstract class SinkCompatibilityKit {
   @Test
   public void deliversGeneratedEventsOfEveryOperation() throws Exception {
     Sink sink = openSink();
-    List<ChangeEvent> batch = new ArrayList<>();
-    for (ChangeEvent event :
-        ChangeEventArbitraries.events().sampleStream().limit(60).toArray(ChangeEvent[]::new)) {
-      long lsn = GENERATED_LSN.addAndGet(8);
-      long transaction = event.operation() == Operation.SNAPSHOT_READ ? 0 : lsn;
-      batch.add(event.toBuilder().position(Position.of(lsn, transaction, 1)).build());
-    }
+    List<ChangeEvent> batch = generated(60);
 
-    await(sink.deliver(List.copyOf(batch)), "a batch of " + batch.size() + " generated events");
+    await(sink.deliver(batch), "a batch of " + batch.size() + " generated events");
 
     assertDelivered(batch, "right after the stage of its batch completed");
   }
@@ -460,7 +447,7 @@ public abstract class SinkCompatibilityKit {
               + " events "
               + when
               + " (completion must mean delivered):"
-              + ChangeEventAssert.describe(missing));
+              + EventText.describe(missing));
     }
   }
 
@@ -477,106 +464,6 @@ public abstract class SinkCompatibilityKit {
 
   private static List<Position> firstOccurrences(List<Position> positions) {
     return new ArrayList<>(new LinkedHashSet<>(positions));
-  }
-
-  /**
-   * For each of {@code rows} rows: an insert, {@code updates} updates and a delete, interleaved
-   * across rows in commit order.
-   */
-  private static List<ChangeEvent> rowChanges(TableId table, int rows, int updates) {
-    String name = table.toString();
-    boolean composite = table.equals(CUSTOMERS);
-    List<ChangeEvent> events = new ArrayList<>();
-    for (int version = 0; version <= updates + 1; version++) {
-      for (long row = 1; row <= rows; row++) {
-        ChangeEvents.Builder event;
-        if (version == 0) {
-          event = ChangeEvents.insert(name).column("status", "new");
-        } else if (version <= updates) {
-          event = ChangeEvents.update(name).column("status", "v" + version);
-        } else {
-          event = ChangeEvents.delete(name);
-        }
-        if (composite) {
-          event.key("tenant", "t" + (row % 3));
-        }
-        events.add(event.key("id", row).build());
-      }
-    }
-    return List.copyOf(events);
-  }
-
-  private static List<List<ChangeEvent>> split(List<ChangeEvent> events, int size) {
-    List<List<ChangeEvent>> batches = new ArrayList<>();
-    for (int from = 0; from < events.size(); from += size) {
-      batches.add(List.copyOf(events.subList(from, Math.min(events.size(), from + size))));
-    }
-    return batches;
-  }
-
-  private static List<ChangeEvent> flatten(List<List<ChangeEvent>> batches) {
-    List<ChangeEvent> all = new ArrayList<>();
-    batches.forEach(all::addAll);
-    return all;
-  }
-
-  /** Hand-built events holding every value type Datis emits, and edge cases of images. */
-  private static List<ChangeEvent> everyValueType() {
-    String values = "datis_kit.values";
-    List<@Nullable Object> array = new ArrayList<@Nullable Object>(Arrays.asList(1, null, 3));
-    Map<String, @Nullable Object> row = new LinkedHashMap<>();
-    row.put("small", (short) -7);
-    row.put("int", Integer.MIN_VALUE);
-    row.put("big", Long.MAX_VALUE);
-    row.put("numeric", new BigDecimal("-" + "9".repeat(120) + "." + "1".repeat(40)));
-    row.put("real", Float.NaN);
-    row.put("double", Double.NEGATIVE_INFINITY);
-    row.put("flag", true);
-    row.put("text", "naïve café 😀 \"quoted\" \\ \n\t 名前 שלום");
-    row.put("id_uuid", UUID.fromString("123e4567-e89b-12d3-a456-426614174000"));
-    row.put("doc", Json.of("{\"a\":[1,2.5,\"x\",null,true],\"b\":{\"c\":\"ü\"}}"));
-    row.put("bytes", new byte[] {0, 1, (byte) 0xFF, 127, -128});
-    row.put("day", LocalDate.of(-4712, 1, 1));
-    row.put("time", LocalTime.of(23, 59, 59, 999_999_000));
-    row.put(
-        "timetz", OffsetTime.of(LocalTime.of(1, 2, 3, 4_000), ZoneOffset.ofHoursMinutes(-15, -59)));
-    row.put("stamp", LocalDateTime.of(294276, 12, 31, 23, 59, 59, 999_999_000));
-    row.put("stamptz", Instant.MAX);
-    row.put("stamptz_low", Instant.MIN);
-    row.put("span", Interval.of(-14, 3, -4_000_001L));
-    row.put("array", Collections.unmodifiableList(array));
-    row.put("nothing", null);
-
-    List<ChangeEvent> events = new ArrayList<>();
-    ChangeEvents.Builder insert = ChangeEvents.insert(values).key("id", 1L);
-    row.forEach(insert::column);
-    events.add(insert.build());
-    ChangeEvents.Builder snapshot = ChangeEvents.snapshotRead(values).key("id", 2L);
-    row.forEach(snapshot::column);
-    events.add(snapshot.build());
-    ChangeEvents.Builder update = ChangeEvents.update(values).key("id", 1L);
-    row.forEach(update::before);
-    row.forEach(update::after);
-    events.add(update.after("text", "changed").build());
-    events.add(
-        ChangeEvents.update(values)
-            .key("id", 1L)
-            .column("flag", false)
-            .unchanged("text")
-            .unchanged("doc")
-            .unchanged("bytes")
-            .build());
-    events.add(ChangeEvents.delete(values).key("id", 1L).build());
-    ChangeEvents.Builder fullDelete = ChangeEvents.delete(values).key("id", 2L);
-    row.forEach(fullDelete::column);
-    events.add(fullDelete.build());
-    events.add(ChangeEvents.insert("datis_kit.no_columns").build());
-    events.add(ChangeEvents.delete("datis_kit.no_columns").build());
-    events.add(
-        ChangeEvents.insert("datis_kit.no_key").column("note", "").column("n", null).build());
-    events.add(ChangeEvents.truncate(values).build());
-    events.add(ChangeEvents.insert(values).key("id", "ключ 🔑").column("text", "").build());
-    return List.copyOf(events);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datis.postgres.PostgresSource;
+import io.datis.postgres.internal.SourcePasswords;
 import io.datis.testkit.DatisPostgres.FixtureException;
 import io.datis.testkit.internal.ContainerServer;
 import java.sql.Connection;
@@ -61,7 +62,7 @@ class DatisPostgresTest {
     assertThat(source.port()).isEqualTo(pg.port());
     assertThat(source.database()).isEqualTo("postgres");
     assertThat(source.user()).isEqualTo("postgres");
-    assertThat(source.password()).isEqualTo("postgres");
+    assertThat(SourcePasswords.of(source)).isEqualTo("postgres");
   }
 
   @Test

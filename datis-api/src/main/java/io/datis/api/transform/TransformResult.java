@@ -5,7 +5,10 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** What a {@link Transform} decided: keep the event, replace it, or drop it. */
+/**
+ * What a {@link Transform} decided: keep the event, replace it, or drop it. To test a transform,
+ * the testkit's {@code TransformOutput.of(transform, event)} gives the event it passes on.
+ */
 public final class TransformResult {
 
   private static final TransformResult KEEP = new TransformResult(null, false);
@@ -44,14 +47,6 @@ public final class TransformResult {
   /** The replacement event, when the transform replaced the event. */
   public Optional<ChangeEvent> replacement() {
     return Optional.ofNullable(replacement);
-  }
-
-  /** The event to pass on, given the event the transform received; {@code null} if dropped. */
-  public @Nullable ChangeEvent applyTo(ChangeEvent input) {
-    if (drop) {
-      return null;
-    }
-    return replacement != null ? replacement : input;
   }
 
   @Override

@@ -27,9 +27,10 @@ final class PubSubConnection implements AutoCloseable {
   private final @Nullable String endpoint;
 
   PubSubConnection(PubSubSettings settings) {
-    if (settings.emulatorHost() != null) {
-      this.emulatorChannel =
-          ManagedChannelBuilder.forTarget(settings.emulatorHost()).usePlaintext().build();
+    PubSubTarget target = settings.target();
+    String emulatorHost = target.emulatorHost();
+    if (emulatorHost != null) {
+      this.emulatorChannel = ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext().build();
       this.channelProvider =
           FixedTransportChannelProvider.create(GrpcTransportChannel.create(emulatorChannel));
       this.credentials = NoCredentialsProvider.create();
@@ -37,11 +38,10 @@ final class PubSubConnection implements AutoCloseable {
     } else {
       this.emulatorChannel = null;
       this.channelProvider = PublisherStubSettings.defaultGrpcTransportProviderBuilder().build();
+      CredentialsProvider given = target.credentials();
       this.credentials =
-          settings.credentials() != null
-              ? settings.credentials()
-              : TopicAdminSettings.defaultCredentialsProviderBuilder().build();
-      this.endpoint = settings.endpoint();
+          given != null ? given : TopicAdminSettings.defaultCredentialsProviderBuilder().build();
+      this.endpoint = target.endpoint();
     }
   }
 

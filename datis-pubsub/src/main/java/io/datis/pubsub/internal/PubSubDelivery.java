@@ -147,6 +147,11 @@ public final class PubSubDelivery {
       close();
       throw e;
     }
+    log.info(
+        "Pipeline '{}': Pub/Sub sink publishes to {} through {}",
+        context.pipelineName(),
+        settings.topic(),
+        settings.target().description());
   }
 
   private void checkTopic(TopicName topic) {
@@ -203,7 +208,7 @@ public final class PubSubDelivery {
   private SinkException unreachable(TopicName topic, String why, @Nullable Throwable cause) {
     return new SinkException(
         "Cannot reach Pub/Sub at "
-            + settings.describeEndpoint()
+            + settings.target().description()
             + " to check topic "
             + topic
             + ": "
@@ -463,7 +468,7 @@ public final class PubSubDelivery {
     } catch (IOException e) {
       throw new SinkException(
           "Cannot create the Pub/Sub client for "
-              + settings.describeEndpoint()
+              + settings.target().description()
               + ": "
               + e.getMessage(),
           e);

@@ -1,6 +1,5 @@
 package io.datis.pubsub.internal;
 
-import com.google.api.gax.core.CredentialsProvider;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.event.ChangeEvent;
 import java.time.Duration;
@@ -22,19 +21,8 @@ public record PubSubSettings(
     Duration publishTimeout,
     Duration retryInitialBackoff,
     Duration retryMaxBackoff,
-    @Nullable String endpoint,
-    @Nullable String emulatorHost,
-    @Nullable CredentialsProvider credentials,
+    PubSubTarget target,
     boolean createTopicIfMissing,
     @Nullable TopicName deadLetterTopic,
     Duration startTimeout,
-    Duration closeTimeout) {
-
-  /** Where the client connects, for messages. */
-  public String describeEndpoint() {
-    if (emulatorHost != null) {
-      return emulatorHost + " (emulator, plaintext)";
-    }
-    return endpoint != null ? endpoint : "pubsub.googleapis.com:443";
-  }
-}
+    Duration closeTimeout) {}

@@ -4,6 +4,7 @@ import io.datis.Datis;
 import io.datis.OffsetStore;
 import io.datis.Pipeline;
 import io.datis.SnapshotMode;
+import io.datis.api.DatisException;
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.Sink;
 import io.datis.api.sink.SinkContext;
@@ -116,7 +117,7 @@ final class CaptureProcess {
 
     long lastReport = System.nanoTime();
     while (true) {
-      if (pipeline.awaitTermination(Duration.ofMillis(100)) && !stopping.get()) {
+      if (stoppedWithin(pipeline, Duration.ofMillis(100)) && !stopping.get()) {
         say(
             "FAILED "
                 + pipeline.failure().map(Throwable::toString).orElse("stopped without a failure"));
@@ -149,6 +150,16 @@ final class CaptureProcess {
         pipeline.close();
         System.exit(0);
       }
+    }
+  }
+
+  /** Whether the pipeline stopped (closed or failed) within the wait. */
+  private static boolean stoppedWithin(Pipeline pipeline, Duration wait)
+      throws InterruptedException {
+    try {
+      return pipeline.awaitTermination(wait);
+    } catch (DatisException failed) {
+      return true;
     }
   }
 

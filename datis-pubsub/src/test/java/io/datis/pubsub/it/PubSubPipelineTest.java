@@ -332,8 +332,8 @@ class PubSubPipelineTest {
     Pipeline pipeline = start("big-fail", sink(topic).build(), "public.blobs");
     pg.execute("INSERT INTO blobs VALUES (1, decode(repeat('ab', 11000000), 'hex'))");
 
-    assertThat(pipeline.awaitTermination(TIMEOUT)).isTrue();
-
+    assertThatThrownBy(() -> pipeline.awaitTermination(TIMEOUT))
+        .isSameAs(pipeline.failure().orElseThrow());
     Throwable failure = pipeline.failure().orElseThrow();
     assertThat(failure).isInstanceOf(SinkException.class);
     MessageTooLargeException tooLarge = (MessageTooLargeException) failure.getCause();
@@ -437,7 +437,7 @@ class PubSubPipelineTest {
     assertThatThrownBy(() -> start("unreachable", unreachable, "public.plain"))
         .isInstanceOf(SinkException.class)
         .hasMessageStartingWith(
-            "Cannot reach Pub/Sub at 127.0.0.1:1 (emulator, plaintext) to check topic projects/datis-test/topics/t: ")
+            "Cannot reach Pub/Sub at 127.0.0.1:1 (emulator(...): plaintext, no credentials) to check topic projects/datis-test/topics/t: ")
         .hasMessageEndingWith(
             ". Fix: check the endpoint (or PUBSUB_EMULATOR_HOST), the network and any proxy");
   }

@@ -15,7 +15,7 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * declares it as optional. Only touch this class after {@link #testcontainersPresent()} said yes,
  * otherwise loading it fails with {@link NoClassDefFoundError}.
  *
- * <p>Not supported API: used by {@code DatisPostgres} only.
+ * <p>Not supported API: used by {@link ContainerFixtureServer} and {@code DatisPostgres} only.
  */
 public final class ContainerServer {
 

@@ -5,14 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -20,11 +17,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One embedded PostgreSQL server: its data directory, initialised at the first start, and the
- * postmaster started and stopped with {@code pg_ctl}. The port and the data survive {@link
- * #stop()}; {@link #close()} deletes them.
+ * The life of one embedded PostgreSQL server: its data directory, copied from the cached template
+ * at the first start; its port, a free one unless requested (another is tried when the first is
+ * taken before PostgreSQL binds it); and its postmaster, started and stopped through {@link PgCtl}.
+ * The port and the data survive {@link #stop()}; {@link #close()} deletes them.
  *
- * <p>Not supported API: used by {@code DatisPostgres} only.
+ * <p>Not supported API: used by {@link EmbeddedFixtureServer} only.
  */
 public final class EmbeddedServer {
 
@@ -33,17 +31,13 @@ public final class EmbeddedServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServer.class);
 
-  private static final int START_TIMEOUT_SECONDS = 60;
   private static final int BIND_ATTEMPTS = 3;
-  private static final int LOG_TAIL_LINES = 30;
 
   private final String superuser;
   private final String password;
   private final ReentrantLock lock = new ReentrantLock();
 
-  private @Nullable ProcessRunner runner;
-  private @Nullable Path binDir;
-  private @Nullable Path serverDir;
+  private @Nullable PgCtl pgCtl;
   private volatile int port;
   private volatile boolean started;
 
@@ -65,7 +59,7 @@ public final class EmbeddedServer {
         return;
       }
       long startNanos = System.nanoTime();
-      boolean firstStart = serverDir == null;
+      boolean firstStart = pgCtl == null;
       if (firstStart) {
         try {
           initialize();
@@ -99,7 +93,7 @@ public final class EmbeddedServer {
           HOST,
           port,
           (System.nanoTime() - startNanos) / 1_000_000,
-          serverDir);
+          requirePgCtl().serverDir());
     } catch (IOException e) {
       throw new FixtureException("Could not start the embedded PostgreSQL: " + e, e);
     } finally {
@@ -134,8 +128,8 @@ public final class EmbeddedServer {
 
   /** Whether the postmaster is up, checked against its live process (it may have been killed). */
   public boolean isRunning() {
-    Path dir = serverDir;
-    return started && dir != null && postmaster(dir).map(ProcessHandle::isAlive).orElse(false);
+    PgCtl ctl = pgCtl;
+    return started && ctl != null && ctl.postmasterAlive();
   }
 
   /** The TCP port, or 0 before the first start. */
@@ -174,9 +168,7 @@ public final class EmbeddedServer {
     Path installDir = PostgresBinaries.install(base);
     Path template = DataTemplate.obtain(base, installDir, processRunner, superuser, password);
     Path dir = Files.createTempDirectory(base, "run-");
-    runner = processRunner;
-    binDir = installDir.resolve("bin");
-    serverDir = dir;
+    pgCtl = new PgCtl(processRunner, installDir.resolve("bin"), dir);
     LiveServers.register(this);
     OrphanReaper.claim(dir);
     String runAs = processRunner.runAs();
@@ -188,8 +180,8 @@ public final class EmbeddedServer {
 
   /** Starts the postmaster; returns null on success, or what went wrong. */
   private @Nullable StartFailure startPostmaster(Map<String, String> settings) throws IOException {
-    Path dir = requireDir();
-    Path log = dir.resolve("server.log");
+    PgCtl ctl = requirePgCtl();
+    Path log = ctl.serverLog();
     long logOffset = Files.exists(log) ? Files.size(log) : 0;
     List<String> options = new ArrayList<>();
     settings.forEach(
@@ -199,110 +191,34 @@ public final class EmbeddedServer {
         });
     options.add("-c");
     options.add("port=" + port);
-    ProcessRunner.Result result =
-        requireRunner()
-            .run(
-                List.of(
-                    pgCtl(),
-                    "--pgdata=" + dir.resolve("data"),
-                    "--log=" + log,
-                    "--wait",
-                    "--timeout=" + START_TIMEOUT_SECONDS,
-                    "--options=" + ProcessRunner.shellJoin(options),
-                    "start"),
-                dir,
-                Duration.ofSeconds(START_TIMEOUT_SECONDS + 30));
+    ProcessRunner.Result result = ctl.start(options);
     if (result.succeeded()) {
       return null;
     }
     // A server that timed out may still come up later: make sure it does not outlive us.
     shutdownQuietly("immediate");
-    String logText = readFrom(log, logOffset);
-    boolean portInUse =
-        logText.contains("could not bind") || logText.contains("Address already in use");
-    StringBuilder message =
-        new StringBuilder("PostgreSQL failed to start on ")
-            .append(HOST)
-            .append(':')
-            .append(port)
-            .append(" (pg_ctl exit ")
-            .append(result.exitCode())
-            .append(").");
-    String hint = hint(logText + "\n" + result.output(), portInUse);
-    if (!hint.isEmpty()) {
-      message.append(' ').append(hint);
-    }
-    message.append("\npg_ctl: ").append(result.output());
-    message
-        .append("\nLast lines of the server log ")
-        .append(log)
-        .append(":\n")
-        .append(tail(logText));
-    return new StartFailure(message.toString(), portInUse);
-  }
-
-  private String hint(String output, boolean portInUse) {
-    if (portInUse) {
-      return "Port "
-          + port
-          + " is used by another process: stop it, or let DatisPostgres pick a free port (do not"
-          + " set withSetting(\"port\", ...)).";
-    }
-    if (output.contains("invalid value for parameter")
-        || output.contains("unrecognized configuration parameter")
-        || output.contains("must be less than")
-        || output.contains("must be greater than")) {
-      return "A server setting is invalid: check the values given to withSetting(...).";
-    }
-    if (output.contains("shared memory") || output.contains("No space left on device")) {
-      return "The server could not allocate shared memory: give the machine or container a larger"
-          + " /dev/shm, or lower shared_buffers and max_connections with withSetting(...).";
-    }
-    return hintForPermissions(output);
-  }
-
-  private String hintForPermissions(String output) {
-    String runAs = requireRunner().runAs();
-    if (runAs != null && output.contains("ermission denied")) {
-      return "The JVM runs as root, so PostgreSQL runs as the OS user '"
-          + runAs
-          + "', who must be able to enter every parent directory of "
-          + serverDir
-          + ": make them world-readable, or choose another directory with -D"
-          + Directories.BASE_DIR_PROPERTY
-          + "=<dir>.";
-    }
-    Path dir = serverDir;
-    return dir == null
-        ? ""
-        : "If the files cached in "
-            + dir.getParent()
-            + " are damaged, delete that directory: it is rebuilt.";
+    return StartFailure.diagnose(ctl, port, result, logOffset);
   }
 
   private void shutdown(String mode) {
-    Path dir = requireDir();
+    PgCtl ctl = requirePgCtl();
     try {
-      ProcessRunner.Result result = pgCtlStop(mode);
-      if (!result.succeeded() && isPostmasterAlive(dir) && !mode.equals("immediate")) {
+      ProcessRunner.Result result = ctl.stop(mode);
+      if (!result.succeeded() && ctl.postmasterAlive() && !mode.equals("immediate")) {
         LOG.warn(
             "PostgreSQL did not stop with a {} shutdown, using immediate: {}",
             mode,
             result.output());
-        result = pgCtlStop("immediate");
+        result = ctl.stop("immediate");
       }
-      if (!result.succeeded() && isPostmasterAlive(dir)) {
+      if (!result.succeeded() && ctl.postmasterAlive()) {
         throw new FixtureException(
-            "Could not stop PostgreSQL (pid file "
-                + dir.resolve("data/postmaster.pid")
-                + "): "
-                + result.output(),
-            null);
+            "Could not stop PostgreSQL (pid file " + ctl.pidFile() + "): " + result.output(), null);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Could not stop PostgreSQL in " + dir, e);
+      throw new UncheckedIOException("Could not stop PostgreSQL in " + ctl.serverDir(), e);
     } finally {
-      if (!isPostmasterAlive(dir)) {
+      if (!ctl.postmasterAlive()) {
         started = false;
       }
     }
@@ -310,27 +226,13 @@ public final class EmbeddedServer {
 
   private void shutdownQuietly(String mode) {
     try {
-      if (isPostmasterAlive(requireDir())) {
-        pgCtlStop(mode);
+      PgCtl ctl = requirePgCtl();
+      if (ctl.postmasterAlive()) {
+        ctl.stop(mode);
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("Could not stop PostgreSQL after a failed start", e);
     }
-  }
-
-  private ProcessRunner.Result pgCtlStop(String mode) throws IOException {
-    Path dir = requireDir();
-    return requireRunner()
-        .run(
-            List.of(
-                pgCtl(),
-                "--pgdata=" + dir.resolve("data"),
-                "--mode=" + mode,
-                "--wait",
-                "--timeout=30",
-                "stop"),
-            dir,
-            Duration.ofSeconds(45));
   }
 
   /** Forgets a server whose first start failed half-way, deleting what it created. */
@@ -341,16 +243,17 @@ public final class EmbeddedServer {
       LOG.debug("Could not clean up after a failed start", e);
     }
     LiveServers.unregister(this);
-    serverDir = null;
+    pgCtl = null;
     port = 0;
   }
 
   private void deleteFiles() {
-    Path dir = serverDir;
-    if (dir == null) {
+    PgCtl ctl = pgCtl;
+    if (ctl == null) {
       return;
     }
-    if (isPostmasterAlive(dir)) {
+    Path dir = ctl.serverDir();
+    if (ctl.postmasterAlive()) {
       throw new FixtureException(
           "PostgreSQL still runs from " + dir + " and could not be stopped; its files are kept.",
           null);
@@ -361,55 +264,17 @@ public final class EmbeddedServer {
       throw new UncheckedIOException("Could not delete the PostgreSQL data directory " + dir, e);
     }
     LiveServers.unregister(this);
-    serverDir = null;
+    pgCtl = null;
     started = false;
     port = 0;
   }
 
-  private static boolean isPostmasterAlive(Path dir) {
-    return postmaster(dir).map(ProcessHandle::isAlive).orElse(false);
-  }
-
-  /**
-   * The postmaster named by the first line of {@code postmaster.pid}, if the file exists and the
-   * process is a postgres (a killed server leaves its pid file, and the pid may be reused).
-   */
-  private static Optional<ProcessHandle> postmaster(Path dir) {
-    Path pidFile = dir.resolve("data").resolve("postmaster.pid");
-    try {
-      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.ISO_8859_1);
-      if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
-        return Optional.empty();
-      }
-      return ProcessHandle.of(Long.parseLong(lines.get(0).strip()))
-          .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(true));
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  private String pgCtl() {
-    Path bin = binDir;
-    if (bin == null) {
+  private PgCtl requirePgCtl() {
+    PgCtl ctl = pgCtl;
+    if (ctl == null) {
       throw new IllegalStateException("not initialised");
     }
-    return bin.resolve(PostgresBinaries.executable("pg_ctl")).toString();
-  }
-
-  private Path requireDir() {
-    Path dir = serverDir;
-    if (dir == null) {
-      throw new IllegalStateException("not initialised");
-    }
-    return dir;
-  }
-
-  private ProcessRunner requireRunner() {
-    ProcessRunner processRunner = runner;
-    if (processRunner == null) {
-      throw new IllegalStateException("not initialised");
-    }
-    return processRunner;
+    return ctl;
   }
 
   private static int freePort() throws IOException {
@@ -418,26 +283,15 @@ public final class EmbeddedServer {
     }
   }
 
-  private static String readFrom(Path file, long offset) {
-    try {
-      byte[] bytes = Files.readAllBytes(file);
-      int from = (int) Math.min(offset, bytes.length);
-      return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "(no server log: " + e.getMessage() + ")";
-    }
-  }
-
-  private static String tail(String text) {
-    List<String> lines = text.strip().lines().toList();
-    return String.join(
-        "\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
-  }
-
   @Override
   public String toString() {
-    return "EmbeddedServer{" + HOST + ":" + port + ", " + serverDir + "}";
+    PgCtl ctl = pgCtl;
+    return "EmbeddedServer{"
+        + HOST
+        + ":"
+        + port
+        + ", "
+        + (ctl == null ? null : ctl.serverDir())
+        + "}";
   }
-
-  private record StartFailure(String message, boolean portInUse) {}
 }

@@ -5,18 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.pubsub.v1.PubsubMessage;
 import io.datis.api.event.ChangeEvent;
-import io.datis.api.event.Operation;
 import io.datis.api.event.Position;
-import io.datis.api.event.TableId;
 import io.datis.api.event.Unchanged;
+import io.datis.testkit.pubsub.internal.EnvelopeReader;
+import io.datis.testkit.pubsub.internal.JsonValues;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -123,15 +119,12 @@ public final class DatisMessages {
   private static final String CLOUD_EVENTS = "cloudEvents";
   private static final String CLOUD_EVENTS_BINARY = "cloudEventsBinary";
 
-  private static final String ATTRIBUTE_SEQUENCE = "datis-sequence";
-  private static final String ATTRIBUTE_COMMIT_TIME = "datis-commit-time";
   private static final String ATTRIBUTE_CE_SPECVERSION = "ce-specversion";
   private static final String ATTRIBUTE_CE_TYPE = "ce-type";
   private static final String ATTRIBUTE_CONTENT_TYPE = "content-type";
 
   private static final String CLOUD_EVENTS_MEDIA_TYPE = "application/cloudevents+json";
   private static final String DATIS_TYPE_PREFIX = "io.datis.change.";
-  private static final String DEBEZIUM_UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
   private static final String EXPECTED =
       "expected one of Datis's message formats: datisJson (a JSON object with op, table and"
@@ -162,11 +155,11 @@ public final class DatisMessages {
       }
       JsonNode data = parse(message);
       if (data == null || !data.isObject()) {
-        throw malformed(
+        throw EnvelopeReader.malformed(
             CLOUD_EVENTS_BINARY,
             "the data is " + describeData(message, data) + ", expected the Datis JSON envelope");
       }
-      return new Envelope(CLOUD_EVENTS_BINARY, attributes).datis(data, "");
+      return new EnvelopeReader(CLOUD_EVENTS_BINARY, attributes).datis(data, "");
     }
 
     JsonNode json = parse(message);
@@ -184,14 +177,14 @@ public final class DatisMessages {
                     : "without type"),
             attributes);
       }
-      Envelope envelope = new Envelope(CLOUD_EVENTS, attributes);
+      EnvelopeReader envelope = new EnvelopeReader(CLOUD_EVENTS, attributes);
       return envelope.datis(envelope.object(json, "", "data", "the Datis JSON envelope"), "data.");
     }
     if (json.path("source").isObject() && json.path("op").isTextual()) {
-      return new Envelope(DEBEZIUM_JSON, attributes).debezium(json);
+      return new EnvelopeReader(DEBEZIUM_JSON, attributes).debezium(json);
     }
     if (json.has("op") && json.has("table") && json.has("position")) {
-      return new Envelope(DATIS_JSON, attributes).datis(json, "");
+      return new EnvelopeReader(DATIS_JSON, attributes).datis(json, "");
     }
     throw notDatis(describeData(message, json), attributes);
   }
@@ -228,8 +221,6 @@ public final class DatisMessages {
     }
     return Collections.unmodifiableList(events);
   }
-
-  // ------------------------------------------------------------------ recognising
 
   /** The data as JSON, or {@code null} if it is empty or not JSON. */
   private static @Nullable JsonNode parse(PubsubMessage message) {
@@ -271,7 +262,7 @@ public final class DatisMessages {
       case BOOLEAN:
         return "a JSON boolean";
       default:
-        return "JSON " + kind(json);
+        return "JSON " + JsonValues.kind(json);
     }
   }
 
@@ -284,299 +275,5 @@ public final class DatisMessages {
                 : " and the attributes " + new TreeSet<>(attributes.keySet()))
             + "; "
             + EXPECTED);
-  }
-
-  private static IllegalArgumentException malformed(String format, String problem) {
-    return new IllegalArgumentException("Malformed " + format + " message: " + problem);
-  }
-
-  /** What a node is, for messages: "a string", "null", "missing"... never its value. */
-  private static String kind(@Nullable JsonNode node) {
-    if (node == null || node.isMissingNode()) {
-      return "missing";
-    }
-    switch (node.getNodeType()) {
-      case NULL:
-        return "null";
-      case BOOLEAN:
-        return "a boolean";
-      case NUMBER:
-        return node.isIntegralNumber() ? "a whole number" : "a number with a fraction";
-      case STRING:
-        return "a string";
-      case ARRAY:
-        return "an array";
-      case OBJECT:
-        return "an object";
-      default:
-        return "a " + node.getNodeType().name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  // ------------------------------------------------------------------ decoding
-
-  /** Reads the fields of one message, naming the format and the field in its errors. */
-  private static final class Envelope {
-    private final String format;
-    private final Map<String, String> attributes;
-
-    Envelope(String format, Map<String, String> attributes) {
-      this.format = format;
-      this.attributes = attributes;
-    }
-
-    /** The Datis envelope, at {@code path} ("" or "data.") in the message. */
-    ChangeEvent datis(JsonNode envelope, String path) {
-      Operation operation = operation(text(envelope, path, "op"), path + "op");
-      JsonNode table = object(envelope, path, "table", "an object with schema and name");
-      TableId tableId =
-          table(text(table, path + "table.", "schema"), text(table, path + "table.", "name"));
-      List<String> keyColumns = texts(envelope, path, "keyColumns");
-      Map<String, @Nullable Object> before = image(envelope, path, "before", false);
-      Map<String, @Nullable Object> after = image(envelope, path, "after", false);
-      List<String> unchanged = texts(envelope, path, "unchanged");
-      if (!unchanged.isEmpty()) {
-        Map<String, @Nullable Object> image = after != null ? after : before;
-        if (image == null) {
-          throw malformed(
-              format,
-              path
-                  + "unchanged lists "
-                  + unchanged.size()
-                  + " columns, but the event has no row"
-                  + " image");
-        }
-        for (String column : unchanged) {
-          image.put(column, Unchanged.VALUE);
-        }
-      }
-      JsonNode position = object(envelope, path, "position", "an object with lsn, txId, sequence");
-      String positionPath = path + "position.";
-      Position at =
-          position(
-              lsn(text(position, positionPath, "lsn"), positionPath + "lsn"),
-              wholeNumber(position, positionPath, "txId"),
-              wholeNumber(position, positionPath, "sequence"));
-      Instant commitTime = instant(text(envelope, path, "commitTime"), path + "commitTime");
-      return build(operation, tableId, keyColumns, before, after, at, commitTime);
-    }
-
-    /** The Debezium-compatible envelope. */
-    ChangeEvent debezium(JsonNode envelope) {
-      String op = text(envelope, "", "op");
-      Operation operation = debeziumOperation(op);
-      JsonNode source = object(envelope, "", "source", "an object");
-      TableId tableId = table(text(source, "source.", "schema"), text(source, "source.", "table"));
-      Map<String, @Nullable Object> before = image(envelope, "", "before", true);
-      Map<String, @Nullable Object> after = image(envelope, "", "after", true);
-      long lsn = wholeNumber(source, "source.", "lsn");
-      long txId = wholeNumber(source, "source.", "txId");
-      long sequence;
-      JsonNode transaction = envelope.get("transaction");
-      if (transaction != null && transaction.isObject()) {
-        sequence = wholeNumber(transaction, "transaction.", "total_order");
-      } else {
-        String attribute = attributes.get(ATTRIBUTE_SEQUENCE);
-        if (attribute == null) {
-          throw malformed(
-              format,
-              "transaction is "
-                  + kind(transaction)
-                  + " (as for snapshot reads) and the attribute "
-                  + ATTRIBUTE_SEQUENCE
-                  + " is missing, so the sequence is in neither");
-        }
-        sequence = parseLong(attribute, "the attribute " + ATTRIBUTE_SEQUENCE);
-      }
-      Instant commitTime;
-      String commitAttribute = attributes.get(ATTRIBUTE_COMMIT_TIME);
-      if (commitAttribute != null) {
-        commitTime = instant(commitAttribute, "the attribute " + ATTRIBUTE_COMMIT_TIME);
-      } else {
-        long micros = wholeNumber(source, "source.", "ts_us");
-        commitTime =
-            Instant.ofEpochSecond(
-                Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-      }
-      return build(
-          operation, tableId, List.of(), before, after, position(lsn, txId, sequence), commitTime);
-    }
-
-    private ChangeEvent build(
-        Operation operation,
-        TableId table,
-        List<String> keyColumns,
-        @Nullable Map<String, @Nullable Object> before,
-        @Nullable Map<String, @Nullable Object> after,
-        Position position,
-        Instant commitTime) {
-      try {
-        return ChangeEvent.builder(operation, table)
-            .keyColumns(keyColumns)
-            .before(before)
-            .after(after)
-            .position(position)
-            .commitTime(commitTime)
-            .build();
-      } catch (IllegalStateException e) {
-        throw malformed(format, String.valueOf(e.getMessage()));
-      }
-    }
-
-    private static Operation debeziumOperation(String op) {
-      try {
-        return Operation.fromDebeziumCode(op);
-      } catch (IllegalArgumentException e) {
-        throw malformed(DEBEZIUM_JSON, "op is '" + op + "', expected c, u, d, t or r");
-      }
-    }
-
-    private Operation operation(String op, String path) {
-      try {
-        return Operation.valueOf(op);
-      } catch (IllegalArgumentException e) {
-        throw malformed(
-            format,
-            path + " is '" + op + "', expected INSERT, UPDATE, DELETE, TRUNCATE or SNAPSHOT_READ");
-      }
-    }
-
-    private TableId table(String schema, String name) {
-      try {
-        return TableId.of(schema, name);
-      } catch (IllegalArgumentException e) {
-        throw malformed(format, "the table is invalid: " + e.getMessage());
-      }
-    }
-
-    private Position position(long lsn, long txId, long sequence) {
-      try {
-        return Position.of(lsn, txId, sequence);
-      } catch (IllegalArgumentException e) {
-        throw malformed(format, "the position is invalid: " + e.getMessage());
-      }
-    }
-
-    private long lsn(String text, String path) {
-      try {
-        return Position.parseLsn(text);
-      } catch (IllegalArgumentException e) {
-        throw malformed(format, path + " is not an LSN such as 0/16B3748");
-      }
-    }
-
-    private Instant instant(String text, String path) {
-      try {
-        return Instant.parse(text);
-      } catch (DateTimeParseException e) {
-        throw malformed(
-            format, path + " is not an ISO-8601 UTC time such as 2026-01-02T03:04:05.123456Z");
-      }
-    }
-
-    private long parseLong(String text, String path) {
-      try {
-        return Long.parseLong(text);
-      } catch (NumberFormatException e) {
-        throw malformed(format, path + " is not a whole number");
-      }
-    }
-
-    JsonNode object(JsonNode parent, String path, String field, String expected) {
-      JsonNode node = parent.get(field);
-      if (node == null || !node.isObject()) {
-        throw malformed(format, path + field + " is " + kind(node) + ", expected " + expected);
-      }
-      return node;
-    }
-
-    private String text(JsonNode parent, String path, String field) {
-      JsonNode node = parent.get(field);
-      if (node == null || !node.isTextual()) {
-        throw malformed(format, path + field + " is " + kind(node) + ", expected a string");
-      }
-      return node.textValue();
-    }
-
-    private long wholeNumber(JsonNode parent, String path, String field) {
-      JsonNode node = parent.get(field);
-      if (node == null || !node.isIntegralNumber() || !node.canConvertToLong()) {
-        throw malformed(format, path + field + " is " + kind(node) + ", expected a whole number");
-      }
-      return node.longValue();
-    }
-
-    private List<String> texts(JsonNode parent, String path, String field) {
-      JsonNode node = parent.get(field);
-      if (node == null || !node.isArray()) {
-        throw malformed(
-            format, path + field + " is " + kind(node) + ", expected an array of strings");
-      }
-      List<String> texts = new ArrayList<>(node.size());
-      for (JsonNode element : node) {
-        if (!element.isTextual()) {
-          throw malformed(
-              format, path + field + " holds " + kind(element) + ", expected an array of strings");
-        }
-        texts.add(element.textValue());
-      }
-      return texts;
-    }
-
-    /** A row image, or null; a mutable map so that unchanged columns can be added. */
-    private @Nullable Map<String, @Nullable Object> image(
-        JsonNode parent, String path, String field, boolean debeziumPlaceholders) {
-      JsonNode node = parent.get(field);
-      if (node != null && node.isNull()) {
-        return null;
-      }
-      if (node == null || !node.isObject()) {
-        throw malformed(
-            format, path + field + " is " + kind(node) + ", expected an object or null");
-      }
-      Map<String, @Nullable Object> image = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonNode> column : node.properties()) {
-        JsonNode value = column.getValue();
-        if (debeziumPlaceholders
-            && value.isTextual()
-            && value.textValue().equals(DEBEZIUM_UNAVAILABLE_VALUE)) {
-          image.put(column.getKey(), Unchanged.VALUE);
-        } else {
-          image.put(column.getKey(), value(value));
-        }
-      }
-      return image;
-    }
-  }
-
-  /** A JSON value in the Java form documented above. */
-  private static @Nullable Object value(JsonNode node) {
-    switch (node.getNodeType()) {
-      case NULL:
-        return null;
-      case BOOLEAN:
-        return node.booleanValue();
-      case STRING:
-        return node.textValue();
-      case NUMBER:
-        if (node.isIntegralNumber()) {
-          return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
-        }
-        return node.doubleValue();
-      case ARRAY:
-        List<@Nullable Object> elements = new ArrayList<>(node.size());
-        for (JsonNode element : node) {
-          elements.add(value(element));
-        }
-        return Collections.unmodifiableList(elements);
-      case OBJECT:
-        Map<String, @Nullable Object> fields = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> entry : node.properties()) {
-          fields.put(entry.getKey(), value(entry.getValue()));
-        }
-        return Collections.unmodifiableMap(fields);
-      default:
-        throw new IllegalArgumentException("Unexpected JSON node " + node.getNodeType());
-    }
   }
 }

@@ -1,18 +1,14 @@
 package io.datis.testkit.pubsub;
 
 import com.google.pubsub.v1.PubsubMessage;
-import com.google.pubsub.v1.Subscription;
-import com.google.pubsub.v1.Topic;
 import io.datis.api.event.ChangeEvent;
 import io.datis.testkit.pubsub.internal.Broker;
+import io.datis.testkit.pubsub.internal.BrokerAdmin;
 import io.datis.testkit.pubsub.internal.Faults;
 import io.datis.testkit.pubsub.internal.LocalServer;
-import io.datis.testkit.pubsub.internal.Names;
-import io.datis.testkit.pubsub.internal.RpcException;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -98,6 +94,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
   private static final String HOST = "127.0.0.1";
 
   private final Broker broker = new Broker();
+  private final BrokerAdmin admin = new BrokerAdmin(broker);
   private final Faults faults = new Faults();
   private volatile @Nullable LocalServer server;
   private @Nullable String startedBy;
@@ -184,13 +181,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalStateException if the topic exists
    */
   public String createTopic(String project, String topic) {
-    String name = Names.topicPath(require(project, "project"), require(topic, "topic"));
-    try {
-      broker.createTopic(Topic.newBuilder().setName(name).build());
-    } catch (RpcException e) {
-      throw e.toJavaException();
-    }
-    return name;
+    return admin.createTopic(project, topic);
   }
 
   /**
@@ -205,20 +196,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    */
   public String createSubscription(
       String project, String subscription, String topic, boolean messageOrdering) {
-    String name =
-        Names.subscriptionPath(require(project, "project"), require(subscription, "subscription"));
-    String topicName = Names.topicPath(project, require(topic, "topic"));
-    try {
-      broker.createSubscription(
-          Subscription.newBuilder()
-              .setName(name)
-              .setTopic(topicName)
-              .setEnableMessageOrdering(messageOrdering)
-              .build());
-    } catch (RpcException e) {
-      throw e.toJavaException();
-    }
-    return name;
+    return admin.createSubscription(project, subscription, topic, messageOrdering);
   }
 
   /**
@@ -228,12 +206,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalStateException if it does not exist
    */
   public void deleteTopic(String project, String topic) {
-    String name = Names.topicPath(require(project, "project"), require(topic, "topic"));
-    try {
-      broker.deleteTopic(name);
-    } catch (RpcException e) {
-      throw e.toJavaException();
-    }
+    admin.deleteTopic(project, topic);
   }
 
   /**
@@ -243,13 +216,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalStateException if it does not exist
    */
   public void deleteSubscription(String project, String subscription) {
-    String name =
-        Names.subscriptionPath(require(project, "project"), require(subscription, "subscription"));
-    try {
-      broker.deleteSubscription(name);
-    } catch (RpcException e) {
-      throw e.toJavaException();
-    }
+    admin.deleteSubscription(project, subscription);
   }
 
   /**
@@ -260,7 +227,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @return an unmodifiable snapshot
    */
   public List<PubsubMessage> publishedMessages(String project, String topic) {
-    return broker.published(Names.topicPath(require(project, "project"), require(topic, "topic")));
+    return admin.publishedMessages(project, topic);
   }
 
   /**
@@ -274,16 +241,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalStateException if the subscription does not exist
    */
   public List<PubsubMessage> pull(String project, String subscription, int maxMessages) {
-    String name =
-        Names.subscriptionPath(require(project, "project"), require(subscription, "subscription"));
-    if (maxMessages <= 0) {
-      throw new IllegalArgumentException("maxMessages must be positive, got " + maxMessages);
-    }
-    try {
-      return broker.pullAndAcknowledge(name, maxMessages);
-    } catch (RpcException e) {
-      throw e.toJavaException();
-    }
+    return admin.pull(project, subscription, maxMessages);
   }
 
   /**
@@ -307,17 +265,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    *     which one, what it holds and what was expected
    */
   public List<ChangeEvent> publishedEvents(String project, String topic) {
-    List<PubsubMessage> messages = publishedMessages(project, topic);
-    try {
-      return DatisMessages.decodeAll(messages);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "Cannot read the events published to "
-              + Names.topicPath(project, topic)
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+    return admin.publishedEvents(project, topic);
   }
 
   /**
@@ -344,17 +292,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalStateException if the subscription does not exist
    */
   public List<ChangeEvent> pullEvents(String project, String subscription, int maxMessages) {
-    List<PubsubMessage> messages = pull(project, subscription, maxMessages);
-    try {
-      return DatisMessages.decodeAll(messages);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "Cannot read the events pulled from "
-              + Names.subscriptionPath(project, subscription)
-              + " (they are acknowledged): "
-              + e.getMessage(),
-          e);
-    }
+    return admin.pullEvents(project, subscription, maxMessages);
   }
 
   /**
@@ -364,13 +302,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalStateException if the subscription does not exist
    */
   public int unacknowledgedCount(String project, String subscription) {
-    String name =
-        Names.subscriptionPath(require(project, "project"), require(subscription, "subscription"));
-    try {
-      return broker.unacknowledged(name);
-    } catch (RpcException e) {
-      throw e.toJavaException();
-    }
+    return admin.unacknowledgedCount(project, subscription);
   }
 
   /**
@@ -385,10 +317,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalArgumentException if {@code count} is negative or {@code code} is {@code OK}
    */
   public LocalPubSub failNextPublishes(int count, Status.Code code) {
-    if (count < 0) {
-      throw new IllegalArgumentException("count must not be negative, got " + count);
-    }
-    faults.failNext(count, requireFailure(code));
+    faults.failNext(count, code);
     return this;
   }
 
@@ -400,11 +329,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalArgumentException if {@code duration} is negative or {@code code} is {@code OK}
    */
   public LocalPubSub failPublishesFor(Duration duration, Status.Code code) {
-    Objects.requireNonNull(duration, "duration");
-    if (duration.isNegative()) {
-      throw new IllegalArgumentException("duration must not be negative, got " + duration);
-    }
-    faults.failFor(duration, requireFailure(code));
+    faults.failFor(duration, code);
     return this;
   }
 
@@ -418,10 +343,6 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalArgumentException if {@code latency} is negative
    */
   public LocalPubSub publishLatency(Duration latency) {
-    Objects.requireNonNull(latency, "latency");
-    if (latency.isNegative()) {
-      throw new IllegalArgumentException("latency must not be negative, got " + latency);
-    }
     faults.latency(latency);
     return this;
   }
@@ -436,12 +357,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @throws IllegalArgumentException if {@code key} is empty or {@code code} is {@code OK}
    */
   public LocalPubSub rejectOrderingKey(String key, Status.Code code) {
-    if (require(key, "key").isEmpty()) {
-      throw new IllegalArgumentException(
-          "key must not be empty: messages without ordering key have the key \"\", which cannot"
-              + " be rejected");
-    }
-    faults.rejectOrderingKey(key, requireFailure(code));
+    faults.rejectOrderingKey(key, code);
     return this;
   }
 
@@ -451,7 +367,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    * @return this
    */
   public LocalPubSub acceptOrderingKey(String key) {
-    faults.acceptOrderingKey(require(key, "key"));
+    faults.acceptOrderingKey(key);
     return this;
   }
 
@@ -511,18 +427,5 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
   public String toString() {
     LocalServer running = server;
     return "LocalPubSub{" + (running == null ? "not running" : HOST + ":" + running.port()) + "}";
-  }
-
-  private static String require(String value, String name) {
-    return Objects.requireNonNull(value, name);
-  }
-
-  private static Status.Code requireFailure(Status.Code code) {
-    Objects.requireNonNull(code, "code");
-    if (code == Status.Code.OK) {
-      throw new IllegalArgumentException(
-          "OK is not a failure: pass an error code such as UNAVAILABLE or PERMISSION_DENIED");
-    }
-    return code;
   }
 }

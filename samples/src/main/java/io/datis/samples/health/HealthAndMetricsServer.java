@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
  * try (Pipeline pipeline = Datis.capture(source).tables("public.orders").metrics(registry).to(sink).start();
  *     HealthAndMetricsServer http = HealthAndMetricsServer.start(pipeline, registry, 8080)) {
- *   pipeline.awaitTermination(Duration.ofDays(3650)); // returns early if the pipeline fails
+ *   pipeline.awaitTermination(); // throws if the pipeline fails
  * }
  * }</pre>
  *
@@ -156,8 +156,8 @@ public final class HealthAndMetricsServer implements AutoCloseable {
   }
 
   /**
-   * The HTTP status that {@code /health} answers for a status: 200 for UP and DEGRADED, 503
-   * (Service Unavailable) for DOWN; see the class description for why.
+   * The HTTP status that {@code /health} answers for a status: 200 for STARTING, UP and DEGRADED,
+   * 503 (Service Unavailable) for DOWN; see the class description for why.
    */
   public static int httpStatus(Health.Status status) {
     return status == Health.Status.DOWN ? 503 : 200;

@@ -17,7 +17,7 @@ import io.datis.pubsub.PubSubSink;
  *
  * <pre>{@code
  * try (Pipeline pipeline = OrdersCloudEvents.start(source, "my-project", null)) {
- *   pipeline.awaitTermination(Duration.ofDays(3650));
+ *   pipeline.awaitTermination(); // returns when closed, throws if the pipeline fails
  * }
  * }</pre>
  *

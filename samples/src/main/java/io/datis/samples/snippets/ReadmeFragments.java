@@ -5,7 +5,6 @@ import io.datis.Pipeline;
 import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
 import io.datis.postgres.PostgresSource;
-import java.time.Duration;
 
 /**
  * Short fragments the README shows outside the runnable samples, kept here so that they compile
@@ -18,7 +17,7 @@ public final class ReadmeFragments {
   static void oneLine(PostgresSource pg, Transform t, Sink sink) throws InterruptedException {
     // [one-line]
     try (Pipeline p = Datis.capture(pg).tables("public.orders").transform(t).to(sink).start()) {
-      p.awaitTermination(Duration.ofDays(365));
+      p.awaitTermination(); // returns when closed, throws if the pipeline fails
     }
     // [one-line]
   }

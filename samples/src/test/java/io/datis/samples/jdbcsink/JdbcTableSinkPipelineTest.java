@@ -1,6 +1,7 @@
 package io.datis.samples.jdbcsink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.datis.Datis;
@@ -85,8 +86,9 @@ class JdbcTableSinkPipelineTest {
       pg.execute("INSERT INTO payments VALUES (" + id + ", " + id + ".50)");
     }
 
-    assertThat(first.awaitTermination(TIMEOUT)).isTrue();
-    assertThat(first.failure()).containsInstanceOf(SinkException.class);
+    assertThatThrownBy(() -> first.awaitTermination(TIMEOUT))
+        .isInstanceOf(SinkException.class)
+        .isSameAs(first.failure().orElseThrow());
     first.close();
     long writtenButNotAcknowledged = rows(audit);
     assertThat(writtenButNotAcknowledged).isBetween(1L, 20L);

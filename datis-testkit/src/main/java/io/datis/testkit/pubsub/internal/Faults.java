@@ -5,13 +5,15 @@ import com.google.pubsub.v1.PubsubMessage;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The publish faults to inject, and counters of Publish calls. Thread-safe; the check on each
- * Publish takes no lock unless a count- or time-based fault is armed.
+ * The publish faults to inject, and counters of Publish calls. The methods that inject faults check
+ * their arguments as {@code LocalPubSub} documents. Thread-safe; the check on each Publish takes no
+ * lock unless a count- or time-based fault is armed.
  */
 public final class Faults {
 
@@ -31,16 +33,33 @@ public final class Faults {
   private Duration failDuration = Duration.ZERO;
   private Status.Code failForCode = Status.Code.UNAVAILABLE;
 
-  /** Fails the next {@code count} Publish calls, replacing an earlier such fault. */
+  /**
+   * Fails the next {@code count} Publish calls, replacing an earlier such fault.
+   *
+   * @throws IllegalArgumentException if {@code count} is negative or {@code code} is {@code OK}
+   */
   public synchronized void failNext(int count, Status.Code code) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must not be negative, got " + count);
+    }
+    requireFailure(code);
     failNextTotal = count;
     failNextRemaining = count;
     failNextCode = code;
     rearm();
   }
 
-  /** Fails every Publish call from now on for {@code duration}, replacing an earlier such fault. */
+  /**
+   * Fails every Publish call from now on for {@code duration}, replacing an earlier such fault.
+   *
+   * @throws IllegalArgumentException if {@code duration} is negative or {@code code} is {@code OK}
+   */
   public synchronized void failFor(Duration duration, Status.Code code) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException("duration must not be negative, got " + duration);
+    }
+    requireFailure(code);
     failDuration = duration;
     failingFor = true;
     failUntilNanos = System.nanoTime() + duration.toNanos();
@@ -48,17 +67,35 @@ public final class Faults {
     rearm();
   }
 
-  /** Delays every Publish response by {@code latency}; zero turns the delay off. */
+  /**
+   * Delays every Publish response by {@code latency}; zero turns the delay off.
+   *
+   * @throws IllegalArgumentException if {@code latency} is negative
+   */
   public void latency(Duration latency) {
+    Objects.requireNonNull(latency, "latency");
+    if (latency.isNegative()) {
+      throw new IllegalArgumentException("latency must not be negative, got " + latency);
+    }
     latencyNanos = latency.toNanos();
   }
 
+  /**
+   * Fails every Publish call with a message of this ordering key, until accepted again.
+   *
+   * @throws IllegalArgumentException if {@code key} is empty or {@code code} is {@code OK}
+   */
   public void rejectOrderingKey(String key, Status.Code code) {
-    rejectedKeys.put(key, code);
+    if (Objects.requireNonNull(key, "key").isEmpty()) {
+      throw new IllegalArgumentException(
+          "key must not be empty: messages without ordering key have the key \"\", which cannot"
+              + " be rejected");
+    }
+    rejectedKeys.put(key, requireFailure(code));
   }
 
   public void acceptOrderingKey(String key) {
-    rejectedKeys.remove(key);
+    rejectedKeys.remove(Objects.requireNonNull(key, "key"));
   }
 
   /** Removes every fault and the latency; leaves the counters. */
@@ -156,6 +193,15 @@ public final class Faults {
     failingFor = false;
     rearm();
     return null;
+  }
+
+  private static Status.Code requireFailure(Status.Code code) {
+    Objects.requireNonNull(code, "code");
+    if (code == Status.Code.OK) {
+      throw new IllegalArgumentException(
+          "OK is not a failure: pass an error code such as UNAVAILABLE or PERMISSION_DENIED");
+    }
+    return code;
   }
 
   private void rearm() {
