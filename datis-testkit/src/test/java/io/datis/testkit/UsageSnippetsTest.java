@@ -12,10 +12,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every public type of the testkit shows how to use it, in a code snippet in its Javadoc. */
+/**
+ * Every public type of the testkit (and of datis-testkit-pubsub beside it) shows how to use it, in
+ * a code snippet in its Javadoc.
+ */
 class UsageSnippetsTest {
 
   private static final Path SOURCES = Path.of("src/main/java/io/datis/testkit");
+  private static final Path PUBSUB_SOURCES =
+      Path.of("../datis-testkit-pubsub/src/main/java/io/datis/testkit/pubsub");
 
   private static final Pattern PUBLIC_TYPE =
       Pattern.compile(
@@ -33,7 +38,7 @@ class UsageSnippetsTest {
         String javadoc = type.group(1);
         types.add(type.group(2));
         if (javadoc == null || !javadoc.contains("<pre>{@code")) {
-          withoutSnippet.add(SOURCES.relativize(file) + ": " + type.group(2));
+          withoutSnippet.add(file + ": " + type.group(2));
         }
       }
     }
@@ -47,7 +52,7 @@ class UsageSnippetsTest {
   }
 
   private static List<Path> publicSources() throws IOException {
-    try (Stream<Path> files = Files.walk(SOURCES)) {
+    try (Stream<Path> files = Stream.concat(Files.walk(SOURCES), Files.walk(PUBSUB_SOURCES))) {
       return files
           .filter(file -> file.toString().endsWith(".java"))
           .filter(file -> !file.toString().contains("/internal/"))

@@ -71,8 +71,8 @@ import org.jspecify.annotations.Nullable;
  *   <caption>Published value to decoded value</caption>
  *   <tr><th>Published (PostgreSQL type)</th><th>Decoded</th><th>Example</th></tr>
  *   <tr><td>{@code Short}, {@code Integer}, {@code Long}</td><td>{@code Long}</td>
- *       <td>{@code 42} gives {@code 42L}: write {@code hasAfterColumn("qty", 42L)}, since {@link
- *       io.datis.testkit.ChangeEventAssert} never finds an {@code Integer} equal to a {@code
+ *       <td>{@code 42} gives {@code 42L}: write {@code hasAfterColumn("qty", 42L)}, since {@code
+ *       ChangeEventAssert} (datis-testkit) never finds an {@code Integer} equal to a {@code
  *       Long}</td></tr>
  *   <tr><td>{@code BigDecimal} ({@code numeric})</td><td>{@code String}, plain notation, exact</td>
  *       <td>{@code "19.90"}</td></tr>
