@@ -1,16 +1,23 @@
 package io.datis.pubsub.internal;
 
+import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.GrpcTransportChannel;
+import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
+import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
+import com.google.cloud.pubsub.v1.stub.PublisherStub;
 import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
+import io.datis.api.SinkException;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -25,9 +32,11 @@ final class PubSubConnection implements AutoCloseable {
   private final TransportChannelProvider channelProvider;
   private final CredentialsProvider credentials;
   private final @Nullable String endpoint;
+  private final String description;
 
   PubSubConnection(PubSubSettings settings) {
     PubSubTarget target = settings.target();
+    this.description = target.description();
     String emulatorHost = target.emulatorHost();
     if (emulatorHost != null) {
       this.emulatorChannel = ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext().build();
@@ -45,20 +54,7 @@ final class PubSubConnection implements AutoCloseable {
     }
   }
 
-  /** The channel provider to give clients: the emulator's channel, or the default transport. */
-  TransportChannelProvider channelProvider() {
-    return channelProvider;
-  }
-
-  CredentialsProvider credentials() {
-    return credentials;
-  }
-
-  /** The endpoint to give clients, or {@code null} for the default (or the emulator's channel). */
-  @Nullable String endpoint() {
-    return endpoint;
-  }
-
+  /** A client that checks and creates topics. */
   TopicAdminClient topicAdmin() throws IOException {
     TopicAdminSettings.Builder admin =
         TopicAdminSettings.newBuilder().setCredentialsProvider(credentials);
@@ -69,6 +65,39 @@ final class PubSubConnection implements AutoCloseable {
       admin.setEndpoint(endpoint);
     }
     return TopicAdminClient.create(admin.build());
+  }
+
+  /**
+   * The generated Pub/Sub client, without its own batching and retries: Datis batches per ordering
+   * key and retries whole requests itself, in order (see {@link PublishLane}). Each attempt may
+   * take up to {@code publishTimeout}.
+   */
+  PublisherStub publisher(Duration publishTimeout) {
+    PublisherStubSettings.Builder builder =
+        PublisherStubSettings.newBuilder()
+            .setCredentialsProvider(credentials)
+            .setTransportChannelProvider(channelProvider);
+    if (endpoint != null) {
+      builder.setEndpoint(endpoint);
+    }
+    builder
+        .publishSettings()
+        .setRetryableCodes(Set.of())
+        .setRetrySettings(
+            RetrySettings.newBuilder()
+                .setMaxAttempts(1)
+                .setInitialRpcTimeoutDuration(publishTimeout)
+                .setMaxRpcTimeoutDuration(publishTimeout)
+                .setRpcTimeoutMultiplier(1)
+                .setTotalTimeoutDuration(publishTimeout)
+                .build())
+        .setBatchingSettings(BatchingSettings.newBuilder().setIsEnabled(false).build());
+    try {
+      return GrpcPublisherStub.create(builder.build());
+    } catch (IOException e) {
+      throw new SinkException(
+          "Cannot create the Pub/Sub client for " + description + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

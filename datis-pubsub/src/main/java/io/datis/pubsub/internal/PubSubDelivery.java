@@ -1,14 +1,8 @@
 package io.datis.pubsub.internal;
 
-import com.google.api.gax.batching.BatchingSettings;
 import com.google.api.gax.grpc.GrpcCallContext;
-import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ApiCallContext;
-import com.google.api.gax.rpc.StatusCode;
-import com.google.cloud.pubsub.v1.TopicAdminClient;
-import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
 import com.google.cloud.pubsub.v1.stub.PublisherStub;
-import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.SinkException;
@@ -17,28 +11,21 @@ import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.MessageTooLargeException;
 import io.grpc.CallOptions;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,15 +43,6 @@ public final class PubSubDelivery {
 
   private static final Logger log = LoggerFactory.getLogger(PubSubDelivery.class);
 
-  /**
-   * Idle lanes are forgotten every this many messages, so memory does not grow with the number of
-   * rows.
-   */
-  private static final int LANE_SWEEP_INTERVAL = 10_000;
-
-  /** Requests without ordering key in flight at once, per topic. */
-  private static final int UNORDERED_LANES = 4;
-
   /** How long closing waits for the client to shut down, after the close timeout. */
   private static final Duration STUB_SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
@@ -76,17 +54,8 @@ public final class PubSubDelivery {
   private final ScheduledExecutorService scheduler;
   private final OutstandingLimit limit;
   private final PublisherStub stub;
-  private final PublishLane.Shared lanesShare;
-  private final Map<TopicName, Map<String, PublishLane>> lanes = new ConcurrentHashMap<>();
-  private final Map<TopicName, PublishLane[]> unorderedLanes = new ConcurrentHashMap<>();
-  private final AtomicInteger unorderedTurn = new AtomicInteger();
+  private final PublishLanes lanes;
   private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
-  private final SinkContext context;
-
-  /** Lanes whose requests are being retried; the sink is DEGRADED meanwhile. Guarded by itself. */
-  private final Set<PublishLane> retryingLanes = new HashSet<>();
-
-  private int publishedSinceSweep;
 
   /**
    * Connects and checks that the default topic exists (creating it if so configured).
@@ -103,7 +72,6 @@ public final class PubSubDelivery {
       Function<ChangeEvent, PubsubMessage> deadLetterEncoder,
       BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations) {
     this.settings = settings;
-    this.context = context;
     this.encoder = encoder;
     this.deadLetterEncoder = deadLetterEncoder;
     this.limitViolations = limitViolations;
@@ -118,7 +86,7 @@ public final class PubSubDelivery {
               return thread;
             });
     try {
-      this.stub = newStub();
+      this.stub = connection.publisher(settings.publishTimeout());
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       connection.close();
@@ -129,19 +97,22 @@ public final class PubSubDelivery {
             ? GrpcCallContext.createDefault()
                 .withCallOptions(CallOptions.DEFAULT.withCompression("gzip"))
             : GrpcCallContext.createDefault();
-    this.lanesShare =
-        new PublishLane.Shared(
-            request -> stub.publishCallable().futureCall(request, callContext),
-            scheduler,
-            new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
-            limit,
-            settings.batchMaxMessages(),
-            settings.batchMaxBytes(),
-            retryReporting());
+    this.lanes =
+        new PublishLanes(
+            new PublishLane.Shared(
+                request -> stub.publishCallable().futureCall(request, callContext),
+                scheduler,
+                new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
+                limit,
+                settings.batchMaxMessages(),
+                settings.batchMaxBytes(),
+                new RetryReporting(context)));
     try {
-      checkTopic(settings.topic());
-      if (settings.deadLetterTopic() != null) {
-        checkTopic(settings.deadLetterTopic());
+      TopicCheck topics = new TopicCheck(settings, connection);
+      topics.require(settings.topic());
+      TopicName deadLetterTopic = settings.deadLetterTopic();
+      if (deadLetterTopic != null) {
+        topics.require(deadLetterTopic);
       }
     } catch (RuntimeException e) {
       close();
@@ -152,69 +123,6 @@ public final class PubSubDelivery {
         context.pipelineName(),
         settings.topic(),
         settings.target().description());
-  }
-
-  private void checkTopic(TopicName topic) {
-    try (TopicAdminClient admin = connection.topicAdmin()) {
-      try {
-        admin
-            .getTopicCallable()
-            .futureCall(
-                com.google.pubsub.v1.GetTopicRequest.newBuilder()
-                    .setTopic(topic.toString())
-                    .build())
-            .get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        StatusCode.Code code = PubSubErrors.code(e);
-        if (code == StatusCode.Code.NOT_FOUND && settings.createTopicIfMissing()) {
-          admin.createTopic(topic);
-          log.info("Created Pub/Sub topic {}", topic);
-          return;
-        }
-        String fix = PubSubErrors.fixFor(e, topic.toString());
-        if (code == StatusCode.Code.NOT_FOUND) {
-          throw new SinkException(
-              "Pub/Sub topic " + topic + " does not exist. Fix: " + fix, e.getCause());
-        }
-        if (PubSubErrors.isRetryable(e)) {
-          throw unreachable(topic, PubSubErrors.describe(e), e.getCause());
-        }
-        throw new SinkException(
-            "Pub/Sub rejected the check of topic "
-                + topic
-                + ": "
-                + PubSubErrors.describe(e)
-                + (fix == null ? "" : ". Fix: " + fix),
-            e.getCause());
-      } catch (TimeoutException e) {
-        throw unreachable(
-            topic, "no answer within " + settings.startTimeout().toSeconds() + " s", e);
-      } finally {
-        admin.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SinkException("Interrupted while checking Pub/Sub topic " + topic, e);
-    } catch (IOException e) {
-      throw new SinkException(
-          "Cannot set up the Pub/Sub client: "
-              + e.getMessage()
-              + ". Fix: provide credentials (Application Default"
-              + " Credentials, GOOGLE_APPLICATION_CREDENTIALS, or credentials(...)), or use emulator(...) for local tests",
-          e);
-    }
-  }
-
-  private SinkException unreachable(TopicName topic, String why, @Nullable Throwable cause) {
-    return new SinkException(
-        "Cannot reach Pub/Sub at "
-            + settings.target().description()
-            + " to check topic "
-            + topic
-            + ": "
-            + why
-            + ". Fix: check the endpoint (or PUBSUB_EMULATOR_HOST), the network and any proxy",
-        cause);
   }
 
   /**
@@ -247,13 +155,13 @@ public final class PubSubDelivery {
       topics.add(topic);
       messages.add(message);
     }
-    sweepIdleLanes(messages.size());
+    lanes.sweepIdle(messages.size());
     Acknowledgement acknowledgement = new Acknowledgement(messages.size());
     Set<PublishLane> touched = new HashSet<>();
     try {
       for (int i = 0; i < messages.size(); i++) {
         PubsubMessage message = messages.get(i);
-        PublishLane lane = laneFor(topics.get(i), message.getOrderingKey());
+        PublishLane lane = lanes.of(topics.get(i), message.getOrderingKey());
         long size = PubSubLimits.size(message);
         lane.add(message, size, acquire(size, touched), acknowledgement);
         touched.add(lane);
@@ -311,7 +219,7 @@ public final class PubSubDelivery {
       message = DeadLetterMessage.tooLarge(letter, null, violations);
     }
     Acknowledgement acknowledgement = new Acknowledgement(1);
-    PublishLane lane = unorderedLane(settings.topic());
+    PublishLane lane = lanes.unordered(settings.topic());
     try {
       long size = PubSubLimits.size(message);
       lane.add(message, size, limit.acquire(size), acknowledgement);
@@ -347,141 +255,12 @@ public final class PubSubDelivery {
   }
 
   /**
-   * The lane of an ordering key, or for a message without key one of the topic's unordered lanes in
-   * turn, so that those go out in several requests at once.
-   */
-  private PublishLane laneFor(TopicName topic, String orderingKey) {
-    if (orderingKey.isEmpty()) {
-      return unorderedLane(topic);
-    }
-    return lanes
-        .computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
-        .computeIfAbsent(
-            orderingKey,
-            key -> new PublishLane(lanesShare, topic, key, error -> publishFailure(topic, error)));
-  }
-
-  private PublishLane unorderedLane(TopicName topic) {
-    PublishLane[] topicLanes =
-        unorderedLanes.computeIfAbsent(
-            topic,
-            t -> {
-              PublishLane[] created = new PublishLane[UNORDERED_LANES];
-              for (int i = 0; i < created.length; i++) {
-                created[i] = new PublishLane(lanesShare, t, "", error -> publishFailure(t, error));
-              }
-              return created;
-            });
-    return topicLanes[Math.floorMod(unorderedTurn.getAndIncrement(), UNORDERED_LANES)];
-  }
-
-  /**
-   * Forgets idle lanes now and then, so memory does not grow with the number of rows. Only the
-   * delivering thread adds keyed lanes, so a lane removed here gets no new message.
-   */
-  private void sweepIdleLanes(int published) {
-    publishedSinceSweep += published;
-    if (publishedSinceSweep >= LANE_SWEEP_INTERVAL) {
-      publishedSinceSweep = 0;
-      lanes.values().forEach(topicLanes -> topicLanes.values().removeIf(PublishLane::isDisposable));
-    }
-  }
-
-  /**
-   * Keeps the sink DEGRADED while any lane retries; the pipeline logs the outage (WARN when it
-   * begins, INFO when it is over), each retry's details are at DEBUG here.
-   */
-  private PublishLane.RetryListener retryReporting() {
-    return new PublishLane.RetryListener() {
-      @Override
-      public void retrying(PublishLane lane, Throwable cause, long delayMillis, int attempt) {
-        if (log.isDebugEnabled()) {
-          log.debug(
-              "Publishing to {} (ordering key '{}') failed ({}); retrying in {} ms (attempt {}), the key's later messages waiting",
-              lane.topic(),
-              lane.orderingKey(),
-              PubSubErrors.describe(cause),
-              delayMillis,
-              attempt);
-        }
-        synchronized (retryingLanes) {
-          retryingLanes.add(lane);
-          context.retrying(
-              "publishing to " + lane.topic() + " failed: " + PubSubErrors.describe(cause));
-        }
-      }
-
-      @Override
-      public void recovered(PublishLane lane) {
-        log.debug(
-            "Publishing to {} (ordering key '{}') succeeds again",
-            lane.topic(),
-            lane.orderingKey());
-        synchronized (retryingLanes) {
-          if (retryingLanes.remove(lane) && retryingLanes.isEmpty()) {
-            context.recovered();
-          }
-        }
-      }
-    };
-  }
-
-  private SinkException publishFailure(TopicName topic, Throwable error) {
-    String fix = PubSubErrors.fixFor(error, topic.toString());
-    return new SinkException(
-        "Publishing to Pub/Sub topic "
-            + topic
-            + " failed: "
-            + PubSubErrors.describe(error)
-            + (fix == null ? "" : ". Fix: " + fix),
-        PubSubErrors.unwrap(error));
-  }
-
-  /**
-   * The generated Pub/Sub client, without its own batching and retries: Datis batches per ordering
-   * key and retries whole requests itself, in order. Each attempt may take up to the publish
-   * timeout.
-   */
-  private PublisherStub newStub() {
-    PublisherStubSettings.Builder builder =
-        PublisherStubSettings.newBuilder()
-            .setCredentialsProvider(connection.credentials())
-            .setTransportChannelProvider(connection.channelProvider());
-    if (connection.endpoint() != null) {
-      builder.setEndpoint(connection.endpoint());
-    }
-    Duration timeout = settings.publishTimeout();
-    builder
-        .publishSettings()
-        .setRetryableCodes(Set.of())
-        .setRetrySettings(
-            RetrySettings.newBuilder()
-                .setMaxAttempts(1)
-                .setInitialRpcTimeoutDuration(timeout)
-                .setMaxRpcTimeoutDuration(timeout)
-                .setRpcTimeoutMultiplier(1)
-                .setTotalTimeoutDuration(timeout)
-                .build())
-        .setBatchingSettings(BatchingSettings.newBuilder().setIsEnabled(false).build());
-    try {
-      return GrpcPublisherStub.create(builder.build());
-    } catch (IOException e) {
-      throw new SinkException(
-          "Cannot create the Pub/Sub client for "
-              + settings.target().description()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-  }
-
-  /**
    * Waits up to the close timeout for acknowledgements, then fails what is left and shuts the
    * client down.
    */
   public void close() {
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
-    while (!allIdle() && System.nanoTime() < deadline) {
+    while (!lanes.allIdle() && System.nanoTime() < deadline) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -489,7 +268,7 @@ public final class PubSubDelivery {
         break;
       }
     }
-    if (!allIdle()) {
+    if (!lanes.allIdle()) {
       log.warn(
           "Pub/Sub sink closed with messages still unacknowledged after {}; they stay uncommitted and are"
               + " delivered again when the pipeline restarts",
@@ -497,7 +276,7 @@ public final class PubSubDelivery {
     }
     SinkException closed =
         new SinkException("The Pub/Sub sink was closed before the message was acknowledged", null);
-    allLanes().forEach(lane -> lane.fail(closed));
+    lanes.failAll(closed);
     limit.close();
     scheduler.shutdownNow();
     stub.shutdown();
@@ -513,21 +292,5 @@ public final class PubSubDelivery {
       stub.shutdownNow();
     }
     connection.close();
-  }
-
-  private boolean allIdle() {
-    for (PublishLane lane : allLanes()) {
-      if (!lane.isIdle()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private List<PublishLane> allLanes() {
-    List<PublishLane> all = new ArrayList<>();
-    lanes.values().forEach(topicLanes -> all.addAll(topicLanes.values()));
-    unorderedLanes.values().forEach(topicLanes -> all.addAll(List.of(topicLanes)));
-    return all;
   }
 }
