@@ -45,4 +45,26 @@ final class ReplicationSlots {
       }
     }
   }
+
+  /** The PID reading {@code slot} now, or {@code null} if nobody does (or it does not exist). */
+  static @Nullable Integer activePid(Connection connection, String slot) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+      statement.setString(1, slot);
+      try (ResultSet row = statement.executeQuery()) {
+        return row.next() ? row.getInt(1) : null;
+      }
+    }
+  }
+
+  /** Why a pipeline cannot read a slot that another process reads, and the fix. */
+  static String inUse(String slot, int pid) {
+    return "Replication slot '"
+        + slot
+        + "' is already active for another process (PID "
+        + pid
+        + "): another pipeline or client is reading from it. Stop that reader first, or give this"
+        + " pipeline its own slot with the pipeline builder's slotName(...)";
+  }
 }

@@ -1,5 +1,6 @@
 package io.datis.internal;
 
+import io.datis.api.SourceException;
 import io.datis.postgres.PostgresSource;
 import io.datis.postgres.internal.SourcePasswords;
 import java.sql.Connection;
@@ -21,5 +22,22 @@ final class SourceConnections {
     properties.setProperty("password", SourcePasswords.of(source));
     properties.setProperty("ApplicationName", "datis-" + pipeline);
     return DriverManager.getConnection(source.jdbcUrl(), properties);
+  }
+
+  /** Why the database cannot be reached, with what to check. */
+  static SourceException cannotConnect(PostgresSource source, SQLException e) {
+    return new SourceException(
+        "Cannot connect to PostgreSQL at "
+            + source.host()
+            + ":"
+            + source.port()
+            + "/"
+            + source.database()
+            + " as user '"
+            + source.user()
+            + "': "
+            + e.getMessage()
+            + ". Check host, port, database, user and password, and that the server accepts connections from this machine",
+        e);
   }
 }

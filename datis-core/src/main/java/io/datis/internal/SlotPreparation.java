@@ -1,0 +1,217 @@
+package io.datis.internal;
+
+import io.datis.api.SourceException;
+import io.datis.api.event.Position;
+import io.datis.postgres.PostgresSource;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure the pipeline's replication slot can be read from where the pipeline stopped: checks an
+ * existing slot, checks it against the stored offsets (a lost slot fails the start, or with {@code
+ * resnapshotIfSlotLost()} starts over), and creates the slot when there is none. A slot that
+ * silently lost changes would otherwise hide the loss.
+ */
+final class SlotPreparation {
+
+  /** Logs under the preflight's name: the start-up messages share one logger. */
+  private static final Logger log = LoggerFactory.getLogger(PostgresPreflight.class);
+
+  /** The slot that {@link #check} found. */
+  record ExistingSlot(boolean invalidated, long confirmedLsn) {}
+
+  /**
+   * What {@link #matchOffsets} decided: whether the slot must be created (there is none, or the
+   * lost one was dropped), and whether the pipeline ran before and continues from its offsets.
+   */
+  record Plan(boolean createSlot, boolean ranBefore) {}
+
+  private final PipelineSettings settings;
+  private final PostgresSource source;
+  private final SlotMarker marker;
+
+  SlotPreparation(PipelineSettings settings, SlotMarker marker) {
+    this.settings = settings;
+    this.source = settings.source();
+    this.marker = marker;
+  }
+
+  /**
+   * Checks that an existing slot can be used by this pipeline, adding what prevents it to {@code
+   * problems}. A slot in use is first given a few seconds to become free (see {@link
+   * ReplicationSlots#RELEASE_WAIT}).
+   *
+   * @return the slot, or {@code null} if it does not exist
+   */
+  @Nullable ExistingSlot check(Connection connection, List<String> problems) throws SQLException {
+    String slot = settings.slotName();
+    try {
+      ReplicationSlots.awaitRelease(connection, slot);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT plugin, database, active, active_pid, wal_status, confirmed_flush_lsn::text"
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      statement.setString(1, slot);
+      try (ResultSet row = statement.executeQuery()) {
+        if (!row.next()) {
+          return null;
+        }
+        String plugin = row.getString("plugin");
+        String database = row.getString("database");
+        if (row.getBoolean("active")) {
+          problems.add(ReplicationSlots.inUse(slot, row.getInt("active_pid")));
+        }
+        boolean invalidated = "lost".equals(row.getString("wal_status"));
+        String confirmed = row.getString("confirmed_flush_lsn");
+        long confirmedLsn = confirmed == null ? 0 : Position.parseLsn(confirmed);
+        if (!"pgoutput".equals(plugin)) {
+          problems.add(
+              "Replication slot '"
+                  + slot
+                  + "' uses the '"
+                  + plugin
+                  + "' plugin, but Datis needs 'pgoutput'. Fix: drop it with SELECT pg_drop_replication_slot('"
+                  + slot
+                  + "'); or choose another slot name");
+        } else if (!source.database().equals(database)) {
+          problems.add(
+              "Replication slot '"
+                  + slot
+                  + "' belongs to database '"
+                  + database
+                  + "', not '"
+                  + source.database()
+                  + "'. Fix: choose another slot name with the pipeline builder's slotName(...)");
+        }
+        return new ExistingSlot(invalidated, confirmedLsn);
+      }
+    }
+  }
+
+  /**
+   * A slot that is invalidated, or missing while the pipeline has stored offsets, means the changes
+   * since the pipeline last ran are gone: starting as if nothing happened would hide that. Fails,
+   * or with {@code resnapshotIfSlotLost()} starts over: drops the slot, forgets the offsets,
+   * snapshots. Marks the pipeline running unless it fails.
+   *
+   * @param existing what {@link #check} found
+   * @throws SourceException if the slot was lost and the pipeline may not start over, or the
+   *     offsets or the slot marker cannot be read or written
+   */
+  Plan matchOffsets(Connection connection, @Nullable ExistingSlot existing) throws SQLException {
+    String slot = settings.slotName();
+    StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
+    boolean offsetsExist =
+        stored.exist(); // also fails on offsets that cannot be read, before the engine starts
+    OptionalLong stoppedAt = existing != null ? stoppedAt() : OptionalLong.empty();
+    String lost;
+    if (existing != null && existing.invalidated()) {
+      lost =
+          "Replication slot '"
+              + slot
+              + "' is invalidated (wal_status = lost): PostgreSQL removed WAL the slot still needed, so"
+              + " changes made since this pipeline last ran are gone";
+    } else if (existing != null
+        && stoppedAt.isPresent()
+        && stoppedAt.getAsLong() != existing.confirmedLsn()) {
+      lost =
+          "Replication slot '"
+              + slot
+              + "' moved while pipeline '"
+              + settings.name()
+              + "' was stopped (from "
+              + Position.formatLsn(stoppedAt.getAsLong())
+              + " to "
+              + Position.formatLsn(existing.confirmedLsn())
+              + "): it was dropped and recreated, or another client read from it, so changes made since this"
+              + " pipeline last ran are gone";
+    } else if (existing == null && offsetsExist) {
+      lost =
+          "Replication slot '"
+              + slot
+              + "' does not exist, but pipeline '"
+              + settings.name()
+              + "' has offsets in "
+              + settings.offsets()
+              + ": the slot was dropped (or never belonged to these offsets), so changes made since this"
+              + " pipeline last ran are gone";
+    } else {
+      markRunning();
+      return existing == null ? new Plan(true, false) : new Plan(false, offsetsExist);
+    }
+    if (!settings.resnapshotIfSlotLost()) {
+      throw new SourceException(
+          lost
+              + ". Fix: to start over and read the tables afresh, start the pipeline once with"
+              + " resnapshotIfSlotLost(); raise max_slot_wal_keep_size and watch the slot lag so that it does"
+              + " not happen again");
+    }
+    log.warn(
+        "{}. Starting over as resnapshotIfSlotLost() asks: forgetting the offsets and reading the tables again",
+        lost);
+    if (existing != null) {
+      try (PreparedStatement drop =
+          connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+        drop.setString(1, slot);
+        drop.execute();
+      }
+    }
+    stored.clear();
+    markRunning();
+    return new Plan(true, false);
+  }
+
+  /** Creates the slot, so that every change committed from now on is kept for the pipeline. */
+  void create(Connection connection) {
+    String slot = settings.slotName();
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+      statement.setString(1, slot);
+      statement.execute();
+      log.info("Created replication slot '{}'", slot);
+    } catch (SQLException e) {
+      String fix =
+          "42710".equals(e.getSQLState())
+              ? "another pipeline created it at the same moment; start again"
+              : "53400".equals(e.getSQLState())
+                  ? "drop unused slots (SELECT slot_name FROM pg_replication_slots WHERE NOT active) or raise"
+                      + " max_replication_slots and restart PostgreSQL"
+                  : "check that the user may create replication slots";
+      throw new SourceException(
+          "Cannot create replication slot '" + slot + "': " + e.getMessage() + ". Fix: " + fix, e);
+    }
+  }
+
+  private OptionalLong stoppedAt() {
+    try {
+      return marker.stoppedAt();
+    } catch (IOException | SQLException | RuntimeException e) {
+      throw new SourceException(
+          "Cannot read where the slot stood at the last stop, next to the offsets in "
+              + settings.offsets()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private void markRunning() {
+    try {
+      marker.running();
+    } catch (IOException | SQLException e) {
+      throw new SourceException(
+          "Cannot write to the offsets in " + settings.offsets() + ": " + e.getMessage(), e);
+    }
+  }
+}
