@@ -323,6 +323,27 @@ public abstract class SinkCompatibilityKit {
     closeSink();
   }
 
+  /**
+   * Opened again after close, as when its pipeline becomes the active instance among replicas a
+   * second time, the sink delivers as it did the first time.
+   */
+  @Test
+  public void opensAgainAfterClose() throws Exception {
+    Sink sink = openSink();
+    List<ChangeEvent> first = rowChanges(ORDERS, 3, 1);
+    await(sink.deliver(first), "a batch before close()");
+    closeSink();
+
+    sink.open(sinkContext());
+    closed = false;
+    List<ChangeEvent> second =
+        List.of(
+            ChangeEvents.insert(ORDERS.toString()).key("id", 99L).column("status", "new").build());
+    await(sink.deliver(second), "a batch after the sink was opened again");
+
+    assertDelivered(second, "after the sink was closed and opened again");
+  }
+
   /** A batch delivered again, as after a restart, is accepted: delivery is at least once. */
   @Test
   public void acceptsABatchDeliveredAgain() throws Exception {

@@ -5,6 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.Sink;
+import io.datis.api.sink.SinkContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -94,6 +95,15 @@ class BrokenSinkIsCaughtTest {
                 + " (completion must mean delivered):\n  ");
   }
 
+  @Test
+  void aSinkThatCannotOpenAgainAfterCloseFailsOnlyTheReopenTest() {
+    Map<String, Outcome> outcomes = run(OpensOnlyOnce.class);
+
+    assertThat(failed(outcomes)).containsExactly("opensAgainAfterClose");
+    assertThat(outcomes.get("opensAgainAfterClose").message)
+        .isEqualTo("OpensOnlyOnce cannot be opened again");
+  }
+
   // ------------------------------------------------------------------ running the kit
 
   private static final class Outcome {
@@ -130,7 +140,7 @@ class BrokenSinkIsCaughtTest {
             }
           }
         });
-    assertThat(outcomes).hasSize(10);
+    assertThat(outcomes).hasSize(11);
     return outcomes;
   }
 
@@ -232,10 +242,39 @@ class BrokenSinkIsCaughtTest {
         }
 
         @Override
+        public synchronized void open(SinkContext context) {
+          closed = false;
+        }
+
+        @Override
         public synchronized void close() {
           closed = true;
           buffer.clear();
           pending.forEach(done -> done.complete(null)); // wrong: the buffer was dropped
+        }
+      };
+    }
+  }
+
+  /** Cannot be opened a second time, as a sink that tears down for good in close() would. */
+  static class OpensOnlyOnce extends MemoryKit {
+    @Override
+    protected Sink createSink() {
+      return new Sink() {
+        boolean opened;
+
+        @Override
+        public void open(SinkContext context) {
+          if (opened) {
+            throw new IllegalStateException("OpensOnlyOnce cannot be opened again");
+          }
+          opened = true;
+        }
+
+        @Override
+        public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
+          destination.addAll(batch);
+          return CompletableFuture.completedFuture(null);
         }
       };
     }

@@ -29,8 +29,9 @@ import java.util.concurrent.CompletionStage;
 public interface DeadLetterSink extends AutoCloseable {
 
   /**
-   * Called once when the pipeline starts, before the first {@link #deliver}; throw to refuse to
-   * start. The default does nothing.
+   * Called when the pipeline starts capturing, before the first {@link #deliver}; throw to refuse
+   * to start. Like {@link Sink#open}, it may follow a {@link #close} when the pipeline becomes the
+   * active instance again. The default does nothing.
    */
   default void open(SinkContext context) throws Exception {}
 
@@ -41,7 +42,9 @@ public interface DeadLetterSink extends AutoCloseable {
    */
   CompletionStage<Void> deliver(DeadLetter letter);
 
-  /** Called once when the pipeline stops. The default does nothing. */
+  /**
+   * Called when the pipeline stops, or stops being the active instance. The default does nothing.
+   */
   @Override
   default void close() throws Exception {}
 }

@@ -49,9 +49,11 @@ import java.util.concurrent.CompletionStage;
 public interface Sink extends AutoCloseable {
 
   /**
-   * Called once when the pipeline starts, before the first {@link #deliver}. Throw to refuse to
-   * start (for example when the destination does not exist); the message reaches the caller of
-   * {@code start()}.
+   * Called when the pipeline starts capturing, before the first {@link #deliver}. Throw to refuse
+   * to start (for example when the destination does not exist); the message reaches the caller of
+   * {@code start()}. A pipeline that runs as one of several replicas opens its sink each time it
+   * becomes the active instance and closes it when it stops being so: {@code open} may follow a
+   * {@link #close} of the same sink, and must then work as the first time did.
    */
   default void open(SinkContext context) throws Exception {}
 
@@ -64,8 +66,8 @@ public interface Sink extends AutoCloseable {
   CompletionStage<Void> deliver(List<ChangeEvent> batch);
 
   /**
-   * Called once when the pipeline stops, after the pipeline stopped waiting for outstanding
-   * batches. Release resources here.
+   * Called when the pipeline stops (or stops being the active instance), after it stopped waiting
+   * for outstanding batches. Release resources here.
    */
   @Override
   default void close() throws Exception {}

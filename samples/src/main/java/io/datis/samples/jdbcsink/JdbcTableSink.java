@@ -82,7 +82,7 @@ public final class JdbcTableSink implements Sink {
   private final Connector connector;
   private final String table;
   private final String insert;
-  private final ExecutorService writer;
+  private volatile ExecutorService writer;
   private @Nullable Connection connection; // used by open(), then by the writer thread only
 
   /**
@@ -102,13 +102,16 @@ public final class JdbcTableSink implements Sink {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?)
         ON CONFLICT (event_id) DO NOTHING"""
             .formatted(table);
-    this.writer =
-        Executors.newSingleThreadExecutor(
-            task -> {
-              Thread thread = new Thread(task, "datis-jdbc-sink " + table);
-              thread.setDaemon(true);
-              return thread;
-            });
+    this.writer = newWriter(table);
+  }
+
+  private static ExecutorService newWriter(String table) {
+    return Executors.newSingleThreadExecutor(
+        task -> {
+          Thread thread = new Thread(task, "datis-jdbc-sink " + table);
+          thread.setDaemon(true);
+          return thread;
+        });
   }
 
   /**
@@ -135,9 +138,15 @@ public final class JdbcTableSink implements Sink {
         .formatted(checkTableName(table));
   }
 
-  /** Connects, and creates the table unless it exists; throws if either fails. */
+  /**
+   * Connects, and creates the table unless it exists; throws if either fails. Opens again after
+   * {@link #close()}, as a pipeline among replicas does each time it becomes the active one.
+   */
   @Override
   public void open(SinkContext context) throws SQLException {
+    if (writer.isShutdown()) {
+      writer = newWriter(table);
+    }
     try {
       Connection opened = connection();
       try (PreparedStatement exists = opened.prepareStatement("SELECT to_regclass(?) IS NULL");
