@@ -16,7 +16,8 @@ import java.util.OptionalLong;
  * }</pre>
  *
  * <p>Its {@code toString()} reads like {@code UP, last event 2026-11-26T17:00:00Z, committed up to
- * 0/16B3748}: the status, the reasons in parentheses, then whatever else is known.
+ * 0/16B3748, active since 2026-11-26T16:00:00Z}: the status, the reasons in parentheses, then
+ * whatever else is known, and the role.
  */
 public interface Health {
 
@@ -34,11 +35,41 @@ public interface Health {
      */
     DEGRADED,
     /** Stopped: closed, or failed (see the reasons). */
-    DOWN
+    DOWN,
+    /**
+     * Running as a standby: another instance of the pipeline is active (see {@link
+     * #activeInstance()}), and this one takes over when that one stops or dies. Ready, in the sense
+     * of a readiness probe, but not capturing. A standby that cannot reach PostgreSQL (so could not
+     * take over) says {@link #DEGRADED} instead, with {@link #role()} STANDBY.
+     */
+    STANDBY
   }
 
-  /** STARTING, UP, DEGRADED or DOWN. */
+  /**
+   * Which of the replicas running the same pipeline this instance is: at most one is active at a
+   * time (see "Running several replicas" in the README).
+   */
+  enum Role {
+    /** Holds the pipeline's lock: captures and delivers. */
+    ACTIVE,
+    /** Waits for the lock, capturing nothing. */
+    STANDBY
+  }
+
+  /** STARTING, UP, DEGRADED, DOWN or STANDBY. */
   Status status();
+
+  /** ACTIVE or STANDBY; after {@code close()}, the role the pipeline had last. */
+  Role role();
+
+  /** Since when this instance has had its {@link #role()}. */
+  Instant roleSince();
+
+  /**
+   * The instance that holds the pipeline's lock, as PostgreSQL names its session (e.g. {@code
+   * 'datis-orders lock pod-7f9c:1'}), when this instance is a standby and it is known.
+   */
+  Optional<String> activeInstance();
 
   /** Why the status is not UP, one sentence each; empty when UP. */
   List<String> reasons();

@@ -4,9 +4,9 @@ import io.datis.api.ConfigurationException;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
-import io.datis.internal.DatisPipeline;
 import io.datis.internal.ExpertDebeziumProperties;
 import io.datis.internal.PipelineSettings;
+import io.datis.internal.ReplicaPipeline;
 import io.datis.internal.Retirement;
 import io.datis.postgres.PostgresSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +53,8 @@ public final class PipelineBuilder {
   private ErrorPolicy errorPolicy = ErrorPolicy.fail();
   private long slotLagThreshold = 1L << 30;
   private boolean resnapshotIfSlotLost;
+  private boolean standby = true;
+  private Consumer<Health.Role> roleListener = role -> {};
 
   PipelineBuilder(PostgresSource source) {
     this.source = source;
@@ -233,6 +236,30 @@ public final class PipelineBuilder {
   }
 
   /**
+   * Whether {@link #start()} waits as a standby when another instance of this pipeline (the same
+   * slot in the same database, typically another replica of the service) is active. Default {@code
+   * true}: {@code start()} returns promptly with a pipeline whose {@link Pipeline#health()} says
+   * {@link Health.Status#STANDBY}, and it becomes active by itself when the active instance stops
+   * or dies; an active instance that loses its lock stops delivering and becomes a standby again.
+   * With {@code false}, {@code start()} fails while another instance is active, and losing the lock
+   * fails the pipeline. See "Running several replicas" in the README.
+   */
+  public PipelineBuilder standby(boolean standby) {
+    this.standby = standby;
+    return this;
+  }
+
+  /**
+   * Told each time this instance becomes {@link Health.Role#ACTIVE active} or a {@link
+   * Health.Role#STANDBY standby}, on a thread of the pipeline's; not told of the role {@link
+   * #start()} begins with when it is a standby. Keep it short: the role change waits for it.
+   */
+  public PipelineBuilder onRoleChange(Consumer<Health.Role> listener) {
+    this.roleListener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
    * How much WAL the replication slot may hold back before {@link Pipeline#health()} turns DEGRADED
    * (with a reason such as {@code replication slot lag 2.1 GB}). The lag is read from {@code
    * pg_replication_slots} every 5 s and published as the {@code datis.replication.slot.lag} gauge.
@@ -367,7 +394,9 @@ public final class PipelineBuilder {
             meterRegistry,
             errorPolicy,
             slotLagThreshold,
-            resnapshotIfSlotLost);
-    return DatisPipeline.start(settings);
+            resnapshotIfSlotLost,
+            standby,
+            roleListener);
+    return ReplicaPipeline.start(settings);
   }
 }

@@ -166,6 +166,7 @@ class StartupErrorsTest {
                       .slotName("shared_slot")
                       .tables("public.shared")
                       .offsets(OffsetStore.inMemory())
+                      .standby(false)
                       .to(new InMemorySink())
                       .start())
           .isInstanceOf(SourceException.class)

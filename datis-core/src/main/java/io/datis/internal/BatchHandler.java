@@ -22,7 +22,8 @@ import org.slf4j.MDC;
  * capture), {@link OffsetCommitter} appends the batch, {@link SinkDispatch} hands it to the sink,
  * and the sink's completion releases the room and lets the committer commit. Once {@link #stop()
  * stopped}, batches are no longer handed on (they stay uncommitted), except the end of a
- * transaction that was delivered whole.
+ * transaction that was delivered whole. Nor are they once the {@link Lease} no longer holds: then
+ * this instance may no longer be the active one.
  */
 final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -35,6 +36,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
   private final OffsetCommitter offsets;
   private final SinkDispatch dispatch;
   private final Consumer<DatisException> fail;
+  private final Lease lease;
+  private final Runnable leaseLapsed;
   private final DeliveredTransaction delivered = new DeliveredTransaction();
 
   /**
@@ -62,7 +65,9 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
       InFlightLimit inFlight,
       OffsetCommitter offsets,
       SinkDispatch dispatch,
-      Consumer<DatisException> fail) {
+      Consumer<DatisException> fail,
+      Lease lease,
+      Runnable leaseLapsed) {
     this.pipelineName = pipelineName;
     this.converter = converter;
     this.preparation = preparation;
@@ -70,6 +75,8 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     this.offsets = offsets;
     this.dispatch = dispatch;
     this.fail = fail;
+    this.lease = lease;
+    this.leaseLapsed = leaseLapsed;
   }
 
   @Override
@@ -119,6 +126,12 @@ final class BatchHandler implements DebeziumEngine.ChangeConsumer<RecordChangeEv
     List<ChangeEvent> events = prepared.events;
     if (!inFlight.acquire(events.size(), prepared.bytes, () -> stopping)) {
       delivered.dropped();
+      return;
+    }
+    if (!lease.holds()) { // another instance may be active by now: hand nothing more to the sink
+      inFlight.release(events.size(), prepared.bytes);
+      delivered.dropped();
+      leaseLapsed.run();
       return;
     }
     CommitTracker.Segment<RecordChangeEvent<SourceRecord>> segment;

@@ -11,20 +11,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running pipeline: it wires the parts, starts them, and stops them once, gracefully on {@link
- * #close()} or at once on a failure.
+ * One run of a pipeline as the active instance: it wires the parts, starts them, and stops them
+ * once, gracefully on {@link #close()}, at once on a failure or when {@link #fence fenced}. {@link
+ * ReplicaPipeline} makes one run each time its instance becomes active.
  *
  * <p>One batch's walk: the Debezium engine ({@link CaptureEngine}) hands each batch of records to
  * {@link BatchHandler}; {@link BatchPreparation} converts and transforms it into a {@link
@@ -33,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * hands it to the sink; when the sink completes it, the committer commits the newest transaction
  * end of the contiguous completed prefix. {@link HealthReport} tells how it goes.
  */
-public final class DatisPipeline implements Pipeline {
+final class DatisPipeline implements Pipeline {
 
   private static final Logger log = LoggerFactory.getLogger(DatisPipeline.class);
 
@@ -56,19 +53,23 @@ public final class DatisPipeline implements Pipeline {
   private final SinkStatus sinkStatus;
   private final SinkStatus deadLetterStatus;
   private final Map<TableId, ReplicaIdentity> identities;
+  private final Lease lease;
+  private final PipelineMetrics metrics;
+  private volatile @Nullable String fencedBecause;
 
   /**
    * The id under which the pipeline's data types are registered for Debezium's column converter.
    */
   private final String typesId;
 
-  private final CompletableFuture<Void> termination = new CompletableFuture<>();
-  private final AtomicReference<@Nullable DatisException> failure = new AtomicReference<>();
+  private final Termination termination = new Termination();
   private final Object lifecycle = new Object();
   private boolean shutdownStarted;
 
-  private DatisPipeline(PipelineSettings settings, CapturedTables tables, SlotMarker marker) {
+  private DatisPipeline(
+      PipelineSettings settings, CapturedTables tables, SlotMarker marker, Lease lease) {
     this.settings = settings;
+    this.lease = lease;
     this.slotMarker = marker;
     this.sink = settings.sink();
     this.identities = tables.eventIdentities();
@@ -77,13 +78,13 @@ public final class DatisPipeline implements Pipeline {
     this.snapshots = new IncrementalSnapshots(settings, identities);
     InFlightLimit inFlight =
         new InFlightLimit(settings.maxInFlightEvents(), settings.maxInFlightBytes());
-    this.offsets = new OffsetCommitter(settings.name(), threads("commit"));
+    this.offsets = new OffsetCommitter(settings.name(), threads("commit"), lease);
     this.sourceMonitor =
         new SourceMonitor(
             settings,
             new ReplicaIdentityCheck(settings, tables.serverVersion()),
             threads("source-monitor"));
-    PipelineMetrics metrics =
+    this.metrics =
         PipelineMetrics.of(
             settings.meterRegistry(),
             settings.name(),
@@ -103,7 +104,9 @@ public final class DatisPipeline implements Pipeline {
             inFlight,
             offsets,
             new SinkDispatch(sink, poison, metrics),
-            this::fail);
+            this::fail,
+            lease,
+            () -> fence("its lease ran out before the lock could be confirmed again"));
     String database = settings.source().database();
     this.sinkStatus = new SinkStatus(settings.name(), database, "sink", metrics::sinkRetried);
     this.deadLetterStatus =
@@ -121,16 +124,18 @@ public final class DatisPipeline implements Pipeline {
 
   /**
    * Checks the database, opens the sink and starts the engine; returns once the engine is polling.
+   *
+   * @param lease while it holds, the run may deliver and commit
    */
-  public static Pipeline start(PipelineSettings settings) {
+  static DatisPipeline start(PipelineSettings settings, Lease lease) {
     SlotMarker marker = new SlotMarker(settings.offsets(), settings.source(), settings.name());
     CapturedTables tables = new PostgresPreflight(settings, marker).run();
-    DatisPipeline pipeline = new DatisPipeline(settings, tables, marker);
+    DatisPipeline pipeline = new DatisPipeline(settings, tables, marker, lease);
     try {
       pipeline.launch();
     } catch (RuntimeException e) {
       pipeline.beginShutdown(false);
-      pipeline.termination.handle((v, error) -> null).join();
+      pipeline.termination.awaitUninterruptibly();
       throw e;
     }
     return pipeline;
@@ -150,7 +155,7 @@ public final class DatisPipeline implements Pipeline {
         DebeziumConfiguration.of(settings, typesId, identities),
         batches,
         this::engineStopped,
-        failure::get);
+        termination::failure);
     sourceMonitor.start();
     log.info(
         "Pipeline '{}' started: capturing {} from {}:{}/{} through slot '{}' and publication '{}', offsets in {}",
@@ -185,12 +190,42 @@ public final class DatisPipeline implements Pipeline {
   }
 
   private void fail(DatisException cause) {
-    if (!failure.compareAndSet(null, cause)) {
+    if (!termination.recordFailure(cause)) {
       return;
     }
     batches.stop();
     log.error("Pipeline '{}' failed: {}", settings.name(), cause.getMessage());
     beginShutdown(false);
+  }
+
+  /**
+   * Stops at once, without delivering or committing anything more: this instance may no longer be
+   * the active one. The run then terminates normally; {@link #fencedBecause()} says why it stopped.
+   */
+  void fence(String reason) {
+    lease.revoke();
+    synchronized (lifecycle) {
+      if (shutdownStarted || termination.failure() != null) {
+        return;
+      }
+      fencedBecause = reason;
+    }
+    batches.stop();
+    log.warn(
+        "Pipeline '{}' lost its lock on PostgreSQL ({}): it stops delivering and committing at once",
+        settings.name(),
+        reason);
+    beginShutdown(false);
+  }
+
+  /** Why the run was fenced, or {@code null} if it was not. */
+  @Nullable String fencedBecause() {
+    return fencedBecause;
+  }
+
+  /** Whether the caller runs on Debezium's thread of this run (a transform or the sink). */
+  boolean calledFromItsOwnThread() {
+    return batches.isPollingThread(Thread.currentThread());
   }
 
   @Override
@@ -203,8 +238,8 @@ public final class DatisPipeline implements Pipeline {
       return;
     }
     termination
-        .handle((v, e) -> null)
-        .join(); // not interruptible: an interrupt must not cut the stop short
+        .awaitUninterruptibly(); // not interruptible: an interrupt must not cut the stop short //
+    // not interruptible: an interrupt must not cut the stop short
   }
 
   /**
@@ -232,15 +267,19 @@ public final class DatisPipeline implements Pipeline {
     engine.close();
     PostgresTypes.unregister(typesId);
     snapshots.close();
-    recordSlotAtStop();
-    closeSink();
-    DatisException failed = failure.get();
-    if (failed == null) {
-      log.info("Pipeline '{}' closed", settings.name());
-      termination.complete(null);
-    } else {
-      termination.completeExceptionally(failed);
+    if (lease.holds()) { // a fenced run must not overwrite what the active one records
+      recordSlotAtStop();
     }
+    closeSink();
+    metrics.close();
+    if (termination.failure() == null) {
+      if (fencedBecause == null) {
+        log.info("Pipeline '{}' closed", settings.name());
+      } else {
+        log.info("Pipeline '{}' stopped after losing its lock", settings.name());
+      }
+    }
+    termination.complete();
   }
 
   private void awaitTheDeliveredTransactionsEnd() {
@@ -302,8 +341,14 @@ public final class DatisPipeline implements Pipeline {
 
   @Override
   public Health health() {
+    return report();
+  }
+
+  HealthSnapshot report() {
     return healthReport.of(
-        failure.get(), batches.isStopping() || termination.isDone(), batches.lastEventTime());
+        termination.failure(),
+        batches.isStopping() || termination.isDone(),
+        batches.lastEventTime());
   }
 
   @Override
@@ -327,42 +372,22 @@ public final class DatisPipeline implements Pipeline {
 
   @Override
   public void awaitTermination() throws InterruptedException {
-    try {
-      termination.get();
-    } catch (ExecutionException e) {
-      throw recordedFailure();
-    }
+    termination.await();
   }
 
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    try {
-      termination.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (ExecutionException e) {
-      throw recordedFailure();
-    } catch (TimeoutException e) {
-      return false;
-    }
-  }
-
-  /** The failure that stopped the pipeline: termination completes exceptionally with it alone. */
-  private DatisException recordedFailure() {
-    DatisException failed = failure.get();
-    if (failed == null) {
-      throw new IllegalStateException("the pipeline terminated exceptionally without a failure");
-    }
-    return failed;
+    return termination.await(timeout);
   }
 
   @Override
   public CompletionStage<Void> termination() {
-    return termination.minimalCompletionStage();
+    return termination.stage();
   }
 
   @Override
   public Optional<Throwable> failure() {
-    return Optional.ofNullable(failure.get());
+    return termination.failureIfAny();
   }
 
   @Override

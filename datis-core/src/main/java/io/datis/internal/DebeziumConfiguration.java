@@ -56,6 +56,7 @@ final class DebeziumConfiguration {
     for (Map.Entry<String, String> property : source.connectionProperties().entrySet()) {
       props.setProperty("driver." + property.getKey(), property.getValue());
     }
+    props.setProperty("driver.ApplicationName", replicationName(settings));
     // Snapshots read every value in PostgreSQL's text form, as streaming does, so that the column
     // converter sees the same text either way (a binary array's text is rebuilt by the driver).
     props.setProperty("driver.binaryTransfer", "false");
@@ -84,6 +85,12 @@ final class DebeziumConfiguration {
     // committed: the slot then advances while the captured tables are idle and other tables write
     // WAL.
     props.setProperty("lsn.flush.mode", "connector_and_driver");
+    // So the slot can stand ahead of the stored offsets: after a crash (or a fenced instance) that
+    // followed such a confirmation, the slot's restart_lsn may pass the last offset stored, with
+    // nothing captured in between. Debezium's default check then refuses to start for good ("no
+    // longer available on the server"); this starts from the slot instead. Datis itself detects a
+    // slot that was lost, invalidated, or moved while the pipeline was stopped (SlotMarker).
+    props.setProperty("offset.mismatch.strategy", "trust_greater_lsn");
 
     props.setProperty("decimal.handling.mode", "precise");
     props.setProperty("time.precision.mode", "adaptive_time_microseconds");
@@ -195,5 +202,16 @@ final class DebeziumConfiguration {
 
   private static String quoted(TableId table) {
     return REGEX_SPECIAL.matcher(table.toString()).replaceAll("\\\\$1");
+  }
+
+  /**
+   * The application name of Debezium's connections, its replication connection included, as
+   * pg_stat_activity shows it (PostgreSQL keeps 63 bytes): {@code datis-<pipeline> capture}, unless
+   * the source's connection properties set {@code ApplicationName}.
+   */
+  static String replicationName(PipelineSettings settings) {
+    String given = settings.source().connectionProperties().get("ApplicationName");
+    String name = given != null ? given : "datis-" + settings.name() + " capture";
+    return name.length() > 63 ? name.substring(0, 63) : name;
   }
 }

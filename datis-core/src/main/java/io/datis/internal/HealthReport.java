@@ -41,12 +41,12 @@ final class HealthReport {
    * @param closed whether the pipeline is closing or closed
    * @param lastEventTime when the newest change was captured
    */
-  Health of(@Nullable Throwable failure, boolean closed, @Nullable Instant lastEventTime) {
+  HealthSnapshot of(@Nullable Throwable failure, boolean closed, @Nullable Instant lastEventTime) {
     Long committed = offsets.lastCommittedLsn();
     String committedText = committed == null ? null : Position.formatLsn(committed);
     Long lag = source.lagBytes();
     if (failure != null) {
-      return new HealthSnapshot(
+      return HealthSnapshot.active(
           Health.Status.DOWN,
           List.of("failed: " + failure.getMessage()),
           lastEventTime,
@@ -55,13 +55,13 @@ final class HealthReport {
           null);
     }
     if (closed) {
-      return new HealthSnapshot(
+      return HealthSnapshot.active(
           Health.Status.DOWN, List.of("closed"), lastEventTime, committedText, lag, null);
     }
     String unidentified = source.replicaIdentityProblem();
     if (unidentified != null) {
       // Still capturing, but the application's own updates and deletes of those tables fail.
-      return new HealthSnapshot(
+      return HealthSnapshot.active(
           Health.Status.DOWN, List.of(unidentified), lastEventTime, committedText, lag, null);
     }
     List<String> reasons = new ArrayList<>(3);
@@ -101,7 +101,7 @@ final class HealthReport {
     } else {
       status = Health.Status.UP;
     }
-    return new HealthSnapshot(
+    return HealthSnapshot.active(
         status, reasons, lastEventTime, committedText, lag, snapshotProgress.get());
   }
 }

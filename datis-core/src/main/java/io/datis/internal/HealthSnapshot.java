@@ -3,6 +3,7 @@ package io.datis.internal;
 import io.datis.Health;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -15,12 +16,53 @@ record HealthSnapshot(
     @Nullable Instant lastEvent,
     @Nullable String committedLsn,
     @Nullable Long lagBytes,
-    @Nullable String snapshotProgress)
+    @Nullable String snapshotProgress,
+    Health.Role role,
+    Instant roleSince,
+    @Nullable String holder)
     implements Health {
 
   HealthSnapshot {
     Objects.requireNonNull(status, "status");
     reasons = List.copyOf(reasons);
+  }
+
+  /** The report of an active instance, without its role's start yet. */
+  static HealthSnapshot active(
+      Health.Status status,
+      List<String> reasons,
+      @Nullable Instant lastEvent,
+      @Nullable String committedLsn,
+      @Nullable Long lagBytes,
+      @Nullable String snapshotProgress) {
+    return new HealthSnapshot(
+        status,
+        reasons,
+        lastEvent,
+        committedLsn,
+        lagBytes,
+        snapshotProgress,
+        Health.Role.ACTIVE,
+        Instant.EPOCH,
+        null);
+  }
+
+  /** A standby's report: STANDBY, or DEGRADED when it could not take over. */
+  static HealthSnapshot standby(
+      Health.Status status, List<String> reasons, Instant since, @Nullable String holder) {
+    return new HealthSnapshot(
+        status, reasons, null, null, null, null, Health.Role.STANDBY, since, holder);
+  }
+
+  /** This report, with the instance's role and since when it has had it. */
+  HealthSnapshot withRole(Health.Role role, Instant since) {
+    return new HealthSnapshot(
+        status, reasons, lastEvent, committedLsn, lagBytes, snapshotProgress, role, since, holder);
+  }
+
+  @Override
+  public Optional<String> activeInstance() {
+    return Optional.ofNullable(holder);
   }
 
   @Override
@@ -49,6 +91,7 @@ record HealthSnapshot(
     if (!reasons.isEmpty()) {
       text.append(" (").append(String.join("; ", reasons)).append(')');
     }
+
     if (lastEvent != null) {
       text.append(", last event ").append(lastEvent);
     }
@@ -61,6 +104,10 @@ record HealthSnapshot(
     if (snapshotProgress != null) {
       text.append(", ").append(snapshotProgress);
     }
+    text.append(", ")
+        .append(role.name().toLowerCase(Locale.ROOT))
+        .append(" since ")
+        .append(roleSince);
     return text.toString();
   }
 }

@@ -34,6 +34,7 @@ final class OffsetCommitter {
   private final AtomicReference<@Nullable RecordChangeEvent<SourceRecord>> pending =
       new AtomicReference<>();
   private final ExecutorService commitThread;
+  private final Lease lease;
   private volatile DebeziumEngine.@Nullable RecordCommitter<RecordChangeEvent<SourceRecord>>
       committer;
   private volatile @Nullable Long lastCommittedLsn;
@@ -41,9 +42,12 @@ final class OffsetCommitter {
 
   /**
    * @param threads makes the commit thread, named and with the pipeline in its logging context
+   * @param lease commits happen only while it holds: an instance that may no longer be the active
+   *     one must not move the offsets that the active one now moves
    */
-  OffsetCommitter(String pipeline, ThreadFactory threads) {
+  OffsetCommitter(String pipeline, ThreadFactory threads, Lease lease) {
     this.pipeline = pipeline;
+    this.lease = lease;
     this.commitThread = Executors.newSingleThreadExecutor(threads);
   }
 
@@ -96,6 +100,11 @@ final class OffsetCommitter {
     }
     DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
     if (point == null || current == null) {
+      return;
+    }
+    if (!lease.holds()) {
+      log.debug(
+          "Pipeline '{}' no longer holds its lock; offsets are no longer committed", pipeline);
       return;
     }
     try {

@@ -6,6 +6,7 @@ import io.datis.api.event.TableId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -50,6 +52,9 @@ final class PipelineMetrics {
   private final @Nullable DistributionSummary batchSize;
   private final @Nullable Counter sinkRetries;
 
+  /** The gauges, bound to this run's parts: removed when the run stops, see {@link #close()}. */
+  private final List<Meter> gauges = new CopyOnWriteArrayList<>();
+
   private PipelineMetrics(
       @Nullable MeterRegistry registry,
       String pipeline,
@@ -78,45 +83,52 @@ final class PipelineMetrics {
             .register(registry);
     this.sinkRetries =
         Counter.builder("datis.sink.retries").tag("pipeline", pipeline).register(registry);
-    Gauge.builder("datis.events.in.flight", inFlight, supplier -> supplier.get().doubleValue())
-        .description("Events handed to the sink and not yet acknowledged")
-        .tag("pipeline", pipeline)
-        .strongReference(true) // the supplier lives nowhere else
-        .register(registry);
-    Gauge.builder(
-            "datis.events.in.flight.bytes", inFlightBytes, supplier -> supplier.get().doubleValue())
-        .description("Estimated size of the events handed to the sink and not yet acknowledged")
-        .baseUnit("bytes")
-        .tag("pipeline", pipeline)
-        .strongReference(true)
-        .register(registry);
-    Gauge.builder(
-            "datis.commit.age",
-            lastCommit,
-            supplier -> {
-              Instant last = supplier.get();
-              return last == null
-                  ? Double.NaN
-                  : Duration.between(last, Instant.now()).toMillis() / 1000.0;
-            })
-        .description("Seconds since offsets were last committed")
-        .baseUnit("seconds")
-        .tag("pipeline", pipeline)
-        .strongReference(true)
-        .register(registry);
-    Gauge.builder("datis.replication.slot.lag", slotLag, supplier -> nanIfNull(supplier.get()))
-        .description("WAL the replication slot holds back, from pg_replication_slots")
-        .baseUnit("bytes")
-        .tag("pipeline", pipeline)
-        .strongReference(true)
-        .register(registry);
-    Gauge.builder("datis.in.flight.wal", inFlightWal, supplier -> nanIfNull(supplier.get()))
-        .description(
-            "WAL from the last committed position to the newest change captured: the bytes in flight")
-        .baseUnit("bytes")
-        .tag("pipeline", pipeline)
-        .strongReference(true)
-        .register(registry);
+    gauges.add(
+        Gauge.builder("datis.events.in.flight", inFlight, supplier -> supplier.get().doubleValue())
+            .description("Events handed to the sink and not yet acknowledged")
+            .tag("pipeline", pipeline)
+            .strongReference(true) // the supplier lives nowhere else
+            .register(registry));
+    gauges.add(
+        Gauge.builder(
+                "datis.events.in.flight.bytes",
+                inFlightBytes,
+                supplier -> supplier.get().doubleValue())
+            .description("Estimated size of the events handed to the sink and not yet acknowledged")
+            .baseUnit("bytes")
+            .tag("pipeline", pipeline)
+            .strongReference(true)
+            .register(registry));
+    gauges.add(
+        Gauge.builder(
+                "datis.commit.age",
+                lastCommit,
+                supplier -> {
+                  Instant last = supplier.get();
+                  return last == null
+                      ? Double.NaN
+                      : Duration.between(last, Instant.now()).toMillis() / 1000.0;
+                })
+            .description("Seconds since offsets were last committed")
+            .baseUnit("seconds")
+            .tag("pipeline", pipeline)
+            .strongReference(true)
+            .register(registry));
+    gauges.add(
+        Gauge.builder("datis.replication.slot.lag", slotLag, supplier -> nanIfNull(supplier.get()))
+            .description("WAL the replication slot holds back, from pg_replication_slots")
+            .baseUnit("bytes")
+            .tag("pipeline", pipeline)
+            .strongReference(true)
+            .register(registry));
+    gauges.add(
+        Gauge.builder("datis.in.flight.wal", inFlightWal, supplier -> nanIfNull(supplier.get()))
+            .description(
+                "WAL from the last committed position to the newest change captured: the bytes in flight")
+            .baseUnit("bytes")
+            .tag("pipeline", pipeline)
+            .strongReference(true)
+            .register(registry));
   }
 
   static PipelineMetrics of(
@@ -133,6 +145,19 @@ final class PipelineMetrics {
             registry, pipeline, inFlight, inFlightBytes, lastCommit, slotLag, inFlightWal);
   }
 
+  /**
+   * Removes this run's gauges from the registry, so that the next run of the pipeline (after a
+   * standby takes over again) registers gauges bound to its own parts. Counters and timers stay:
+   * they count across runs.
+   */
+  void close() {
+    MeterRegistry open = registry;
+    if (open != null) {
+      gauges.forEach(open::remove);
+      gauges.clear();
+    }
+  }
+
   private static double nanIfNull(@Nullable Long value) {
     return value == null ? Double.NaN : value;
   }
@@ -145,15 +170,16 @@ final class PipelineMetrics {
     if (registry == null) {
       return;
     }
-    Gauge.builder(
-            "datis.snapshot.tables.remaining",
-            remainingTables,
-            supplier -> supplier.get().doubleValue())
-        .description(
-            "Tables that a snapshot while streaming (added tables, Pipeline.snapshot) has yet to read")
-        .tag("pipeline", pipeline)
-        .strongReference(true)
-        .register(registry);
+    gauges.add(
+        Gauge.builder(
+                "datis.snapshot.tables.remaining",
+                remainingTables,
+                supplier -> supplier.get().doubleValue())
+            .description(
+                "Tables that a snapshot while streaming (added tables, Pipeline.snapshot) has yet to read")
+            .tag("pipeline", pipeline)
+            .strongReference(true)
+            .register(registry));
   }
 
   void captured(ChangeEvent event) {

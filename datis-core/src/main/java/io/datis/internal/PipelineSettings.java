@@ -1,6 +1,7 @@
 package io.datis.internal;
 
 import io.datis.ErrorPolicy;
+import io.datis.Health;
 import io.datis.OffsetStore;
 import io.datis.SnapshotMode;
 import io.datis.api.event.TableId;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param slotName the replication slot: the one given to the builder, or {@link #derivedName}
  * @param publicationName the publication: the one given to the builder, or {@link #derivedName}
+ * @param standby whether {@code start()} waits as a standby when another instance is active, and a
+ *     fenced instance becomes a standby again (otherwise both fail)
+ * @param roleListener told of each role change, on a pipeline thread
  */
 public record PipelineSettings(
     String name,
@@ -38,7 +43,9 @@ public record PipelineSettings(
     @Nullable MeterRegistry meterRegistry,
     ErrorPolicy errorPolicy,
     long slotLagThreshold,
-    boolean resnapshotIfSlotLost) {
+    boolean resnapshotIfSlotLost,
+    boolean standby,
+    Consumer<Health.Role> roleListener) {
 
   /**
    * The slot and publication name a pipeline uses unless told otherwise: {@code datis_<name>} made

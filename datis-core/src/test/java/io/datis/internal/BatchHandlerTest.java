@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -43,8 +44,10 @@ class BatchHandlerTest {
       };
   private final AtomicReference<@Nullable DatisException> failure = new AtomicReference<>();
   private final RecordingCommitter committer = new RecordingCommitter();
+  private final Lease lease = Lease.unlimited();
+  private final AtomicInteger lapses = new AtomicInteger();
   private final OffsetCommitter offsets =
-      new OffsetCommitter("test", Executors.defaultThreadFactory());
+      new OffsetCommitter("test", Executors.defaultThreadFactory(), lease);
   private final BatchHandler handler = handler(2);
 
   @AfterEach
@@ -106,6 +109,23 @@ class BatchHandlerTest {
   }
 
   @Test
+  void onceTheLeaseIsRevokedNothingMoreReachesTheSinkAndNothingIsCommitted() throws Exception {
+    handler.handleBatch(List.of(change(ORDERS, "c", 100, null), end(105)), committer);
+
+    lease.revoke();
+    handler.handleBatch(List.of(change(ORDERS, "c", 110, null), end(115)), committer);
+    deliveries.get(0).complete(null);
+    offsets.commitAndStop();
+
+    assertThat(delivered).as("only the batch handed over while the lease held").hasSize(1);
+    assertThat(lapses).as("the lapse is reported, once per refused batch").hasValue(1);
+    assertThat(committer.committed)
+        .as("acknowledged after the lease was gone: another instance may be active")
+        .isEmpty();
+    assertThat(failure.get()).isNull();
+  }
+
+  @Test
   void onceStoppedOnlyTheEndOfTheDeliveredTransactionIsCommitted() throws Exception {
     handler.handleBatch(List.of(change(ORDERS, "c", 100, null)), committer);
     deliveries.get(0).complete(null);
@@ -152,6 +172,8 @@ class BatchHandlerTest {
         new InFlightLimit(maxInFlightEvents, 1L << 30),
         offsets,
         new SinkDispatch(sink, poison, metrics),
-        failure::set);
+        failure::set,
+        lease,
+        lapses::incrementAndGet);
   }
 }

@@ -26,7 +26,7 @@ class HealthReportTest {
   private final SinkStatus deadLetters =
       new SinkStatus("test", "shop", "dead-letter sink", () -> {});
   private final OffsetCommitter offsets =
-      new OffsetCommitter("test", Executors.defaultThreadFactory());
+      new OffsetCommitter("test", Executors.defaultThreadFactory(), Lease.unlimited());
   private final SourceMonitor source =
       new SourceMonitor(
           settings, new ReplicaIdentityCheck(settings, 170000), Executors.defaultThreadFactory());

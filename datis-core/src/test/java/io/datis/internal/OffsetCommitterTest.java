@@ -21,7 +21,7 @@ class OffsetCommitterTest {
 
   private final RecordingCommitter committer = new RecordingCommitter();
   private final OffsetCommitter offsets =
-      new OffsetCommitter("test", Executors.defaultThreadFactory());
+      new OffsetCommitter("test", Executors.defaultThreadFactory(), Lease.unlimited());
 
   @AfterEach
   void stop() {

@@ -42,7 +42,9 @@ final class TestSettings {
         null,
         policy,
         1L << 30,
-        false);
+        false,
+        true,
+        role -> {});
   }
 
   static Map<TableId, ReplicaIdentity> identities() {

@@ -1,6 +1,7 @@
 package io.datis.pubsub.faults;
 
 import io.datis.Datis;
+import io.datis.Health;
 import io.datis.OffsetStore;
 import io.datis.Pipeline;
 import io.datis.SnapshotMode;
@@ -38,8 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * maxInFlight}, {@code maxBatch}, {@code expect} (stop once that many events were acknowledged, and
  * report) and {@code snapshot} (tables to read again while streaming, asked for once started).
  *
- * <p>It talks to the test on stdout with lines starting {@code @@}: {@code @@ STARTED}, {@code @@
- * DONE ...} (with {@code expect}), {@code @@ FAILED ...}. It stops cleanly when its stdin says
+ * <p>It talks to the test on stdout with lines starting {@code @@}: {@code @@ STARTED ...
+ * role=...}, {@code @@ DONE ...} (with {@code expect}), {@code @@ FAILED ...}, and for the replica
+ * tests {@code @@ ROLE ACTIVE|STANDBY at=<epoch ms>}, {@code @@ DELIVERING at=...} (the first batch
+ * handed to the sink since the instance became active) and {@code @@ DELIVERED_AS_STANDBY} (a batch
+ * handed over while not active, which must never happen). It stops cleanly when its stdin says
  * {@code stop} or closes (so it does not outlive a test JVM that dies). Exit codes: 0 stopped or
  * done, 2 the pipeline failed, 3 out of memory ({@code -XX:+ExitOnOutOfMemoryError}).
  */
@@ -81,7 +85,16 @@ final class CaptureProcess {
             .maxInFlightEvents(Integer.parseInt(options.getOrDefault("maxInFlight", "20000")))
             .maxBatchSize(Integer.parseInt(options.getOrDefault("maxBatch", "2048")))
             .to(sink)
+            .onRoleChange(
+                role -> {
+                  sink.active = role == Health.Role.ACTIVE;
+                  sink.reportFirstDelivery = true;
+                  say("ROLE " + role + " at=" + System.currentTimeMillis());
+                })
             .start();
+    if (pipeline.health().role() == Health.Role.ACTIVE) {
+      sink.active = true;
+    }
     String snapshot = options.get("snapshot");
     if (snapshot != null) {
       pipeline.snapshot(snapshot.split(","));
@@ -89,6 +102,8 @@ final class CaptureProcess {
     say(
         "STARTED pid="
             + ProcessHandle.current().pid()
+            + " role="
+            + pipeline.health().role()
             + " in "
             + Duration.ofNanos(System.nanoTime() - startNanos).toMillis()
             + " ms");
@@ -178,6 +193,12 @@ final class CaptureProcess {
     final AtomicLong inFlight = new AtomicLong();
     final AtomicLong peakInFlight = new AtomicLong();
 
+    /** Whether the pipeline is the active instance, as its role listener last said. */
+    volatile boolean active;
+
+    /** Whether the next delivery is the first since the instance became active. */
+    volatile boolean reportFirstDelivery = true;
+
     CountingSink(Sink delegate) {
       this.delegate = delegate;
     }
@@ -189,6 +210,13 @@ final class CaptureProcess {
 
     @Override
     public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
+      if (!active) {
+        say("DELIVERED_AS_STANDBY at=" + System.currentTimeMillis());
+      }
+      if (reportFirstDelivery) {
+        reportFirstDelivery = false;
+        say("DELIVERING at=" + System.currentTimeMillis());
+      }
       peakInFlight.accumulateAndGet(inFlight.addAndGet(batch.size()), Math::max);
       return delegate
           .deliver(batch)

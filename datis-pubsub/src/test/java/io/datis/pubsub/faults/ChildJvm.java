@@ -59,6 +59,17 @@ final class ChildJvm implements AutoCloseable {
       DatisPostgres pg,
       LocalPubSub pubsub,
       String... arguments) {
+    return launch(name, CaptureProcess.class, jvmOptions, pg, pubsub, arguments);
+  }
+
+  /** Starts another main class of the fault matrix, with the same arguments as above. */
+  static ChildJvm launch(
+      String name,
+      Class<?> mainClass,
+      List<String> jvmOptions,
+      DatisPostgres pg,
+      LocalPubSub pubsub,
+      String... arguments) {
     List<String> all = new ArrayList<>();
     all.add("pg.host=" + pg.host());
     all.add("pg.port=" + pg.port());
@@ -67,17 +78,18 @@ final class ChildJvm implements AutoCloseable {
     all.add("pg.password=" + pg.password());
     all.add("pubsub=" + pubsub.hostPort());
     all.addAll(List.of(arguments));
-    return launch(name, jvmOptions, all);
+    return launch(name, mainClass, jvmOptions, all);
   }
 
-  /** Starts {@link CaptureProcess} with these JVM options and {@code key=value} arguments. */
-  private static ChildJvm launch(String name, List<String> jvmOptions, List<String> arguments) {
+  /** Starts a main class with these JVM options and {@code key=value} arguments. */
+  private static ChildJvm launch(
+      String name, Class<?> mainClass, List<String> jvmOptions, List<String> arguments) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(CaptureProcess.class.getName());
+    command.add(mainClass.getName());
     command.addAll(arguments);
     try {
       Files.createDirectories(LOG_DIR);
@@ -156,6 +168,11 @@ final class ChildJvm implements AutoCloseable {
   /** The protocol line starting with {@code prefix}, if printed already. */
   synchronized @Nullable String line(String prefix) {
     return protocol.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
+  }
+
+  /** Every protocol line starting with {@code prefix} printed so far, in order. */
+  synchronized List<String> lines(String prefix) {
+    return protocol.stream().filter(l -> l.startsWith(prefix)).toList();
   }
 
   /** Whether the process runs. */
