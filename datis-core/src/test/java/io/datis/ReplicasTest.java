@@ -129,12 +129,7 @@ class ReplicasTest {
 
       await().atMost(TIMEOUT).until(() -> firstRoles.contains(Health.Role.STANDBY));
       long fenced = System.nanoTime();
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  (first.health().role() == Health.Role.ACTIVE)
-                      != (second.health().role() == Health.Role.ACTIVE));
+      awaitExactlyOneActive(first, second);
       System.out.printf(
           "ReplicasTest: fenced %d ms after its lock connection was cut%n",
           Duration.ofNanos(fenced - cut).toMillis());
@@ -176,12 +171,7 @@ class ReplicasTest {
         assertThat(Duration.ofNanos(startedAfter))
             .as("the fresh start waited a lease after the previous reader let go of the slot")
             .isGreaterThanOrEqualTo(Duration.ofSeconds(5)); // the lease
-        await()
-            .atMost(TIMEOUT)
-            .until(
-                () ->
-                    (first.health().role() == Health.Role.ACTIVE)
-                        != (second.health().role() == Health.Role.ACTIVE));
+        awaitExactlyOneActive(first, second);
         pg.execute("INSERT INTO public.orphaned SELECT g FROM generate_series(11, 20) g");
         await().atMost(TIMEOUT).until(() -> ids(firstSink, secondSink).size() == 20);
       }
@@ -227,12 +217,7 @@ class ReplicasTest {
               + " WHERE application_name LIKE 'datis-idle-then-lost lock %'");
       await().atMost(TIMEOUT).until(() -> firstRoles.contains(Health.Role.STANDBY));
 
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  (first.health().role() == Health.Role.ACTIVE)
-                      != (second.health().role() == Health.Role.ACTIVE));
+      awaitExactlyOneActive(first, second);
       pg.execute("INSERT INTO public.idle_then_lost SELECT g FROM generate_series(11, 20) g");
       await().atMost(TIMEOUT).until(() -> ids(firstSink, secondSink).size() == 20);
       assertThat(first.failure()).isEmpty();
@@ -295,6 +280,15 @@ class ReplicasTest {
             .satisfies(e -> assertThat(again.health().role()).isEqualTo(Health.Role.ACTIVE));
       }
     }
+  }
+
+  private static void awaitExactlyOneActive(Pipeline first, Pipeline second) {
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                (first.health().role() == Health.Role.ACTIVE)
+                    != (second.health().role() == Health.Role.ACTIVE));
   }
 
   private static String text(String sql) {

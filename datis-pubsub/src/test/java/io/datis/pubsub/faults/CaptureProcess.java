@@ -54,21 +54,31 @@ final class CaptureProcess {
 
   private CaptureProcess() {}
 
-  public static void main(String[] args) throws Exception {
+  /** The {@code key=value} arguments of a fault-matrix child process. */
+  static Map<String, String> options(String[] args) {
     Map<String, String> options = new HashMap<>();
     for (String arg : args) {
       int equals = arg.indexOf('=');
       options.put(arg.substring(0, equals), arg.substring(equals + 1));
     }
+    return options;
+  }
+
+  /** The PostgreSQL source the {@code pg.*} arguments name. */
+  static PostgresSource source(Map<String, String> options) {
+    return PostgresSource.builder()
+        .host(options.get("pg.host"))
+        .port(Integer.parseInt(options.get("pg.port")))
+        .database(options.get("pg.database"))
+        .user(options.get("pg.user"))
+        .password(options.get("pg.password"))
+        .build();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = options(args);
     HeapWatch heap = HeapWatch.start();
-    PostgresSource source =
-        PostgresSource.builder()
-            .host(options.get("pg.host"))
-            .port(Integer.parseInt(options.get("pg.port")))
-            .database(options.get("pg.database"))
-            .user(options.get("pg.user"))
-            .password(options.get("pg.password"))
-            .build();
+    PostgresSource source = source(options);
     CountingSink sink =
         new CountingSink(
             PubSubSink.builder(options.get("project"), options.get("topic"))

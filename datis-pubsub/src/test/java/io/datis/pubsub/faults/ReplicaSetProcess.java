@@ -10,7 +10,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,19 +29,8 @@ final class ReplicaSetProcess {
   private ReplicaSetProcess() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new HashMap<>();
-    for (String arg : args) {
-      int equals = arg.indexOf('=');
-      options.put(arg.substring(0, equals), arg.substring(equals + 1));
-    }
-    PostgresSource source =
-        PostgresSource.builder()
-            .host(options.get("pg.host"))
-            .port(Integer.parseInt(options.get("pg.port")))
-            .database(options.get("pg.database"))
-            .user(options.get("pg.user"))
-            .password(options.get("pg.password"))
-            .build();
+    Map<String, String> options = CaptureProcess.options(args);
+    PostgresSource source = CaptureProcess.source(options);
     int count = Integer.parseInt(options.get("pipelines"));
     List<Pipeline> pipelines = new ArrayList<>();
     for (int i = 0; i < count; i++) {
