@@ -83,6 +83,7 @@ final class DatisPipeline implements Pipeline {
         new SourceMonitor(
             settings,
             new ReplicaIdentityCheck(settings, tables.serverVersion()),
+            this::recordReader,
             threads("source-monitor"));
     this.metrics =
         PipelineMetrics.of(
@@ -305,6 +306,27 @@ final class DatisPipeline implements Pipeline {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Records the replication connection reading the slot for this run, so that the next active
+   * instance may terminate it if this process is cut off or paused with it open; only while the
+   * lease holds (a fenced run must not overwrite what the next active instance recorded).
+   */
+  private void recordReader(SlotMarker.Reader reader) {
+    if (!lease.holds()) {
+      return;
+    }
+    try {
+      slotMarker.readBy(reader);
+    } catch (Exception e) {
+      log.warn(
+          "Pipeline '{}' could not record its replication connection (PID {}); should this process be"
+              + " cut off, the next active instance waits for PostgreSQL to end it: {}",
+          settings.name(),
+          reader.pid(),
+          e.toString());
     }
   }
 

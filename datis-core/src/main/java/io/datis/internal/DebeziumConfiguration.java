@@ -56,7 +56,6 @@ final class DebeziumConfiguration {
     for (Map.Entry<String, String> property : source.connectionProperties().entrySet()) {
       props.setProperty("driver." + property.getKey(), property.getValue());
     }
-    props.setProperty("driver.ApplicationName", replicationName(settings));
     // Snapshots read every value in PostgreSQL's text form, as streaming does, so that the column
     // converter sees the same text either way (a binary array's text is rebuilt by the driver).
     props.setProperty("driver.binaryTransfer", "false");
@@ -202,16 +201,5 @@ final class DebeziumConfiguration {
 
   private static String quoted(TableId table) {
     return REGEX_SPECIAL.matcher(table.toString()).replaceAll("\\\\$1");
-  }
-
-  /**
-   * The application name of Debezium's connections, its replication connection included, as
-   * pg_stat_activity shows it (PostgreSQL keeps 63 bytes): {@code datis-<pipeline> capture}, unless
-   * the source's connection properties set {@code ApplicationName}.
-   */
-  static String replicationName(PipelineSettings settings) {
-    String given = settings.source().connectionProperties().get("ApplicationName");
-    String name = given != null ? given : "datis-" + settings.name() + " capture";
-    return name.length() > 63 ? name.substring(0, 63) : name;
   }
 }

@@ -37,6 +37,12 @@ public final class ReplicaPipeline implements Pipeline {
    */
   static final int SPREADING_POLLS = 3;
 
+  /**
+   * How long an instance that was fenced waits before it tries for the lock again, so that another
+   * standby, whose connection did not just fail, takes over first if there is one.
+   */
+  static final Duration FENCED_BACKOFF = STANDBY_POLL;
+
   private final PipelineSettings settings;
   private final PipelineLock lock;
   private final Termination termination = new Termination();
@@ -109,7 +115,7 @@ public final class ReplicaPipeline implements Pipeline {
           settings.name(),
           settings.offsets());
     }
-    pipeline.startStandby();
+    pipeline.startStandby(Duration.ZERO);
     return pipeline;
   }
 
@@ -141,7 +147,14 @@ public final class ReplicaPipeline implements Pipeline {
    * SlotHandover} make sure of it on a fresh start too.
    */
   private void activate(boolean tookOver) {
-    if (tookOver) {
+    SlotHandover handover =
+        new SlotHandover(
+            settings, new SlotMarker(settings.offsets(), settings.source(), settings.name()));
+    if (tookOver && handover.previousRunStoppedCleanlyForAll()) {
+      log.info(
+          "Pipeline '{}' took its lock over from an instance that stopped cleanly; starting at once",
+          settings.name());
+    } else if (tookOver) {
       log.info(
           "Pipeline '{}' took its lock over; waiting {} for the previous holder to stop delivering",
           settings.name(),
@@ -177,9 +190,7 @@ public final class ReplicaPipeline implements Pipeline {
     lockWatch.start();
     DatisPipeline started;
     try {
-      new SlotHandover(
-              settings, new SlotMarker(settings.offsets(), settings.source(), settings.name()))
-          .prepare(tookOver);
+      handover.prepare(tookOver);
       roles.change(Health.Role.ACTIVE); // before the run can hand anything to the sink
       started = DatisPipeline.start(settings, lease);
     } catch (RuntimeException e) {
@@ -235,7 +246,7 @@ public final class ReplicaPipeline implements Pipeline {
       finish(runFailure instanceof DatisException ? (DatisException) runFailure : null);
     } else if (fenced != null && settings.standby()) {
       roles.change(Health.Role.STANDBY);
-      startStandby();
+      startStandby(FENCED_BACKOFF);
     } else if (fenced != null) {
       finish(
           new SourceException(
@@ -251,9 +262,10 @@ public final class ReplicaPipeline implements Pipeline {
     }
   }
 
-  private void startStandby() {
+  private void startStandby(Duration firstWait) {
     Thread thread =
-        LoggingContext.threads(settings.name(), "standby").newThread(this::standByUntilActive);
+        LoggingContext.threads(settings.name(), "standby")
+            .newThread(() -> standByUntilActive(firstWait));
     synchronized (state) {
       if (closing) {
         return;
@@ -263,8 +275,15 @@ public final class ReplicaPipeline implements Pipeline {
     thread.start();
   }
 
-  /** The standby's loop: tries for the lock until it has it, or the pipeline is closed. */
-  private void standByUntilActive() {
+  /**
+   * The standby's loop: tries for the lock until it has it, or the pipeline is closed.
+   *
+   * @param firstWait how long to wait before the first try
+   */
+  private void standByUntilActive(Duration firstWait) {
+    if (!firstWait.isZero() && !sleep(firstWait)) {
+      return;
+    }
     while (!isClosing()) {
       int heldHere = Math.min(PipelineLock.heldInThisProcess(), SPREADING_POLLS);
       if (heldHere > 0 && !sleep(STANDBY_POLL.multipliedBy(heldHere))) {

@@ -17,14 +17,17 @@ import org.slf4j.LoggerFactory;
  * with batches in hand for up to a {@link Lease}.
  *
  * <ul>
- *   <li>A replication connection still reading the slot is given {@link
- *       ReplicationSlots#RELEASE_WAIT} to go, then terminated if it is one of Datis's (PostgreSQL
- *       names it after the pipeline, {@link DebeziumConfiguration#replicationName}); any other
- *       reader stays, and the start fails on it as it would without replicas.
+ *   <li>A replication connection still reading the slot is terminated at once if it is the one a
+ *       previous run of this pipeline recorded in the {@link SlotMarker} (same PID, same backend
+ *       start); any other reader is given {@link ReplicationSlots#RELEASE_WAIT} to go, and then
+ *       stays, and the start fails on it as it would without replicas. (Debezium names its
+ *       replication connections itself, so the application name cannot tell.)
  *   <li>On a fresh start (not a takeover, which has waited out the previous holder's lease
  *       already), unless the previous run recorded a clean stop, the slot must have been idle for a
  *       lease: on PostgreSQL 17+ from its {@code inactive_since}, before that from the moment a
  *       reader had to be waited for or terminated.
+ *   <li>A takeover need not wait out the previous holder's lease when that holder recorded a clean
+ *       stop in offsets every replica shares ({@link #previousRunStoppedCleanlyForAll}).
  * </ul>
  */
 final class SlotHandover {
@@ -61,14 +64,21 @@ final class SlotHandover {
 
   private void freeSlot(Connection connection, String slot)
       throws SQLException, InterruptedException {
-    Integer pid = ReplicationSlots.awaitRelease(connection, slot);
+    Integer pid = ReplicationSlots.activePid(connection, slot);
     if (pid == null) {
       return;
     }
-    String reader = applicationName(connection, pid);
-    if (reader == null || !reader.equals(DebeziumConfiguration.replicationName(settings))) {
-      return; // not Datis's: the preflight reports it, as without replicas
+    SlotMarker.Reader recorded = recordedReader();
+    if (recorded == null
+        || recorded.pid() != pid
+        || !recorded.backendStart().equals(backendStart(connection, pid))) {
+      // Not a previous run's: it may be about to let go; if not, the preflight reports it, as
+      // without replicas.
+      ReplicationSlots.awaitRelease(connection, slot);
+      return;
     }
+    // A previous run's, still there although its instance no longer holds the lock: it stopped
+    // before it could end the connection, or is paused or cut off with it open.
     try (PreparedStatement terminate =
         connection.prepareStatement("SELECT pg_terminate_backend(?)")) {
       terminate.setInt(1, pid);
@@ -81,6 +91,23 @@ final class SlotHandover {
         pid,
         slot);
     ReplicationSlots.awaitRelease(connection, slot);
+  }
+
+  private SlotMarker.@Nullable Reader recordedReader() {
+    try {
+      return marker.lastReader();
+    } catch (IOException | SQLException | RuntimeException e) {
+      return null; // the preflight reports an unreadable marker
+    }
+  }
+
+  /**
+   * Whether the last instance to run the pipeline recorded a clean stop where every replica reads
+   * it, so that nothing of it can still deliver and a takeover need not wait out its lease: only
+   * offsets in PostgreSQL count (a file may be one replica's own, with an old stop of its own).
+   */
+  boolean previousRunStoppedCleanlyForAll() {
+    return settings.offsets().table().isPresent() && stoppedCleanly();
   }
 
   private boolean stoppedCleanly() {
@@ -133,11 +160,10 @@ final class SlotHandover {
     }
   }
 
-  private static @Nullable String applicationName(Connection connection, int pid)
-      throws SQLException {
+  private static @Nullable String backendStart(Connection connection, int pid) throws SQLException {
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT application_name FROM pg_stat_activity WHERE pid = ?")) {
+            "SELECT backend_start::text FROM pg_stat_activity WHERE pid = ?")) {
       statement.setInt(1, pid);
       try (ResultSet row = statement.executeQuery()) {
         return row.next() ? row.getString(1) : null;

@@ -20,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  * offsets. A stopped pipeline's slot does not move; if it stands elsewhere at the next start, it
  * was dropped and recreated, or another client read from it, and the changes in between are lost to
  * this pipeline. While the pipeline runs (or after a crash) the marker says so, and nothing is
- * checked.
+ * checked; it then also names the replication connection reading the slot for the running instance
+ * ({@link Reader}), so that the next active instance can tell that connection from a foreign one
+ * when it is left behind (the process paused or cut off until {@code wal_sender_timeout}).
  *
  * <p>A file store keeps the marker in {@code <offsets file>.slot}; a PostgreSQL store in its table,
  * under the pipeline name followed by {@code #slot} (which the offset store itself never reads).
@@ -29,6 +31,12 @@ final class SlotMarker {
 
   private static final String RUNNING = "running";
   private static final byte[] KEY = "slot".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * A replication connection that read the slot for a running instance: its backend's PID and start
+   * time (which tells it from a later backend given the same PID).
+   */
+  record Reader(int pid, String backendStart) {}
 
   private final OffsetStore store;
   private final PostgresSource source;
@@ -60,6 +68,41 @@ final class SlotMarker {
     write(RUNNING + " " + instance);
   }
 
+  /** Records the replication connection reading the slot for this running instance. */
+  void readBy(Reader reader) throws IOException, SQLException {
+    write(RUNNING + " " + instance + " " + reader.pid() + " " + reader.backendStart());
+  }
+
+  /**
+   * The replication connection last recorded reading the slot for a running instance (this one or
+   * an earlier one that did not stop cleanly); {@code null} if none was recorded.
+   */
+  @Nullable Reader lastReader() throws IOException, SQLException {
+    String value = read();
+    if (value == null || !value.startsWith(RUNNING)) {
+      return null;
+    }
+    String[] parts = value.split(" ", 4);
+    if (parts.length < 4) {
+      return null;
+    }
+    try {
+      return new Reader(Integer.parseInt(parts[2]), parts[3]);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** Whether the marker says that this instance runs the pipeline. */
+  private boolean runningHere() throws IOException, SQLException {
+    String value = read();
+    if (value == null) {
+      return false;
+    }
+    String[] parts = value.split(" ", 3);
+    return parts.length >= 2 && parts[0].equals(RUNNING) && parts[1].equals(instance);
+  }
+
   /**
    * Marks a clean stop with where the slot stands, once the stopped engine has let go of it (up to
    * 5 s); leaves the marker as it is if the slot stays in use or is gone.
@@ -82,7 +125,7 @@ final class SlotMarker {
         if (!row.next() || row.getString(1) == null) {
           return false;
         }
-        if (!(RUNNING + " " + instance).equals(read())) {
+        if (!runningHere()) {
           return false; // another instance runs the pipeline now: its stop will record
         }
         write(row.getString(1));

@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches the captured database every few seconds, on a connection of its own: reads the
  * replication slot's lag (how much WAL PostgreSQL keeps for the pipeline, from {@code
- * pg_replication_slots}), notices when the database cannot be reached or the slot is gone, and has
- * the {@link ReplicaIdentityCheck} run. Feeds the pipeline's health and its slot-lag gauge.
+ * pg_replication_slots}), notices when the database cannot be reached or the slot is gone, has the
+ * {@link ReplicaIdentityCheck} run, and reports each new replication connection reading the slot
+ * (which the pipeline records in its {@link SlotMarker}). Feeds the pipeline's health and its
+ * slot-lag gauge.
  */
 final class SourceMonitor implements AutoCloseable {
 
@@ -38,12 +41,15 @@ final class SourceMonitor implements AutoCloseable {
 
   private static final String LAG =
       "SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
-          + " ELSE pg_current_wal_lsn() END, confirmed_flush_lsn)::bigint, active"
+          + " ELSE pg_current_wal_lsn() END, confirmed_flush_lsn)::bigint, active, active_pid,"
+          + " (SELECT backend_start::text FROM pg_stat_activity WHERE pid = active_pid)"
           + " FROM pg_replication_slots WHERE slot_name = ?";
 
   private final PipelineSettings settings;
   private final ReplicaIdentityCheck replicaIdentities;
+  private final Consumer<SlotMarker.Reader> readerSeen;
   private final ScheduledExecutorService scheduler;
+  private SlotMarker.@Nullable Reader lastReader;
   private @Nullable Connection connection;
   private volatile @Nullable Long lagBytes;
   private volatile @Nullable String trouble;
@@ -61,12 +67,17 @@ final class SourceMonitor implements AutoCloseable {
               + " s; further failures are logged at DEBUG");
 
   /**
+   * @param readerSeen told of each new replication connection seen reading the slot
    * @param threads makes the monitor's thread, named and with the pipeline in its logging context
    */
   SourceMonitor(
-      PipelineSettings settings, ReplicaIdentityCheck replicaIdentities, ThreadFactory threads) {
+      PipelineSettings settings,
+      ReplicaIdentityCheck replicaIdentities,
+      Consumer<SlotMarker.Reader> readerSeen,
+      ThreadFactory threads) {
     this.settings = settings;
     this.replicaIdentities = replicaIdentities;
+    this.readerSeen = readerSeen;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(threads);
   }
 
@@ -144,6 +155,7 @@ final class SourceMonitor implements AutoCloseable {
             boolean active = row.getBoolean(2);
             if (active) {
               seenActive = true;
+              noteReader(row.getInt(3), row.getString(4));
             }
             if (!active && seenActive) {
               // Between a lost connection and the engine's reconnect: nothing is captured
@@ -168,6 +180,17 @@ final class SourceMonitor implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       closeConnection();
       troubled("cannot read the captured tables' replica identity: " + e.getMessage());
+    }
+  }
+
+  private void noteReader(int pid, @Nullable String backendStart) {
+    if (backendStart == null) {
+      return;
+    }
+    SlotMarker.Reader reader = new SlotMarker.Reader(pid, backendStart);
+    if (!reader.equals(lastReader)) {
+      lastReader = reader;
+      readerSeen.accept(reader);
     }
   }
 

@@ -29,7 +29,10 @@ class HealthReportTest {
       new OffsetCommitter("test", Executors.defaultThreadFactory(), Lease.unlimited());
   private final SourceMonitor source =
       new SourceMonitor(
-          settings, new ReplicaIdentityCheck(settings, 170000), Executors.defaultThreadFactory());
+          settings,
+          new ReplicaIdentityCheck(settings, 170000),
+          reader -> {},
+          Executors.defaultThreadFactory());
   private @Nullable String snapshot;
   private final HealthReport report =
       new HealthReport(

@@ -42,10 +42,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>It talks to the test on stdout with lines starting {@code @@}: {@code @@ STARTED ...
  * role=...}, {@code @@ DONE ...} (with {@code expect}), {@code @@ FAILED ...}, and for the replica
  * tests {@code @@ ROLE ACTIVE|STANDBY at=<epoch ms>}, {@code @@ DELIVERING at=...} (the first batch
- * handed to the sink since the instance became active) and {@code @@ DELIVERED_AS_STANDBY} (a batch
- * handed over while not active, which must never happen). It stops cleanly when its stdin says
- * {@code stop} or closes (so it does not outlive a test JVM that dies). Exit codes: 0 stopped or
- * done, 2 the pipeline failed, 3 out of memory ({@code -XX:+ExitOnOutOfMemoryError}).
+ * handed to the sink since the instance became active), {@code @@ DELIVERED_AS_STANDBY} (a batch
+ * handed over while not active, which must never happen) and {@code @@ PERIOD first=<epoch ms>
+ * last=<epoch ms>} (when the active period that just ended first handed a batch to the sink and
+ * last saw one completed; printed before {@code ROLE STANDBY} and before {@code STOPPED}, or
+ * {@code @@ PERIOD none} when nothing was delivered). It stops cleanly when its stdin says {@code
+ * stop} or closes (so it does not outlive a test JVM that dies). Exit codes: 0 stopped or done, 2
+ * the pipeline failed, 3 out of memory ({@code -XX:+ExitOnOutOfMemoryError}).
  */
 final class CaptureProcess {
 
@@ -97,6 +100,9 @@ final class CaptureProcess {
             .to(sink)
             .onRoleChange(
                 role -> {
+                  if (role == Health.Role.STANDBY) {
+                    say(sink.endPeriod());
+                  }
                   sink.active = role == Health.Role.ACTIVE;
                   sink.reportFirstDelivery = true;
                   say("ROLE " + role + " at=" + System.currentTimeMillis());
@@ -133,6 +139,7 @@ final class CaptureProcess {
               }
               stopping.set(true);
               pipeline.close();
+              say(sink.endPeriod());
               say("STOPPED delivered=" + sink.delivered.get());
               System.exit(0);
             },
@@ -209,6 +216,12 @@ final class CaptureProcess {
     /** Whether the next delivery is the first since the instance became active. */
     volatile boolean reportFirstDelivery = true;
 
+    /** When the current active period first handed a batch to the sink (epoch ms). */
+    private final AtomicLong periodFirst = new AtomicLong(Long.MAX_VALUE);
+
+    /** When the current active period last handed a batch over or saw one complete. */
+    private final AtomicLong periodLast = new AtomicLong(Long.MIN_VALUE);
+
     CountingSink(Sink delegate) {
       this.delegate = delegate;
     }
@@ -218,8 +231,22 @@ final class CaptureProcess {
       delegate.open(context);
     }
 
+    /** The {@code PERIOD} line of the active period that ended; a next one starts empty. */
+    String endPeriod() {
+      long first = periodFirst.getAndSet(Long.MAX_VALUE);
+      long last = periodLast.getAndSet(Long.MIN_VALUE);
+      return first == Long.MAX_VALUE ? "PERIOD none" : "PERIOD first=" + first + " last=" + last;
+    }
+
+    private void touch() {
+      long now = System.currentTimeMillis();
+      periodFirst.accumulateAndGet(now, Math::min);
+      periodLast.accumulateAndGet(now, Math::max);
+    }
+
     @Override
     public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
+      touch();
       if (!active) {
         say("DELIVERED_AS_STANDBY at=" + System.currentTimeMillis());
       }
@@ -232,6 +259,7 @@ final class CaptureProcess {
           .deliver(batch)
           .whenComplete(
               (ignored, error) -> {
+                touch();
                 inFlight.addAndGet(-batch.size());
                 if (error == null) {
                   delivered.addAndGet(batch.size());

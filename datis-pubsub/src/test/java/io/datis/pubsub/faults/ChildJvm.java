@@ -195,6 +195,35 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /**
+   * Freezes the process (SIGSTOP): it neither runs nor exits, and the kernel keeps its connections
+   * open, as for a long pause or a machine cut off with its sockets intact.
+   */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Lets a {@link #pause() paused} process run again (SIGCONT). */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start();
+    if (kill.waitFor() != 0) {
+      throw new AssertionError(
+          "kill -"
+              + signal
+              + " "
+              + process.pid()
+              + " failed: "
+              + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
    * Asks the child to close its pipeline cleanly and waits for it to exit; returns its exit code.
    */
   int stop(Duration timeout) throws InterruptedException {
@@ -238,7 +267,7 @@ final class ChildJvm implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
-      kill();
+      kill(); // SIGKILL ends a paused process too
     }
     try {
       Runtime.getRuntime().removeShutdownHook(killer);

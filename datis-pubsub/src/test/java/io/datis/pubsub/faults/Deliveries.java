@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What the Pub/Sub sink published for a {@link Workload} table, in the order the server stored it,
@@ -31,8 +32,11 @@ final class Deliveries {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PROBLEMS_SHOWN = 25;
 
-  /** One published message: the key and version of its row, and its event id. */
-  private record Published(int id, int version, String eventId) {}
+  /**
+   * One published message: the key and version of its row, its event id and the id of its
+   * transaction.
+   */
+  private record Published(int id, int version, String eventId, long txId) {}
 
   private final List<Published> published;
 
@@ -44,18 +48,20 @@ final class Deliveries {
   static Deliveries of(List<PubsubMessage> messages) {
     List<Published> published = new ArrayList<>(messages.size());
     for (PubsubMessage message : messages) {
-      JsonNode after;
+      JsonNode envelope;
       try {
-        after = JSON.readTree(message.getData().toByteArray()).get("after");
+        envelope = JSON.readTree(message.getData().toByteArray());
       } catch (IOException e) {
         throw new UncheckedIOException(
             "Not a Datis JSON message: " + message.getAttributesMap(), e);
       }
+      JsonNode after = envelope.get("after");
       published.add(
           new Published(
               after.get("id").asInt(),
               after.get("version").asInt(),
-              message.getAttributesMap().get("datis-event-id")));
+              message.getAttributesMap().get("datis-event-id"),
+              envelope.get("position").get("txId").asLong()));
     }
     return new Deliveries(published);
   }
@@ -88,6 +94,18 @@ final class Deliveries {
   /** Messages that repeat a change published before. */
   long duplicates() {
     return messages() - distinct();
+  }
+
+  /** The transactions (ids) of the messages that repeat a change published before. */
+  Set<Long> duplicatedTransactions() {
+    Set<Long> seen = new HashSet<>(published.size() * 2);
+    Set<Long> transactions = new TreeSet<>();
+    for (Published p : published) {
+      if (!seen.add(((long) p.id() << 32) | p.version())) {
+        transactions.add(p.txId());
+      }
+    }
+    return transactions;
   }
 
   /**

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,7 +40,7 @@ class ReplicasKilledTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   private final List<ChildJvm> replicas = new ArrayList<>();
-  private final List<String> overlaps = new ArrayList<>();
+  private final ReplicaRoles roles = new ReplicaRoles();
   private int generation;
 
   @Test
@@ -68,14 +67,14 @@ class ReplicasKilledTest {
         workload.insertKeys();
         writer.start(CHANGES - KEYS);
         for (int kill = 1; kill <= KILLS; kill++) {
-          ChildJvm active = awaitTheActiveReplica();
+          ChildJvm active = roles.awaitTheActive(replicas, WAIT);
           Thread.sleep(1_000 + random.nextInt(3_000));
           long killedAt = System.currentTimeMillis();
           active.kill();
           replicas.remove(active);
           launch();
-          ChildJvm next = awaitTheActiveReplica();
-          long activeAt = lastRoleChange(next);
+          ChildJvm next = roles.awaitTheActive(replicas, WAIT);
+          long activeAt = ReplicaRoles.lastRoleChange(next);
           takeoverMillis.add(activeAt - killedAt);
           assertThat(activeAt)
               .as("the new active replica became active after the kill")
@@ -113,7 +112,7 @@ class ReplicasKilledTest {
               + expected
               + " committed changes, "
               + deliveries.summary());
-      assertThat(overlaps).as("moments with two live active replicas").isEmpty();
+      assertThat(roles.overlaps()).as("moments with two live active replicas").isEmpty();
       for (ChildJvm replica : replicas) {
         assertThat(replica.lines("DELIVERED_AS_STANDBY"))
             .as("batches a standby handed to its sink")
@@ -128,51 +127,6 @@ class ReplicasKilledTest {
         replica.close();
       }
     }
-  }
-
-  /**
-   * Waits until exactly one live replica is active, and returns it; notes any moment at which two
-   * live replicas say they are active.
-   */
-  private ChildJvm awaitTheActiveReplica() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      List<ChildJvm> active = new ArrayList<>();
-      for (ChildJvm replica : replicas) {
-        if (replica.isAlive() && "ACTIVE".equals(role(replica))) {
-          active.add(replica);
-        }
-      }
-      if (active.size() > 1) {
-        overlaps.add(active.size() + " replicas active at " + System.currentTimeMillis());
-      }
-      if (active.size() == 1) {
-        return active.get(0);
-      }
-      Thread.sleep(50);
-    }
-    StringBuilder logs = new StringBuilder();
-    for (ChildJvm replica : replicas) {
-      logs.append("\n--- ").append(replica.log()).append('\n').append(replica.logTail());
-    }
-    throw new AssertionError("No replica became active within " + WAIT + logs);
-  }
-
-  /** The replica's role as it last said: its last ROLE line, else what it started as. */
-  private static @Nullable String role(ChildJvm replica) {
-    List<String> changes = replica.lines("ROLE ");
-    if (!changes.isEmpty()) {
-      return changes.get(changes.size() - 1).split(" ")[1];
-    }
-    String started = replica.line("STARTED");
-    return started == null ? null : started.substring(started.indexOf("role=") + 5).split(" ")[0];
-  }
-
-  /** When the replica last changed its role (epoch ms). */
-  private static long lastRoleChange(ChildJvm replica) {
-    List<String> changes = replica.lines("ROLE ");
-    String last = changes.get(changes.size() - 1);
-    return Long.parseLong(last.substring(last.indexOf("at=") + 3));
   }
 
   private ChildJvm launch() {
