@@ -5,6 +5,7 @@ import io.datis.testkit.internal.Connections;
 import io.datis.testkit.internal.ContainerFixtureServer;
 import io.datis.testkit.internal.ContainerServer;
 import io.datis.testkit.internal.EmbeddedFixtureServer;
+import io.datis.testkit.internal.EmbeddedStandbyFixtureServer;
 import io.datis.testkit.internal.ExistingFixtureServer;
 import io.datis.testkit.internal.FixtureServer;
 import io.datis.testkit.internal.ServerSettings;
@@ -85,6 +86,7 @@ public final class DatisPostgres
   private static final Logger LOG = LoggerFactory.getLogger(DatisPostgres.class);
 
   private final FixtureServer server;
+  private volatile @Nullable DatisPostgres standby;
   private volatile boolean databasePerTest;
   private volatile @Nullable String testDatabase;
   private @Nullable String startedBy;
@@ -225,6 +227,90 @@ public final class DatisPostgres
   public DatisPostgres withDatabasePerTest() {
     databasePerTest = true;
     return this;
+  }
+
+  /**
+   * Gives the embedded server a physical standby that streams its WAL and synchronizes its failover
+   * slots, as PostgreSQL 17 does it: the primary keeps the physical slot {@code datis_standby} and
+   * names it in {@code synchronized_standby_slots} (unless set with {@link #withSetting}); the
+   * standby runs with {@code hot_standby_feedback} and {@code sync_replication_slots} on. Both
+   * start with {@link #start()} (the standby is a copy of the primary's data, taken at its first
+   * start) and are deleted by {@link #close()}. For tests of a primary failover, with a {@link
+   * TcpProxy} in front of the pair:
+   *
+   * <pre>{@code
+   * @RegisterExtension static DatisPostgres pg = DatisPostgres.embedded().withStandby();
+   *
+   * pg.stopImmediately();     // the primary crashes
+   * pg.standby().promote();   // the standby becomes the primary
+   * }</pre>
+   *
+   * @return this
+   * @throws IllegalStateException if the server is not an embedded one, or runs already
+   */
+  public synchronized DatisPostgres withStandby() {
+    if (!(server instanceof EmbeddedFixtureServer)) {
+      throw new IllegalStateException(
+          "withStandby() needs an embedded server (DatisPostgres.embedded()), not "
+              + server.describe(null));
+    }
+    if (isRunning()) {
+      throw new IllegalStateException(
+          "withStandby() was called while the server runs; call it before start()");
+    }
+    if (standby == null) {
+      standby = new DatisPostgres(((EmbeddedFixtureServer) server).withStandby());
+    }
+    return this;
+  }
+
+  /**
+   * The standby of a server made {@link #withStandby()}: connect, query, {@link #promote()} it. It
+   * starts and closes with its primary; {@link #stop()} and {@link #start()} of the standby itself
+   * stop and start only it.
+   *
+   * @throws IllegalStateException if {@link #withStandby()} was not called
+   */
+  public DatisPostgres standby() {
+    DatisPostgres made = standby;
+    if (made == null) {
+      throw new IllegalStateException(
+          "standby() needs a server made with DatisPostgres.embedded().withStandby()");
+    }
+    return made;
+  }
+
+  /**
+   * Promotes this standby to a primary ({@code pg_promote}) and waits until it accepts writes. Its
+   * synchronized failover slots become usable slots of the new primary.
+   *
+   * @throws IllegalStateException if this is not the {@link #standby()} of a server
+   * @throws FixtureException if it is not promoted within 60 s
+   */
+  public void promote() {
+    if (!(server instanceof EmbeddedStandbyFixtureServer)) {
+      throw new IllegalStateException(
+          "promote() is for the standby of a server made withStandby(): call pg.standby().promote()");
+    }
+    ((EmbeddedStandbyFixtureServer) server).promote();
+  }
+
+  /**
+   * Stops the embedded server with an immediate shutdown, as after a crash: every session ends at
+   * once, nothing is checkpointed, and the next {@link #start()} runs crash recovery. Does nothing
+   * if not running.
+   *
+   * @throws UnsupportedOperationException for a server that is not embedded
+   */
+  public synchronized void stopImmediately() {
+    if (server instanceof EmbeddedFixtureServer) {
+      ((EmbeddedFixtureServer) server).stopImmediately();
+    } else if (server instanceof EmbeddedStandbyFixtureServer) {
+      ((EmbeddedStandbyFixtureServer) server).stopImmediately();
+    } else {
+      throw new UnsupportedOperationException(
+          "stopImmediately() needs an embedded server (DatisPostgres.embedded())");
+    }
   }
 
   /**

@@ -32,6 +32,13 @@ class ReadmeSnippetsTest {
           new String[] {
             "src/test/java/io/datis/samples/integration/UsersPipelineIntegrationTest.java",
             "integration-test"
+          },
+          new String[] {
+            "../datis-testkit/src/test/java/io/datis/testkit/TcpProxyTest.java", "tcp-proxy"
+          },
+          new String[] {
+            "../datis-testkit/src/test/java/io/datis/testkit/DatisPostgresStandbyTest.java",
+            "standby"
           });
 
   @Test

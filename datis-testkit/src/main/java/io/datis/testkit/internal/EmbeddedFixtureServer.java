@@ -1,6 +1,8 @@
 package io.datis.testkit.internal;
 
 import io.datis.postgres.PostgresSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,18 +19,51 @@ public final class EmbeddedFixtureServer extends FixtureServer {
   private static final String DATABASE = "postgres";
 
   private final EmbeddedServer server = new EmbeddedServer(USER, PASSWORD);
+  private @Nullable EmbeddedStandbyFixtureServer standby;
 
   /** A server that is not started yet. */
   public EmbeddedFixtureServer() {}
 
+  /**
+   * Gives the server a physical standby, made at its first start; names the standby's slot in
+   * {@code synchronized_standby_slots} unless that is set already.
+   */
+  public EmbeddedStandbyFixtureServer withStandby() {
+    EmbeddedStandbyFixtureServer existing = standby;
+    if (existing != null) {
+      return existing;
+    }
+    if (!effectiveSettings().containsKey("synchronized_standby_slots")) {
+      addSetting("synchronized_standby_slots", EmbeddedStandbyFixtureServer.SLOT);
+    }
+    EmbeddedStandbyFixtureServer created = new EmbeddedStandbyFixtureServer();
+    standby = created;
+    return created;
+  }
+
   @Override
   public void start() {
-    server.start(effectiveSettings(), settings().requestedPort());
+    Map<String, String> settings = effectiveSettings();
+    EmbeddedStandbyFixtureServer pending = standby;
+    if (pending == null || pending.isCreated()) {
+      server.start(settings, settings().requestedPort());
+      return;
+    }
+    // The slot that synchronized_standby_slots names does not exist before the standby does.
+    Map<String, String> first = new LinkedHashMap<>(settings);
+    first.remove("synchronized_standby_slots");
+    server.start(first, settings().requestedPort());
+    pending.createFrom(server, settings, server.port());
   }
 
   @Override
   public void stop(String call) {
     server.stop();
+  }
+
+  /** Stops the server immediately, as after a crash: crash recovery at the next start. */
+  public void stopImmediately() {
+    server.stop("immediate");
   }
 
   @Override
@@ -38,6 +73,10 @@ public final class EmbeddedFixtureServer extends FixtureServer {
 
   @Override
   public void close() {
+    EmbeddedStandbyFixtureServer made = standby;
+    if (made != null) {
+      made.close();
+    }
     server.close();
   }
 

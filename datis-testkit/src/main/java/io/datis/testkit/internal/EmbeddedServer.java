@@ -41,10 +41,56 @@ public final class EmbeddedServer {
   private volatile int port;
   private volatile boolean started;
 
+  /** A stopped server whose data directory this one copied instead of the template. */
+  private @Nullable EmbeddedServer copyOf;
+
+  /** What the first start changes in a copied data directory before the server starts on it. */
+  private @Nullable DataAdjustment adjustCopy;
+
+  /** A change to a data directory copied from another server, made before its first start. */
+  @FunctionalInterface
+  public interface DataAdjustment {
+
+    /**
+     * Changes the data directory {@code data}; new files must belong to {@code owner}, the user
+     * PostgreSQL runs as, when it is not {@code null}.
+     */
+    void adjust(Path data, @Nullable String owner) throws IOException;
+  }
+
   /** A server whose superuser {@code superuser} logs in with {@code password} over TCP. */
   public EmbeddedServer(String superuser, String password) {
     this.superuser = superuser;
     this.password = password;
+  }
+
+  /**
+   * Makes this server, which has never started, a copy of the data directory of {@code source},
+   * which must be stopped, changed with {@code adjust}: how a physical standby is made without
+   * {@code pg_basebackup}, which the embedded binaries lack.
+   */
+  public void copyDataOf(EmbeddedServer source, DataAdjustment adjust) {
+    lock.lock();
+    try {
+      if (pgCtl != null) {
+        throw new IllegalStateException("copyDataOf(...) needs a server that never started");
+      }
+      copyOf = source;
+      adjustCopy = adjust;
+      try {
+        initialize();
+      } catch (IOException | RuntimeException e) {
+        discardQuietly();
+        throw new FixtureException("Could not copy the data of " + source + ": " + e, e);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The data directory; the server must have started once. */
+  public Path dataDirectory() {
+    return requirePgCtl().serverDir().resolve("data");
   }
 
   /**
@@ -103,10 +149,18 @@ public final class EmbeddedServer {
 
   /** Stops the server with a fast shutdown (immediate if that fails); keeps data and port. */
   public void stop() {
+    stop("fast");
+  }
+
+  /**
+   * Stops the server with a shutdown of this mode ({@code fast}, or {@code immediate}: as after a
+   * crash, nothing checkpointed, crash recovery at the next start); keeps data and port.
+   */
+  public void stop(String mode) {
     lock.lock();
     try {
       if (started) {
-        shutdown("fast");
+        shutdown(mode);
       }
     } finally {
       lock.unlock();
@@ -166,7 +220,11 @@ public final class EmbeddedServer {
     OrphanReaper.reapOnce(base);
     ProcessRunner processRunner = ProcessRunner.forThisJvm();
     Path installDir = PostgresBinaries.install(base);
-    Path template = DataTemplate.obtain(base, installDir, processRunner, superuser, password);
+    EmbeddedServer source = copyOf;
+    Path template =
+        source == null
+            ? DataTemplate.obtain(base, installDir, processRunner, superuser, password)
+            : source.dataDirectory();
     Path dir = Files.createTempDirectory(base, "run-");
     pgCtl = new PgCtl(processRunner, installDir.resolve("bin"), dir);
     LiveServers.register(this);
@@ -176,6 +234,10 @@ public final class EmbeddedServer {
       Directories.chown(dir, runAs);
     }
     DataTemplate.copy(template, dir.resolve("data"), runAs);
+    DataAdjustment adjust = adjustCopy;
+    if (adjust != null) {
+      adjust.adjust(dir.resolve("data"), runAs);
+    }
   }
 
   /** Starts the postmaster; returns null on success, or what went wrong. */
