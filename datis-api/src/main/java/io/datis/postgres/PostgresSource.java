@@ -43,6 +43,31 @@ public final class PostgresSource {
   private final String user;
   private final String password;
   private final Map<String, String> connectionProperties;
+  private final FailoverSlot failoverSlot;
+
+  /**
+   * Whether a pipeline creates its replication slot as a failover slot (PostgreSQL 17+), which the
+   * server synchronizes to its standbys so that the slot survives a primary failover. See "Primary
+   * failover" in the README for the server settings it needs.
+   */
+  public enum FailoverSlot {
+    /**
+     * A failover slot on a PostgreSQL 17+ primary, an ordinary slot elsewhere (the default). A
+     * failover slot costs nothing without standbys; with standbys that synchronize slots it is the
+     * only kind that survives a failover, and the only kind {@code synchronized_standby_slots}
+     * holds back until the standbys have the WAL.
+     */
+    AUTOMATIC,
+    /**
+     * A failover slot, and an existing slot made one; the start fails on servers that cannot have
+     * one (before PostgreSQL 17, a standby) and on a primary that streams to standbys but does not
+     * hold logical decoding back for them ({@code synchronized_standby_slots} unset), naming the
+     * fix.
+     */
+    ON,
+    /** An ordinary slot, as before PostgreSQL 17; an existing slot is left as it is. */
+    OFF
+  }
 
   static {
     SourcePasswords.register(source -> source.password);
@@ -56,6 +81,7 @@ public final class PostgresSource {
     this.password = builder.password;
     this.connectionProperties =
         java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.connectionProperties));
+    this.failoverSlot = builder.failoverSlot;
   }
 
   /** Starts a new builder. Host, database and user are required. */
@@ -68,6 +94,7 @@ public final class PostgresSource {
     Builder b =
         new Builder().host(host).port(port).database(database).user(user).password(password);
     b.connectionProperties.putAll(connectionProperties);
+    b.failoverSlot = failoverSlot;
     return b;
   }
 
@@ -94,6 +121,14 @@ public final class PostgresSource {
   /** Extra JDBC connection properties (for example {@code sslmode}), in the order given. */
   public Map<String, String> connectionProperties() {
     return connectionProperties;
+  }
+
+  /**
+   * Whether the pipeline's slot is created as a failover slot; {@link FailoverSlot#AUTOMATIC}
+   * unless set.
+   */
+  public FailoverSlot failoverSlot() {
+    return failoverSlot;
   }
 
   /** A JDBC URL for this source, with the connection properties and without user or password. */
@@ -134,12 +169,13 @@ public final class PostgresSource {
         && database.equals(that.database)
         && user.equals(that.user)
         && password.equals(that.password)
-        && connectionProperties.equals(that.connectionProperties);
+        && connectionProperties.equals(that.connectionProperties)
+        && failoverSlot == that.failoverSlot;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(host, port, database, user, connectionProperties);
+    return Objects.hash(host, port, database, user, connectionProperties, failoverSlot);
   }
 
   /** Builds a {@link PostgresSource}; each setter validates its own argument. */
@@ -150,8 +186,18 @@ public final class PostgresSource {
     private @Nullable String user;
     private String password = "";
     private final Map<String, String> connectionProperties = new LinkedHashMap<>();
+    private FailoverSlot failoverSlot = FailoverSlot.AUTOMATIC;
 
     private Builder() {}
+
+    /**
+     * Whether the pipeline's replication slot is a failover slot, synchronized to standbys so that
+     * it survives a primary failover (PostgreSQL 17+); {@link FailoverSlot#AUTOMATIC} by default.
+     */
+    public Builder failoverSlot(FailoverSlot failoverSlot) {
+      this.failoverSlot = Objects.requireNonNull(failoverSlot, "failoverSlot");
+      return this;
+    }
 
     /** The server's host name or address. */
     public Builder host(String host) {

@@ -50,6 +50,8 @@ final class PostgresPreflight {
       CapturedTables tables = CapturedTables.read(connection, settings.tables(), serverVersion);
       problems.addAll(tables.sourceProblems(source.user(), source.database()));
       SlotPreparation.ExistingSlot existing = slot.check(connection, problems);
+      FailoverSlots failover = new FailoverSlots(settings);
+      boolean failoverSlot = failover.wanted(connection, serverVersion, problems);
       server.checkReplicationCapacity(connection, existing != null, problems);
       if (!problems.isEmpty()) {
         throw new SourceException(describe(problems));
@@ -62,7 +64,9 @@ final class PostgresPreflight {
       SlotPreparation.Plan plan = slot.matchOffsets(connection, existing);
       new PublicationPreparation(settings).prepare(connection, tables, plan.ranBefore());
       if (plan.createSlot()) {
-        slot.create(connection);
+        slot.create(connection, failoverSlot);
+      } else if (failoverSlot) {
+        failover.makeFailover(connection);
       }
       return tables;
     } catch (SQLException e) {

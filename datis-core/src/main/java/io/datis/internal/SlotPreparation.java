@@ -145,7 +145,8 @@ final class SlotPreparation {
               + "' has offsets in "
               + settings.offsets()
               + ": the slot was dropped (or never belonged to these offsets), so changes made since this"
-              + " pipeline last ran are gone";
+              + " pipeline last ran are gone"
+              + promotedHint(connection);
     } else {
       markRunning();
       return existing == null ? new Plan(true, false) : new Plan(false, offsetsExist);
@@ -172,14 +173,21 @@ final class SlotPreparation {
     return new Plan(true, false);
   }
 
-  /** Creates the slot, so that every change committed from now on is kept for the pipeline. */
-  void create(Connection connection) {
+  /**
+   * Creates the slot, so that every change committed from now on is kept for the pipeline.
+   *
+   * @param failover whether it is a failover slot, synchronized to standbys (PostgreSQL 17+)
+   */
+  void create(Connection connection, boolean failover) {
     String slot = settings.slotName();
     try (PreparedStatement statement =
-        connection.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+        connection.prepareStatement(
+            failover
+                ? "SELECT pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
+                : "SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
       statement.setString(1, slot);
       statement.execute();
-      log.info("Created replication slot '{}'", slot);
+      log.info("Created {}replication slot '{}'", failover ? "failover " : "", slot);
     } catch (SQLException e) {
       String fix =
           "42710".equals(e.getSQLState())
@@ -191,6 +199,27 @@ final class SlotPreparation {
       throw new SourceException(
           "Cannot create replication slot '" + slot + "': " + e.getMessage() + ". Fix: " + fix, e);
     }
+  }
+
+  /**
+   * Says so when the server was promoted from a standby (its timeline is not the first), the likely
+   * way a slot goes missing in a failover: it existed on the old primary only.
+   */
+  private static String promotedHint(Connection connection) {
+    try (PreparedStatement statement =
+            connection.prepareStatement("SELECT timeline_id FROM pg_control_checkpoint()");
+        ResultSet row = statement.executeQuery()) {
+      if (row.next() && row.getInt(1) > 1) {
+        return " (this server is on timeline "
+            + row.getInt(1)
+            + ": it was promoted from a standby, so the slot existed only on the old primary and"
+            + " was lost in the failover; on PostgreSQL 17+, failover slots survive it: see"
+            + " 'Primary failover' in the README for the server settings)";
+      }
+    } catch (SQLException e) {
+      // not allowed to read the control file: say nothing more
+    }
+    return "";
   }
 
   private OptionalLong stoppedAt() {

@@ -24,6 +24,21 @@ final class SourceConnections {
     return DriverManager.getConnection(source.jdbcUrl(), properties);
   }
 
+  /**
+   * A replication connection in database mode ({@code replication=database}), for the commands of
+   * the replication protocol such as {@code ALTER_REPLICATION_SLOT}.
+   */
+  static Connection openReplication(PostgresSource source, String pipeline) throws SQLException {
+    Properties properties = new Properties();
+    properties.putAll(source.connectionProperties());
+    properties.setProperty("user", source.user());
+    properties.setProperty("password", SourcePasswords.of(source));
+    properties.setProperty("ApplicationName", "datis-" + pipeline);
+    properties.setProperty("replication", "database");
+    properties.setProperty("preferQueryMode", "simple");
+    return DriverManager.getConnection(source.jdbcUrl(), properties);
+  }
+
   /** Why the database cannot be reached, with what to check. */
   static SourceException cannotConnect(PostgresSource source, SQLException e) {
     return new SourceException(
