@@ -52,10 +52,10 @@ public final class PostgresSource {
    */
   public enum FailoverSlot {
     /**
-     * A failover slot on a PostgreSQL 17+ primary, an ordinary slot elsewhere (the default). A
-     * failover slot costs nothing without standbys; with standbys that synchronize slots it is the
-     * only kind that survives a failover, and the only kind {@code synchronized_standby_slots}
-     * holds back until the standbys have the WAL.
+     * A failover slot on a PostgreSQL 17+ primary, an ordinary slot elsewhere (the default); an
+     * existing slot is left as it is. A failover slot costs nothing without standbys; with standbys
+     * that synchronize slots it is the only kind that survives a failover, and the only kind {@code
+     * synchronized_standby_slots} holds back until the standbys have the WAL.
      */
     AUTOMATIC,
     /**

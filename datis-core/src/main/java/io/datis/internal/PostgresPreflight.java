@@ -65,8 +65,8 @@ final class PostgresPreflight {
       new PublicationPreparation(settings).prepare(connection, tables, plan.ranBefore());
       if (plan.createSlot()) {
         slot.create(connection, failoverSlot);
-      } else if (failoverSlot) {
-        failover.makeFailover(connection);
+      } else if (failoverSlot && source.failoverSlot() == PostgresSource.FailoverSlot.ON) {
+        failover.makeFailover(connection); // AUTOMATIC leaves an existing slot as it is
       }
       return tables;
     } catch (SQLException e) {
