@@ -16,12 +16,7 @@ final class SourceConnections {
   private SourceConnections() {}
 
   static Connection open(PostgresSource source, String pipeline) throws SQLException {
-    Properties properties = new Properties();
-    properties.putAll(source.connectionProperties());
-    properties.setProperty("user", source.user());
-    properties.setProperty("password", SourcePasswords.of(source));
-    properties.setProperty("ApplicationName", "datis-" + pipeline);
-    return DriverManager.getConnection(source.jdbcUrl(), properties);
+    return DriverManager.getConnection(source.jdbcUrl(), properties(source, pipeline));
   }
 
   /**
@@ -29,14 +24,19 @@ final class SourceConnections {
    * the replication protocol such as {@code ALTER_REPLICATION_SLOT}.
    */
   static Connection openReplication(PostgresSource source, String pipeline) throws SQLException {
+    Properties properties = properties(source, pipeline);
+    properties.setProperty("replication", "database");
+    properties.setProperty("preferQueryMode", "simple");
+    return DriverManager.getConnection(source.jdbcUrl(), properties);
+  }
+
+  private static Properties properties(PostgresSource source, String pipeline) {
     Properties properties = new Properties();
     properties.putAll(source.connectionProperties());
     properties.setProperty("user", source.user());
     properties.setProperty("password", SourcePasswords.of(source));
     properties.setProperty("ApplicationName", "datis-" + pipeline);
-    properties.setProperty("replication", "database");
-    properties.setProperty("preferQueryMode", "simple");
-    return DriverManager.getConnection(source.jdbcUrl(), properties);
+    return properties;
   }
 
   /** Why the database cannot be reached, with what to check. */

@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EmbeddedFixtureServer extends FixtureServer {
 
-  private static final String USER = "postgres";
-  private static final String PASSWORD = "postgres";
-  private static final String DATABASE = "postgres";
+  static final String USER = "postgres";
+  static final String PASSWORD = "postgres";
+  static final String DATABASE = "postgres";
 
   private final EmbeddedServer server = new EmbeddedServer(USER, PASSWORD);
   private @Nullable EmbeddedStandbyFixtureServer standby;

@@ -32,9 +32,9 @@ public final class EmbeddedStandbyFixtureServer extends FixtureServer {
   /** The primary's physical replication slot for this standby. */
   public static final String SLOT = "datis_standby";
 
-  private static final String USER = "postgres";
-  private static final String PASSWORD = "postgres";
-  private static final String DATABASE = "postgres";
+  private static final String USER = EmbeddedFixtureServer.USER;
+  private static final String PASSWORD = EmbeddedFixtureServer.PASSWORD;
+  private static final String DATABASE = EmbeddedFixtureServer.DATABASE;
 
   private final EmbeddedServer server = new EmbeddedServer(USER, PASSWORD);
   private volatile boolean created;
@@ -184,32 +184,12 @@ public final class EmbeddedStandbyFixtureServer extends FixtureServer {
   }
 
   @Override
-  public String host(NotStarted notStarted) {
-    return EmbeddedServer.HOST;
-  }
-
-  @Override
   public int port(NotStarted notStarted) {
     int port = server.port();
     if (port == 0) {
       throw notStarted.exception("port()");
     }
     return port;
-  }
-
-  @Override
-  public String database(NotStarted notStarted) {
-    return DATABASE;
-  }
-
-  @Override
-  public String user(NotStarted notStarted) {
-    return USER;
-  }
-
-  @Override
-  public String password(NotStarted notStarted) {
-    return PASSWORD;
   }
 
   @Override
