@@ -1,8 +1,10 @@
 package io.datis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.datis.api.SourceException;
 import io.datis.api.event.ChangeEvent;
 import io.datis.postgres.PostgresSource;
 import io.datis.postgres.PostgresSource.FailoverSlot;
@@ -17,18 +19,24 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A primary failover under a running pipeline: PostgreSQL 17 with a physical standby that
  * synchronizes the pipeline's failover slot, reached through a proxy as through a name that moves;
  * the primary crashes mid-stream, the standby is promoted, the proxy switched, and the pipeline
- * goes on from the promoted standby by itself, with every change the new primary has, in order per
- * key.
+ * goes on from the promoted standby by itself (DEGRADED meanwhile), with every change the new
+ * primary has, in order per key; a pipeline whose slot was an ordinary one fails, naming the
+ * failover as the cause.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTest {
 
   @RegisterExtension static final DatisPostgres pg = DatisPostgres.embedded().withStandby();
@@ -43,6 +51,39 @@ class FailoverTest {
   }
 
   @Test
+  @Order(1)
+  void failoverSlotOnMakesAnExistingOrdinarySlotAFailoverSlot() {
+    pg.execute("CREATE TABLE public.upgraded (id int PRIMARY KEY)");
+    PostgresSource ordinary = pg.source().toBuilder().failoverSlot(FailoverSlot.OFF).build();
+    try (Pipeline first = upgradedPipeline(ordinary)) {
+      assertThat(slotIsFailoverSlot("datis_upgraded")).isFalse();
+    }
+    PostgresSource failover = ordinary.toBuilder().failoverSlot(FailoverSlot.ON).build();
+    try (Pipeline again = upgradedPipeline(failover)) {
+      assertThat(slotIsFailoverSlot("datis_upgraded")).isTrue();
+    }
+    pg.execute("SELECT pg_drop_replication_slot('datis_upgraded')");
+  }
+
+  private static Pipeline upgradedPipeline(PostgresSource source) {
+    return Datis.capture(source)
+        .name("upgraded")
+        .tables("public.upgraded")
+        .snapshot(SnapshotMode.CHANGES_ONLY)
+        .offsets(OffsetStore.postgres())
+        .to(new InMemorySink())
+        .start();
+  }
+
+  private static boolean slotIsFailoverSlot(String slot) {
+    return pg.query(
+            "SELECT failover FROM pg_replication_slots WHERE slot_name = '" + slot + "'",
+            r -> r.getBoolean(1))
+        .equals(List.of(true));
+  }
+
+  @Test
+  @Order(2)
   void aPipelineGoesOnFromThePromotedStandbyWithEveryChangeInOrder() throws Exception {
     DatisPostgres standby = pg.standby();
     pg.execute(
@@ -55,15 +96,25 @@ class FailoverTest {
             .failoverSlot(FailoverSlot.ON)
             .build();
     InMemorySink sink = new InMemorySink();
-    try (Pipeline pipeline =
-        Datis.capture(source)
-            .name("failover")
-            .tables("public.accounts")
-            .snapshot(SnapshotMode.CHANGES_ONLY)
-            .offsets(OffsetStore.postgres())
-            .closeTimeout(Duration.ofSeconds(5))
-            .to(sink)
-            .start()) {
+    InMemorySink ordinarySlotSink = new InMemorySink();
+    try (Pipeline ordinarySlot =
+            Datis.capture(source.toBuilder().failoverSlot(FailoverSlot.OFF).build())
+                .name("ordinary")
+                .tables("public.accounts")
+                .snapshot(SnapshotMode.CHANGES_ONLY)
+                .offsets(OffsetStore.postgres())
+                .closeTimeout(Duration.ofSeconds(5))
+                .to(ordinarySlotSink)
+                .start();
+        Pipeline pipeline =
+            Datis.capture(source)
+                .name("failover")
+                .tables("public.accounts")
+                .snapshot(SnapshotMode.CHANGES_ONLY)
+                .offsets(OffsetStore.postgres())
+                .closeTimeout(Duration.ofSeconds(5))
+                .to(sink)
+                .start()) {
       assertThat(
               pg.query(
                   "SELECT failover FROM pg_replication_slots WHERE slot_name = 'datis_failover'",
@@ -89,6 +140,23 @@ class FailoverTest {
               });
       writer.start();
       Thread.sleep(1_000);
+      List<Health.Status> statuses = new CopyOnWriteArrayList<>();
+      Thread healthWatch =
+          new Thread(
+              () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                  Health.Status status = pipeline.health().status();
+                  if (statuses.isEmpty() || statuses.get(statuses.size() - 1) != status) {
+                    statuses.add(status);
+                  }
+                  try {
+                    Thread.sleep(20);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      healthWatch.start();
       long crashedAt = System.nanoTime();
       pg.stopImmediately();
       writing.set(false);
@@ -101,12 +169,31 @@ class FailoverTest {
       awaitDelivered(sink, standby);
       System.out.printf(
           "FailoverTest: every change of the new primary delivered %d ms after the primary crashed"
-              + " (promotion, proxy switch and the pipeline's lease included); %d events%n",
+              + " (promotion and proxy switch included); %d events%n",
           Duration.ofNanos(System.nanoTime() - crashedAt).toMillis(), sink.events().size());
       await().atMost(WAIT).until(() -> pipeline.health().status() == Health.Status.UP);
+      System.out.println("FailoverTest: health from the crash on " + statuses);
 
       assertThat(orderProblems(sink.events())).isEmpty();
       assertThat(pipeline.isRunning()).isTrue();
+      healthWatch.interrupt();
+      healthWatch.join();
+      assertThat(statuses).as("health from the crash on").contains(Health.Status.DEGRADED);
+      assertThat(statuses).as("health from the crash on").doesNotContain(Health.Status.DOWN);
+
+      // The pipeline whose slot was an ordinary one does not go on from a new slot.
+      assertThatThrownBy(() -> ordinarySlot.awaitTermination(WAIT))
+          .isInstanceOf(SourceException.class)
+          .hasMessageContaining("Replication slot 'datis_ordinary' does not exist")
+          .hasMessageContaining("promoted from a standby")
+          .hasMessageContaining("lost in the failover")
+          .hasMessageContaining("failover slots survive it");
+      assertThat(ordinarySlot.health().status()).isEqualTo(Health.Status.DOWN);
+      assertThat(
+              standby.query(
+                  "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'datis_ordinary'",
+                  r -> r.getInt(1)))
+          .containsExactly(0);
     }
   }
 

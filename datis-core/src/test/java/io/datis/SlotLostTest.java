@@ -111,7 +111,7 @@ class SlotLostTest {
     }
     assertThat(offsetsDir.resolve("orders.offsets.slot"))
         .content()
-        .matches("[0-9A-F]+/[0-9A-F]+\\n");
+        .matches("[0-9A-F]+/[0-9A-F]+ timeline=1\\n");
   }
 
   @Test

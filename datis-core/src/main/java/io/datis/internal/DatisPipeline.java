@@ -219,6 +219,11 @@ final class DatisPipeline implements Pipeline {
     beginShutdown(false);
   }
 
+  /** Tells this run's marks next to the offsets from another run's ({@link SlotMarker}). */
+  String markerInstance() {
+    return slotMarker.instance();
+  }
+
   /** Why the run was fenced, or {@code null} if it was not. */
   @Nullable String fencedBecause() {
     return fencedBecause;

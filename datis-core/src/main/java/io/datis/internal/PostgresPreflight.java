@@ -7,6 +7,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks, before any capture starts, that the database can be captured from, and reports every
@@ -21,6 +24,8 @@ import java.util.List;
  * created if needed.
  */
 final class PostgresPreflight {
+
+  private static final Logger log = LoggerFactory.getLogger(PostgresPreflight.class);
 
   private final PipelineSettings settings;
   private final PostgresSource source;
@@ -61,7 +66,7 @@ final class PostgresPreflight {
         throw new ConfigurationException(
             "Pipeline '" + settings.name() + "' cannot start", tableProblems);
       }
-      SlotPreparation.Plan plan = slot.matchOffsets(connection, existing);
+      SlotPreparation.Plan plan = slot.matchOffsets(connection, existing, timeline());
       new PublicationPreparation(settings).prepare(connection, tables, plan.ranBefore());
       if (plan.createSlot()) {
         slot.create(connection, failoverSlot);
@@ -72,6 +77,23 @@ final class PostgresPreflight {
     } catch (SQLException e) {
       throw new SourceException(
           "Cannot prepare PostgreSQL at " + where() + " for capture: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The server's timeline, to tell a failover since the pipeline last ran; {@code null}, with a
+   * warning, if the replication protocol cannot say (then a failover goes unnoticed at this start).
+   */
+  private @Nullable ServerTimeline timeline() {
+    try {
+      return ServerTimeline.read(source, settings.name());
+    } catch (SQLException | RuntimeException e) {
+      log.warn(
+          "Pipeline '{}' cannot read the server's WAL timeline (IDENTIFY_SYSTEM, TIMELINE_HISTORY): a"
+              + " primary failover since it last ran cannot be checked for lost changes: {}",
+          settings.name(),
+          e.toString());
+      return null;
     }
   }
 

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * The health of one replica's pipeline ({@link ReplicaPipeline}): its run's own report while it is
  * active, otherwise what the replica knows: stopping after losing its lock (DEGRADED), stopped
  * (DOWN), starting a run (STARTING), waiting out the previous holder's lease, or a standby
- * (STANDBY, or DEGRADED when it cannot reach PostgreSQL and so could not take over).
+ * (STANDBY, or DEGRADED when it cannot reach PostgreSQL and so could not take over, or when its own
+ * run lost the lock and no other instance is known to have taken over).
  */
 final class ReplicaHealth {
 
@@ -57,20 +58,40 @@ final class ReplicaHealth {
       return report(
           Health.Status.STARTING, "taking over: checking the database and starting capture", state);
     }
+    // This instance was active until its run lost the lock (PostgreSQL unreachable, a failover):
+    // until it or another instance captures again, nobody does.
+    String ownFence = last != null && state.holder() == null ? last.fencedBecause() : null;
     if (state.takingOver()) {
-      return HealthSnapshot.standby(
-          Health.Status.STANDBY,
-          List.of(
-              "standby taking over: holds the lock, waits "
-                  + Lease.DURATION.toSeconds()
-                  + " s for the previous holder's lease to run out"),
-          state.since(),
-          null);
+      String waiting =
+          "holds the lock, waits "
+              + Lease.DURATION.toSeconds()
+              + " s for the previous holder's lease to run out";
+      return ownFence != null
+          ? HealthSnapshot.standby(
+              Health.Status.DEGRADED,
+              List.of("reconnecting after losing its lock (" + ownFence + "): " + waiting),
+              state.since(),
+              null)
+          : HealthSnapshot.standby(
+              Health.Status.STANDBY,
+              List.of("standby taking over: " + waiting),
+              state.since(),
+              null);
     }
     String trouble = state.trouble();
     if (trouble != null) {
       return HealthSnapshot.standby(
           Health.Status.DEGRADED, List.of("standby: " + trouble), state.since(), state.holder());
+    }
+    if (ownFence != null) {
+      return HealthSnapshot.standby(
+          Health.Status.DEGRADED,
+          List.of(
+              "reconnecting after losing its lock ("
+                  + ownFence
+                  + "): no instance is known to capture meanwhile"),
+          state.since(),
+          null);
     }
     String holder = state.holder();
     return HealthSnapshot.standby(

@@ -147,12 +147,24 @@ public final class ReplicaPipeline implements Pipeline {
    * SlotHandover} make sure of it on a fresh start too.
    */
   private void activate(boolean tookOver) {
+    holder = null; // this instance holds the lock now
     SlotHandover handover =
         new SlotHandover(
             settings, new SlotMarker(settings.offsets(), settings.source(), settings.name()));
+    DatisPipeline previous;
+    synchronized (state) {
+      previous = lastRun;
+    }
     if (tookOver && handover.previousRunStoppedCleanlyForAll()) {
       log.info(
           "Pipeline '{}' took its lock over from an instance that stopped cleanly; starting at once",
+          settings.name());
+    } else if (tookOver
+        && previous != null
+        && handover.lastRunForAllWas(previous.markerInstance())) {
+      log.info(
+          "Pipeline '{}' took its lock back: its own last run, which has stopped, was the last active;"
+              + " starting at once",
           settings.name());
     } else if (tookOver) {
       log.info(

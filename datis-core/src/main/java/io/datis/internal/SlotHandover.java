@@ -110,6 +110,19 @@ final class SlotHandover {
     return settings.offsets().table().isPresent() && stoppedCleanly();
   }
 
+  /**
+   * Whether the run marked by {@code instance} (one of this replica's, which has ended) was the
+   * last to run the pipeline, as the offsets every replica shares say: no other instance started
+   * since, so there is no one else's lease to wait out.
+   */
+  boolean lastRunForAllWas(String instance) {
+    try {
+      return settings.offsets().table().isPresent() && marker.markedRunningBy(instance);
+    } catch (IOException | SQLException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private boolean stoppedCleanly() {
     try {
       return marker.stoppedAt().isPresent();

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -22,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  * this pipeline. While the pipeline runs (or after a crash) the marker says so, and nothing is
  * checked; it then also names the replication connection reading the slot for the running instance
  * ({@link Reader}), so that the next active instance can tell that connection from a foreign one
- * when it is left behind (the process paused or cut off until {@code wal_sender_timeout}).
+ * when it is left behind (the process paused or cut off until {@code wal_sender_timeout}). Both
+ * forms end with the server's WAL timeline, when known, so that the next start can tell a failover
+ * to a promoted standby happened since ({@link ServerTimeline}).
  *
  * <p>A file store keeps the marker in {@code <offsets file>.slot}; a PostgreSQL store in its table,
  * under the pipeline name followed by {@code #slot} (which the offset store itself never reads).
@@ -30,6 +33,7 @@ import org.jspecify.annotations.Nullable;
 final class SlotMarker {
 
   private static final String RUNNING = "running";
+  private static final String TIMELINE = " timeline=";
   private static final byte[] KEY = "slot".getBytes(StandardCharsets.UTF_8);
 
   /**
@@ -44,6 +48,9 @@ final class SlotMarker {
 
   /** Tells this pipeline instance's marks from another's, as when a new instance takes over. */
   private final String instance = java.util.UUID.randomUUID().toString();
+
+  /** The server's timeline this instance reads on, written with each mark; 0 while unknown. */
+  private volatile int timeline;
 
   SlotMarker(OffsetStore store, PostgresSource source, String pipeline) {
     this.store = store;
@@ -60,7 +67,32 @@ final class SlotMarker {
     if (value == null || value.startsWith(RUNNING)) {
       return OptionalLong.empty();
     }
-    return OptionalLong.of(Position.parseLsn(value));
+    return OptionalLong.of(Position.parseLsn(withoutTimeline(value)));
+  }
+
+  /**
+   * The server's timeline at the last mark (the last clean stop, or the running instance's start);
+   * empty if it was not recorded (no mark, or one written before Datis recorded timelines).
+   */
+  OptionalInt recordedTimeline() throws IOException, SQLException {
+    String value = read();
+    if (value == null) {
+      return OptionalInt.empty();
+    }
+    int at = value.lastIndexOf(TIMELINE);
+    if (at < 0) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(Integer.parseInt(value.substring(at + TIMELINE.length())));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** The server's timeline, written with the marks from now on. */
+  void onTimeline(int timeline) {
+    this.timeline = timeline;
   }
 
   /** Marks the pipeline running: a crash leaves it so, and the next start checks nothing. */
@@ -82,7 +114,7 @@ final class SlotMarker {
     if (value == null || !value.startsWith(RUNNING)) {
       return null;
     }
-    String[] parts = value.split(" ", 4);
+    String[] parts = withoutTimeline(value).split(" ", 4);
     if (parts.length < 4) {
       return null;
     }
@@ -93,13 +125,26 @@ final class SlotMarker {
     }
   }
 
+  /** Tells this marker's instance from others in {@link #markedRunningBy}. */
+  String instance() {
+    return instance;
+  }
+
   /** Whether the marker says that this instance runs the pipeline. */
   private boolean runningHere() throws IOException, SQLException {
+    return markedRunningBy(instance);
+  }
+
+  /**
+   * Whether the last mark is that of {@code instance} running the pipeline: no instance started
+   * since, nor stopped cleanly.
+   */
+  boolean markedRunningBy(String instance) throws IOException, SQLException {
     String value = read();
     if (value == null) {
       return false;
     }
-    String[] parts = value.split(" ", 3);
+    String[] parts = withoutTimeline(value).split(" ", 3);
     return parts.length >= 2 && parts[0].equals(RUNNING) && parts[1].equals(instance);
   }
 
@@ -181,7 +226,14 @@ final class SlotMarker {
     }
   }
 
-  private void write(String value) throws IOException, SQLException {
+  private static String withoutTimeline(String value) {
+    int at = value.lastIndexOf(TIMELINE);
+    return at < 0 ? value : value.substring(0, at);
+  }
+
+  private void write(String mark) throws IOException, SQLException {
+    int known = timeline;
+    String value = known == 0 ? mark : mark + TIMELINE + known;
     Path file = file();
     if (file != null) {
       OffsetFile.writeAtomically(file, value + "\n");

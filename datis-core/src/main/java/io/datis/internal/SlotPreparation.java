@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,6 +34,15 @@ final class SlotPreparation {
    * lost one was dropped), and whether the pipeline ran before and continues from its offsets.
    */
   record Plan(boolean createSlot, boolean ranBefore) {}
+
+  private static final String SLOT_LOST_PREVENTION =
+      "raise max_slot_wal_keep_size and watch the slot lag so that it does not happen again";
+
+  private static final String DIVERGENCE_PREVENTION =
+      "so that it does not happen again, set synchronized_standby_slots on the primary to its"
+          + " standbys' physical slots (failoverSlot(ON) refuses to start without it), so that the"
+          + " primary sends changes only once its standbys have them: see 'Primary failover' in the"
+          + " README";
 
   private final PipelineSettings settings;
   private final PostgresSource source;
@@ -106,25 +116,39 @@ final class SlotPreparation {
    * snapshots. Marks the pipeline running unless it fails.
    *
    * @param existing what {@link #check} found
+   * @param timeline the server's timeline, to tell a failover since the pipeline last ran; {@code
+   *     null} if unknown
    * @throws SourceException if the slot was lost and the pipeline may not start over, or the
    *     offsets or the slot marker cannot be read or written
    */
-  Plan matchOffsets(Connection connection, @Nullable ExistingSlot existing) throws SQLException {
+  Plan matchOffsets(
+      Connection connection, @Nullable ExistingSlot existing, @Nullable ServerTimeline timeline)
+      throws SQLException {
     String slot = settings.slotName();
     StoredOffsets stored = new StoredOffsets(settings.offsets(), source, settings.name());
     boolean offsetsExist =
         stored.exist(); // also fails on offsets that cannot be read, before the engine starts
     OptionalLong stoppedAt = existing != null ? stoppedAt() : OptionalLong.empty();
+    OptionalInt readOn =
+        offsetsExist && timeline != null ? recordedTimeline() : OptionalInt.empty();
+    boolean failedOver =
+        timeline != null && readOn.isPresent() && readOn.getAsInt() != timeline.id();
+    String diverged =
+        timeline != null && failedOver ? divergence(readOn.getAsInt(), timeline, stored) : null;
     String lost;
+    String prevention = SLOT_LOST_PREVENTION;
     if (existing != null && existing.invalidated()) {
       lost =
           "Replication slot '"
               + slot
               + "' is invalidated (wal_status = lost): PostgreSQL removed WAL the slot still needed, so"
               + " changes made since this pipeline last ran are gone";
+    } else if (diverged != null) {
+      lost = diverged;
+      prevention = DIVERGENCE_PREVENTION;
     } else if (existing != null
         && stoppedAt.isPresent()
-        && stoppedAt.getAsLong() != existing.confirmedLsn()) {
+        && movedSinceStop(stoppedAt.getAsLong(), existing.confirmedLsn(), failedOver)) {
       lost =
           "Replication slot '"
               + slot
@@ -146,17 +170,17 @@ final class SlotPreparation {
               + settings.offsets()
               + ": the slot was dropped (or never belonged to these offsets), so changes made since this"
               + " pipeline last ran are gone"
-              + promotedHint(connection);
+              + promotedHint(timeline);
     } else {
-      markRunning();
+      markRunning(timeline);
       return existing == null ? new Plan(true, false) : new Plan(false, offsetsExist);
     }
     if (!settings.resnapshotIfSlotLost()) {
       throw new SourceException(
           lost
               + ". Fix: to start over and read the tables afresh, start the pipeline once with"
-              + " resnapshotIfSlotLost(); raise max_slot_wal_keep_size and watch the slot lag so that it does"
-              + " not happen again");
+              + " resnapshotIfSlotLost(); "
+              + prevention);
     }
     log.warn(
         "{}. Starting over as resnapshotIfSlotLost() asks: forgetting the offsets and reading the tables again",
@@ -169,8 +193,60 @@ final class SlotPreparation {
       }
     }
     stored.clear();
-    markRunning();
+    markRunning(timeline);
     return new Plan(true, false);
+  }
+
+  /**
+   * After a failover, a slot synchronized from the old primary may stand behind where the pipeline
+   * stopped (it is synchronized every few seconds) without loss: the pipeline resumes from its
+   * offsets. Otherwise any move means that someone else read the slot, or made it anew.
+   */
+  private static boolean movedSinceStop(long stoppedAt, long confirmed, boolean failedOver) {
+    return failedOver ? confirmed > stoppedAt : confirmed != stoppedAt;
+  }
+
+  /**
+   * Why resuming from the stored offsets on this server would skip changes after a failover:
+   * because they lie past the end of the timeline the pipeline read, or because this server does
+   * not descend from it; {@code null} if neither.
+   */
+  private @Nullable String divergence(int readOn, ServerTimeline timeline, StoredOffsets stored) {
+    if (!timeline.contains(readOn)) {
+      return "Pipeline '"
+          + settings.name()
+          + "' last read timeline "
+          + readOn
+          + " of PostgreSQL, which is not in the history of the server at "
+          + where()
+          + " (timeline "
+          + timeline.id()
+          + "): its offsets belong to another server, or to one this server does not descend from";
+    }
+    long end = timeline.endOf(readOn).orElse(Long.MAX_VALUE);
+    OptionalLong position = stored.position();
+    if (position.isEmpty() || position.getAsLong() <= end) {
+      return null;
+    }
+    return "PostgreSQL failed over since pipeline '"
+        + settings.name()
+        + "' last read: the server at "
+        + where()
+        + " is on timeline "
+        + timeline.id()
+        + ", where timeline "
+        + readOn
+        + ", which the pipeline read, ended at "
+        + Position.formatLsn(end)
+        + "; but the pipeline's offsets stand at "
+        + Position.formatLsn(position.getAsLong())
+        + ". The old primary sent it changes its standby never received: the pipeline delivered changes"
+        + " between these positions that the new primary does not have, and would skip the changes the"
+        + " new primary wrote there";
+  }
+
+  private String where() {
+    return source.host() + ":" + source.port() + "/" + source.database();
   }
 
   /**
@@ -205,21 +281,28 @@ final class SlotPreparation {
    * Says so when the server was promoted from a standby (its timeline is not the first), the likely
    * way a slot goes missing in a failover: it existed on the old primary only.
    */
-  private static String promotedHint(Connection connection) {
-    try (PreparedStatement statement =
-            connection.prepareStatement("SELECT timeline_id FROM pg_control_checkpoint()");
-        ResultSet row = statement.executeQuery()) {
-      if (row.next() && row.getInt(1) > 1) {
-        return " (this server is on timeline "
-            + row.getInt(1)
-            + ": it was promoted from a standby, so the slot existed only on the old primary and"
-            + " was lost in the failover; on PostgreSQL 17+, failover slots survive it: see"
-            + " 'Primary failover' in the README for the server settings)";
-      }
-    } catch (SQLException e) {
-      // not allowed to read the control file: say nothing more
+  private static String promotedHint(@Nullable ServerTimeline timeline) {
+    if (timeline == null || timeline.id() == 1) {
+      return "";
     }
-    return "";
+    return " (this server is on timeline "
+        + timeline.id()
+        + ": it was promoted from a standby, so the slot existed only on the old primary and"
+        + " was lost in the failover; on PostgreSQL 17+, failover slots survive it: see"
+        + " 'Primary failover' in the README for the server settings)";
+  }
+
+  private OptionalInt recordedTimeline() {
+    try {
+      return marker.recordedTimeline();
+    } catch (IOException | SQLException | RuntimeException e) {
+      throw new SourceException(
+          "Cannot read the slot marker next to the offsets in "
+              + settings.offsets()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
   }
 
   private OptionalLong stoppedAt() {
@@ -235,7 +318,10 @@ final class SlotPreparation {
     }
   }
 
-  private void markRunning() {
+  private void markRunning(@Nullable ServerTimeline timeline) {
+    if (timeline != null) {
+      marker.onTimeline(timeline.id());
+    }
     try {
       marker.running();
     } catch (IOException | SQLException e) {

@@ -26,6 +26,8 @@ final class SourceConnections {
   static Connection openReplication(PostgresSource source, String pipeline) throws SQLException {
     Properties properties = properties(source, pipeline);
     properties.setProperty("replication", "database");
+    // The driver sends the replication parameter only to servers it may assume are 9.4 or later.
+    properties.setProperty("assumeMinServerVersion", "9.4");
     properties.setProperty("preferQueryMode", "simple");
     return DriverManager.getConnection(source.jdbcUrl(), properties);
   }

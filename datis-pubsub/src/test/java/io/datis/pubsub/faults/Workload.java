@@ -46,6 +46,14 @@ final class Workload {
     return new Workload(pg, table, keys, payloadChars);
   }
 
+  /**
+   * The workload's table {@code public.<name>} as another server holds it, such as a standby
+   * promoted after the primary that {@link #create} made it on failed.
+   */
+  Workload on(DatisPostgres server) {
+    return new Workload(server, table, keys, payloadChars);
+  }
+
   /** The schema-qualified table name. */
   String table() {
     return table;
