@@ -4,6 +4,7 @@ import io.datis.postgres.PostgresSource;
 import io.datis.spring.boot.internal.OnDatisSourceCondition;
 import io.datis.spring.boot.internal.OnPostgresDataSourceCondition;
 import io.datis.spring.boot.internal.PipelineFactory;
+import io.datis.spring.boot.internal.PipelineFailureExit;
 import io.datis.spring.boot.internal.PubSubSinkFactory;
 import io.datis.spring.boot.internal.PubSubSinks;
 import io.datis.spring.boot.internal.Sources;
@@ -15,7 +16,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
@@ -90,8 +90,8 @@ public final class DatisAutoConfiguration {
       ObjectProvider<PubSubSinks> pubSubSinks,
       ObjectProvider<MeterRegistry> meterRegistry,
       ObjectProvider<DatisPipelineCustomizer> customizers,
-      Environment environment,
-      ApplicationContext context) {
+      PipelineFailureExit exit,
+      Environment environment) {
     PipelineFactory factory =
         new PipelineFactory(
             source.getIfAvailable(),
@@ -104,7 +104,18 @@ public final class DatisAutoConfiguration {
         factory.create(properties),
         properties.autoStartup(),
         properties.stopApplicationOnPipelineFailure(),
-        context instanceof ConfigurableApplicationContext configurable ? configurable : null);
+        exit);
+  }
+
+  /**
+   * Reports {@code datis.exit-code-on-pipeline-failure} to {@code SpringApplication.exit} once a
+   * pipeline has failed, and stops the application after a failure (see {@link DatisPipelines}).
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  PipelineFailureExit datisPipelineFailureExit(
+      DatisProperties properties, ConfigurableApplicationContext context) {
+    return new PipelineFailureExit(properties.exitCodeOnPipelineFailure(), context);
   }
 
   /** Pub/Sub sinks for {@code pubsub} blocks, when {@code io.datis:datis-pubsub} is present. */

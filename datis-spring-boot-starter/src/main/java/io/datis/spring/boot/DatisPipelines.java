@@ -1,16 +1,17 @@
 package io.datis.spring.boot;
 
 import io.datis.Pipeline;
+import io.datis.spring.boot.internal.PipelineFailureExit;
 import io.datis.spring.boot.internal.PipelineRunner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -34,9 +35,20 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>A pipeline that fails, at start or later, is logged at ERROR, and its health says {@code
  * DOWN}. With {@code datis.stop-application-on-pipeline-failure=true} (the default) it also stops
- * the application: a failure at start fails the application's start; a later one closes the
- * application context, so that the process ends and its supervisor (Kubernetes, systemd, ...)
- * starts a new one, which resumes from the committed offsets.
+ * the application: a failure at start fails the application's start; a later one stops it with
+ * {@link org.springframework.boot.SpringApplication#exit SpringApplication.exit}, which closes the
+ * application context, and the process exits with status {@code
+ * datis.exit-code-on-pipeline-failure} (default 1), so that its supervisor (Kubernetes, systemd,
+ * ...) sees a failure and starts a new one, which resumes from the committed offsets. The process
+ * exits only when the application was started from its {@code main} method; in a test, or in a host
+ * that runs the context on a thread of its own, only the context closes. Either way, once a
+ * pipeline has failed, Datis's {@link org.springframework.boot.ExitCodeGenerator} bean reports that
+ * code to {@code SpringApplication.exit}.
+ *
+ * <p>While the pipelines run, a non-daemon thread ({@code datis-keep-alive}) keeps the JVM alive,
+ * as {@code spring.main.keep-alive} does: an application without a web server then runs as long as
+ * its pipelines, including a standby, or one that is down with {@code
+ * datis.stop-application-on-pipeline-failure=false}.
  */
 public final class DatisPipelines implements SmartLifecycle, DisposableBean {
 
@@ -54,18 +66,19 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
   private final List<PipelineRunner> runners;
   private final boolean autoStartup;
   private final boolean stopApplicationOnFailure;
-  private final @Nullable ConfigurableApplicationContext context;
+  private final PipelineFailureExit exit;
   private volatile boolean running;
+  private @Nullable Thread keepAlive; // guarded by this
 
   DatisPipelines(
       List<PipelineRunner> runners,
       boolean autoStartup,
       boolean stopApplicationOnFailure,
-      @Nullable ConfigurableApplicationContext context) {
+      PipelineFailureExit exit) {
     this.runners = List.copyOf(runners);
     this.autoStartup = autoStartup;
     this.stopApplicationOnFailure = stopApplicationOnFailure;
-    this.context = context;
+    this.exit = exit;
   }
 
   /** The names of the configured pipelines, in the order configured. */
@@ -114,13 +127,16 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
   @Override
   public synchronized void start() {
     running = true;
+    keepTheJvmAlive();
     for (PipelineRunner runner : runners) {
       try {
         runner.start(this::failed);
       } catch (RuntimeException e) {
+        exit.pipelineFailed();
         if (stopApplicationOnFailure) {
           closeAll();
           running = false;
+          releaseTheJvm();
           throw e;
         }
         log.error(
@@ -138,6 +154,7 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
   public void stop() {
     running = false;
     closeAll();
+    releaseTheJvm();
   }
 
   /**
@@ -152,6 +169,7 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
             () -> {
               try {
                 closeAll();
+                releaseTheJvm();
               } finally {
                 callback.run();
               }
@@ -183,6 +201,7 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
   public void destroy() {
     running = false;
     closeAll();
+    releaseTheJvm();
   }
 
   private PipelineRunner runner(String name) {
@@ -194,6 +213,36 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
     }
     throw new IllegalArgumentException(
         "No pipeline '" + name + "' is configured under datis.pipelines; configured: " + names());
+  }
+
+  // Datis's own threads are daemons, and Debezium's end with a failed pipeline: without a web
+  // server, the JVM would end by itself, with status 0, before the failure stops the application
+  // (or while a pipeline waits as a standby, or is down with
+  // datis.stop-application-on-pipeline-failure=false).
+  private synchronized void keepTheJvmAlive() {
+    if (keepAlive == null) {
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  new CountDownLatch(1).await();
+                } catch (InterruptedException released) {
+                  // the pipelines have stopped
+                }
+              },
+              "datis-keep-alive");
+      thread.setDaemon(false);
+      thread.start();
+      keepAlive = thread;
+    }
+  }
+
+  private synchronized void releaseTheJvm() {
+    Thread thread = keepAlive;
+    if (thread != null) {
+      thread.interrupt();
+      keepAlive = null;
+    }
   }
 
   private void closeAll() {
@@ -222,8 +271,8 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
 
   // The pipeline has logged its failure, with the stack trace; this says what follows from it.
   private void failed(PipelineRunner runner, Throwable failure) {
-    ConfigurableApplicationContext application = context;
-    if (!stopApplicationOnFailure || application == null) {
+    exit.pipelineFailed();
+    if (!stopApplicationOnFailure) {
       log.error(
           "Pipeline '{}' failed; its health says DOWN while the application runs on"
               + " (datis.stop-application-on-pipeline-failure=false): {}",
@@ -231,7 +280,7 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
           failure.getMessage());
       return;
     }
-    if (!running || !application.isActive()) {
+    if (!running || !exit.isApplicationActive()) {
       return; // stopping anyway
     }
     log.error(
@@ -240,6 +289,6 @@ public final class DatisPipelines implements SmartLifecycle, DisposableBean {
         runner.name(),
         failure.getMessage());
     // Not on the pipeline's thread: closing the context closes the pipelines and waits for them.
-    new Thread(application::close, "datis-stop-application").start();
+    exit.stopApplication(runner.name());
   }
 }

@@ -36,31 +36,43 @@ import org.springframework.util.unit.DataSize;
  * PubSubSink.Builder} document. Every problem is reported at startup, naming the property and the
  * fix.
  *
- * @param enabled whether Datis's auto-configuration applies at all (default {@code true})
- * @param autoStartup whether the pipelines start with the application context (default {@code
- *     true}); with {@code false}, call {@link DatisPipelines#start()} yourself
- * @param stopApplicationOnPipelineFailure whether a pipeline that fails, when starting or later,
- *     stops the application (default {@code true}): a failure at start fails the application's
- *     start, a later one closes the application context. A failed pipeline never recovers by
- *     itself, and a new instance resumes from the committed offsets. With {@code false} the
- *     application keeps running and the pipeline's health says {@code DOWN} with the reason
- * @param source the PostgreSQL database to capture from; when it is not set, {@code
- *     spring.datasource.url}, {@code .username} and {@code .password} are used, if the URL is a
- *     PostgreSQL one
- * @param pipelines the pipelines, by name ({@code datis.pipelines.<name>.*}); the name also names
- *     the replication slot and publication ({@code datis_<name>}), the offsets and the pipeline's
- *     health and metrics. Each pipeline takes the properties of {@link Pipeline}: {@code tables},
- *     {@code slot-name}, {@code publication-name}, {@code snapshot}, {@code offsets.*}, {@code
- *     max-batch-size}, {@code max-in-flight-events}, {@code max-in-flight-bytes}, {@code
- *     close-timeout}, {@code error-policy}, {@code dead-letter-sink}, {@code slot-lag-threshold},
- *     {@code resnapshot-if-slot-lost}, {@code standby}, {@code transforms}, {@code sink}, {@code
- *     debezium.*} and {@code pubsub.*}
+ * <p>The descriptions of the {@code @param} tags below, and of {@link Source}'s, are the ones IDEs
+ * show from the configuration metadata, so they are plain text, code in backticks.
+ *
+ * @param enabled Whether to enable Datis's auto-configuration.
+ * @param autoStartup Whether the pipelines start with the application context. With `false`, call
+ *     `DatisPipelines.start()` yourself.
+ * @param stopApplicationOnPipelineFailure Whether a pipeline that fails, when starting or later,
+ *     stops the application: a failure at start fails the application's start, a later one closes
+ *     the application context and ends the process with `datis.exit-code-on-pipeline-failure`. A
+ *     failed pipeline never recovers by itself; a new instance resumes from the committed offsets.
+ *     With `false` the application runs on and the pipeline's health says `DOWN`, with the reason.
+ * @param exitCodeOnPipelineFailure Exit status of the process when a pipeline that failed after
+ *     start stops the application, 0 to 255. The process exits only when the application was
+ *     started from its main method (`java -jar`, an IDE), never in tests. The code is also what
+ *     `SpringApplication.exit` returns once a pipeline has failed. With 0, the context closes and
+ *     the process ends by itself, with status 0.
+ * @param source The PostgreSQL database to capture from. When not set, `spring.datasource.url`,
+ *     `.username` and `.password` are used, if the URL is a PostgreSQL one.
+ * @param pipelines Pipelines by name, such as `datis.pipelines.orders.tables`. The name also names
+ *     the replication slot and publication (`datis_orders` for `orders`), the offsets, and the
+ *     pipeline's health and metrics. Each pipeline takes: `tables`, `slot-name`,
+ *     `publication-name`, `snapshot` (`initial`, `changes-only`), `offsets.store` (`file`,
+ *     `postgres`, `in-memory`), `offsets.file`, `offsets.table`, `max-batch-size`,
+ *     `max-in-flight-events`, `max-in-flight-bytes`, `close-timeout`, `error-policy` (`fail`,
+ *     `skip`, `dead-letter`), `dead-letter-sink`, `slot-lag-threshold`, `resnapshot-if-slot-lost`,
+ *     `standby`, `transforms`, `sink`, `debezium.*` and `pubsub.*` (`project`, `topic`, `format`,
+ *     `ordering-keys`, `ordering-buckets`, `emulator-host`, `endpoint`, `region`,
+ *     `create-topic-if-missing`, `dead-letter-topic`, `batching.*`, `flow-control.*`,
+ *     `compression`, `publish-timeout`, `start-timeout`, `close-timeout`, `attributes.*`), as
+ *     documented on `DatisProperties.Pipeline`.
  */
 @ConfigurationProperties("datis")
 public record DatisProperties(
     @DefaultValue("true") boolean enabled,
     @DefaultValue("true") boolean autoStartup,
     @DefaultValue("true") boolean stopApplicationOnPipelineFailure,
+    @DefaultValue("1") int exitCodeOnPipelineFailure,
     @DefaultValue Source source,
     Map<String, Pipeline> pipelines) {
 
@@ -73,14 +85,15 @@ public record DatisProperties(
    * The PostgreSQL database that the pipelines capture from: either {@code jdbc-url}, or {@code
    * host}, {@code port} and {@code database}; and {@code user} and {@code password}.
    *
-   * @param jdbcUrl a URL {@code jdbc:postgresql://host[:port]/database[?key=value&...]}, without
-   *     user or password
-   * @param host the server's host name or address, instead of {@code jdbc-url}
-   * @param port the server's port, with {@code host} (default 5432)
-   * @param database the database to capture from, with {@code host}
-   * @param user the user to log in as: it needs the REPLICATION attribute (or to be a superuser)
-   * @param password the user's password; never logged
-   * @param connectionProperties extra JDBC connection properties, such as {@code sslmode: require}
+   * @param jdbcUrl JDBC URL of the database, `jdbc:postgresql://host[:port]/database`, possibly
+   *     with `?key=value` parameters, without user or password.
+   * @param host Host name or address of the server, instead of `jdbc-url`.
+   * @param port Port of the server, with `host`. Default 5432.
+   * @param database Database to capture from, with `host`.
+   * @param user User to log in as. It needs the REPLICATION attribute, or to be a superuser.
+   * @param password Password of the user. Never logged.
+   * @param connectionProperties Extra JDBC connection properties of the PostgreSQL driver, such as
+   *     `sslmode: require`.
    */
   public record Source(
       @Nullable String jdbcUrl,

@@ -236,6 +236,29 @@ class DatisAutoConfigurationTest {
   }
 
   @Test
+  void anExitCodeThatIsNoExitStatusNamesTheProperty() {
+    runner
+        .withUserConfiguration(Beans.class)
+        .withPropertyValues(
+            "datis.exit-code-on-pipeline-failure=256",
+            "datis.source.jdbc-url=jdbc:postgresql://db:5432/shop",
+            "datis.source.user=datis",
+            "datis.pipelines.orders.tables=public.orders",
+            "datis.pipelines.orders.sink=ordersSink")
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              assertThat(context.getStartupFailure())
+                  .rootCause()
+                  .isInstanceOf(ConfigurationException.class)
+                  .hasMessage(
+                      "Invalid Datis configuration: datis.exit-code-on-pipeline-failure is"
+                          + " invalid: an exit status is 0 to 255 (1 is the default; 0 lets the"
+                          + " process end by itself, with status 0), but was 256");
+            });
+  }
+
+  @Test
   void aValueThatDoesNotConvertNamesTheProperty() {
     runner
         .withUserConfiguration(Beans.class)

@@ -108,6 +108,13 @@ public final class PipelineFactory {
     List<String> problems = new ArrayList<>();
     Map<String, String> sinkUsers = new HashMap<>();
     List<PipelineRunner> runners = new ArrayList<>();
+    int exitCode = properties.exitCodeOnPipelineFailure();
+    if (exitCode < 0 || exitCode > 255) {
+      problems.add(
+          "datis.exit-code-on-pipeline-failure is invalid: an exit status is 0 to 255 (1 is the"
+              + " default; 0 lets the process end by itself, with status 0), but was "
+              + exitCode);
+    }
     if (source == null && !properties.pipelines().isEmpty()) {
       problems.add(
           "datis.pipelines."
