@@ -4,7 +4,9 @@ import io.datis.api.ConfigurationException;
 import io.datis.api.event.TableId;
 import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transform;
+import io.datis.internal.BatchTracing;
 import io.datis.internal.ExpertDebeziumProperties;
+import io.datis.internal.OpenTelemetryTracing;
 import io.datis.internal.PipelineSettings;
 import io.datis.internal.ReplicaPipeline;
 import io.datis.internal.Retirement;
@@ -55,6 +57,9 @@ public final class PipelineBuilder {
   private boolean resnapshotIfSlotLost;
   private boolean standby = true;
   private Consumer<Health.Role> roleListener = role -> {};
+
+  /** An {@code OpenTelemetry}, held as an object: OpenTelemetry is an optional dependency. */
+  private @Nullable Object openTelemetry;
 
   PipelineBuilder(PostgresSource source) {
     this.source = source;
@@ -286,6 +291,22 @@ public final class PipelineBuilder {
   }
 
   /**
+   * Traces each batch handed to the sink with this OpenTelemetry (optional dependency {@code
+   * io.opentelemetry:opentelemetry-api}): a {@code PRODUCER} span named {@code datis deliver
+   * <pipeline>}, a new trace per batch, from the hand-over until the sink delivered the batch (or
+   * failed), with the batch's first and last transaction ids and LSNs as attributes; the sink is
+   * called with the span current. Each event handed to the sink carries the span's W3C trace
+   * context ({@link io.datis.api.event.ChangeEvent#traceParent()}), which the Pub/Sub sink writes
+   * into each message's {@code googclient_traceparent} attribute, so that a subscriber traced by
+   * Pub/Sub's client library continues the trace. With the OpenTelemetry Java agent or a global
+   * SDK, pass {@code GlobalOpenTelemetry.get()}. Default: no tracing.
+   */
+  public PipelineBuilder tracing(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+    return this;
+  }
+
+  /**
    * Sets one of the Debezium PostgreSQL connector properties that tune timing, fetching and retries
    * without changing what is delivered or committed, such as {@code snapshot.fetch.size} or {@code
    * status.update.interval.ms}. For experts; the README lists the allowed properties. Any other
@@ -396,7 +417,15 @@ public final class PipelineBuilder {
             slotLagThreshold,
             resnapshotIfSlotLost,
             standby,
-            roleListener);
+            roleListener,
+            tracing());
     return ReplicaPipeline.start(settings);
+  }
+
+  private BatchTracing tracing() {
+    Object traced = openTelemetry;
+    return traced == null
+        ? BatchTracing.OFF
+        : OpenTelemetryTracing.of((io.opentelemetry.api.OpenTelemetry) traced, name);
   }
 }

@@ -3,26 +3,35 @@ package io.datis.bench;
 import io.datis.Datis;
 import io.datis.OffsetStore;
 import io.datis.Pipeline;
+import io.datis.PipelineBuilder;
 import io.datis.SnapshotMode;
 import io.datis.api.sink.Sink;
 import io.datis.pubsub.OrderingKeys;
 import io.datis.pubsub.PubSubSink;
+import io.opentelemetry.api.OpenTelemetry;
 
-/** Scenarios 3 and 4 (and the latency mode): a Datis pipeline with its defaults. */
+/** Scenarios 3, 3t and 4 (and the latency mode): a Datis pipeline with its defaults. */
 final class DatisScenarios {
 
   private DatisScenarios() {}
 
   static Pipeline start(ChildSpec spec, Sink sink) {
+    return builder(spec).to(sink).start();
+  }
+
+  /** The same pipeline, each batch traced with {@code openTelemetry}. */
+  static Pipeline start(ChildSpec spec, Sink sink, OpenTelemetry openTelemetry) {
+    return builder(spec).tracing(openTelemetry).to(sink).start();
+  }
+
+  private static PipelineBuilder builder(ChildSpec spec) {
     return Datis.capture(spec.source())
         .name("bench-" + spec.get("scenario"))
         .slotName(spec.get("slot"))
         .publicationName(spec.get("publication"))
         .tables(spec.get("table"))
         .snapshot(SnapshotMode.CHANGES_ONLY)
-        .offsets(OffsetStore.inMemory())
-        .to(sink)
-        .start();
+        .offsets(OffsetStore.inMemory());
   }
 
   /**

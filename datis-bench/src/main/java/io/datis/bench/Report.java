@@ -115,6 +115,7 @@ final class Report {
     ratio(ratios, summaries, "3", "2");
     ratio(ratios, summaries, "3", "1a");
     ratio(ratios, summaries, "3", "1b");
+    ratio(ratios, summaries, "3t", "3");
     ratio(ratios, summaries, "4", "5");
     ratio(ratios, summaries, "4", "3");
     return ratios;

@@ -11,6 +11,8 @@ enum Scenario {
   CEILING_RECVLOGICAL("1", "1b", "Ceiling: pg_recvlogical, pgoutput"),
   RAW_DEBEZIUM("2", "2", "Raw Debezium async engine, counting consumer"),
   DATIS_COUNTING("3", "3", "Datis -> counting sink"),
+  DATIS_TRACED(
+      "3", "3t", "Datis, traced (OpenTelemetry SDK, every batch sampled) -> counting sink"),
   DATIS_PUBSUB("4", "4", "Datis -> PubSubSink -> LocalPubSub"),
   BLOCKING_BATCH("5", "5", "Debezium blocking batch -> Publisher -> LocalPubSub");
 

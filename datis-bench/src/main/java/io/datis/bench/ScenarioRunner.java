@@ -59,6 +59,19 @@ public final class ScenarioRunner {
         awaitThenClose(
             DatisScenarios.start(spec, new CountingSink(progress)), progress, scenario, timeout);
         break;
+      case DATIS_TRACED:
+        TracingSdk tracing = new TracingSdk();
+        try {
+          awaitThenClose(
+              DatisScenarios.start(spec, new CountingSink(progress), tracing.openTelemetry()),
+              progress,
+              scenario,
+              timeout);
+        } finally {
+          tracing.close(); // exports what is left
+        }
+        note = tracing.exportedSpans() + " spans exported";
+        break;
       case DATIS_PUBSUB:
         Sink sink = new AckCountingSink(DatisScenarios.pubSubSink(spec), progress);
         awaitThenClose(DatisScenarios.start(spec, sink), progress, scenario, timeout);

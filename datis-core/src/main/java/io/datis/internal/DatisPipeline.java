@@ -104,7 +104,7 @@ final class DatisPipeline implements Pipeline {
                 converter, new TransformChain(settings.transforms()), poison, metrics, snapshots),
             inFlight,
             offsets,
-            new SinkDispatch(sink, poison, metrics),
+            new SinkDispatch(sink, poison, metrics, settings.tracing()),
             this::fail,
             lease,
             () -> fence("its lease ran out before the lock could be confirmed again"));

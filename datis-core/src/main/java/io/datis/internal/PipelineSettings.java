@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param standby whether {@code start()} waits as a standby when another instance is active, and a
  *     fenced instance becomes a standby again (otherwise both fail)
  * @param roleListener told of each role change, on a pipeline thread
+ * @param tracing traces each batch handed to the sink, or {@link BatchTracing#OFF}
  */
 public record PipelineSettings(
     String name,
@@ -45,7 +46,8 @@ public record PipelineSettings(
     long slotLagThreshold,
     boolean resnapshotIfSlotLost,
     boolean standby,
-    Consumer<Health.Role> roleListener) {
+    Consumer<Health.Role> roleListener,
+    BatchTracing tracing) {
 
   /**
    * The slot and publication name a pipeline uses unless told otherwise: {@code datis_<name>} made

@@ -25,11 +25,13 @@ final class SinkDispatch {
   private final Sink sink;
   private final PoisonEvents poison;
   private final PipelineMetrics metrics;
+  private final BatchTracing tracing;
 
-  SinkDispatch(Sink sink, PoisonEvents poison, PipelineMetrics metrics) {
+  SinkDispatch(Sink sink, PoisonEvents poison, PipelineMetrics metrics, BatchTracing tracing) {
     this.sink = sink;
     this.poison = poison;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   /**
@@ -42,9 +44,11 @@ final class SinkDispatch {
   CompletableFuture<Void> deliver(
       List<ChangeEvent> batch, List<CompletableFuture<Void>> poisonHandled) {
     List<CompletableFuture<Void>> stages = new ArrayList<>(poisonHandled);
-    List<ChangeEvent> remaining = batch;
+    BatchTracing.TracedBatch traced = tracing.start(batch);
+    List<ChangeEvent> remaining = traced.events();
     while (!remaining.isEmpty()) {
-      CompletionStage<Void> delivery = callSink(remaining);
+      List<ChangeEvent> handedOver = remaining;
+      CompletionStage<Void> delivery = traced.inSpan(() -> callSink(handedOver));
       UndeliverableEventException undeliverable =
           poison.stopsThePipeline() ? null : undeliverableAtOnce(delivery);
       int index = undeliverable == null ? -1 : indexOf(remaining, undeliverable);
@@ -57,7 +61,9 @@ final class SinkDispatch {
       rest.remove(index);
       remaining = Collections.unmodifiableList(rest);
     }
-    return CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new));
+    CompletableFuture<Void> all = CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new));
+    all.whenComplete((ignored, error) -> traced.end(error));
+    return all;
   }
 
   private CompletionStage<Void> callSink(List<ChangeEvent> batch) {

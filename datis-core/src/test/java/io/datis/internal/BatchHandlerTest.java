@@ -171,7 +171,7 @@ class BatchHandlerTest {
             new IncrementalSnapshots(settings, TestSettings.identities())),
         new InFlightLimit(maxInFlightEvents, 1L << 30),
         offsets,
-        new SinkDispatch(sink, poison, metrics),
+        new SinkDispatch(sink, poison, metrics, BatchTracing.OFF),
         failure::set,
         lease,
         lapses::incrementAndGet);

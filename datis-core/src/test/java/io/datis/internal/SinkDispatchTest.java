@@ -122,7 +122,8 @@ class SinkDispatchTest {
         };
     PipelineMetrics metrics =
         PipelineMetrics.of(null, "test", () -> 0, () -> 0, () -> null, () -> null, () -> null);
-    return new SinkDispatch(sink, new PoisonEvents("test", policy, metrics), metrics);
+    return new SinkDispatch(
+        sink, new PoisonEvents("test", policy, metrics), metrics, BatchTracing.OFF);
   }
 
   private static List<ChangeEvent> events(int... sequences) {

@@ -44,7 +44,8 @@ final class TestSettings {
         1L << 30,
         false,
         true,
-        role -> {});
+        role -> {},
+        BatchTracing.OFF);
   }
 
   static Map<TableId, ReplicaIdentity> identities() {

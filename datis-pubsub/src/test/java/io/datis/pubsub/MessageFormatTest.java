@@ -180,6 +180,21 @@ class MessageFormatTest {
   }
 
   @Test
+  void everyFormatPutsTheEventsTraceContextWherePubSubClientLibrariesReadIt() {
+    String traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (MessageFormat format : allFormats()) {
+      assertThat(
+              encode(format, representativeUpdate().withTraceParent(traceParent))
+                  .getAttributesMap())
+          .as(format.toString())
+          .containsEntry("googclient_traceparent", traceParent);
+      assertThat(encode(format, representativeUpdate()).getAttributesMap())
+          .as(format.toString())
+          .doesNotContainKey("googclient_traceparent");
+    }
+  }
+
+  @Test
   void everyFormatIsValidJson() throws IOException {
     for (MessageFormat format : allFormats()) {
       JsonNode tree = json(encode(format, representativeUpdate()));

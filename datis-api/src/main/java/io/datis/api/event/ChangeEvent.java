@@ -22,6 +22,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Instances are immutable. Transforms derive new events with {@link #toBuilder()}. {@link
  * #toString()} never prints row values, so events can be logged safely.
+ *
+ * <p>When the pipeline traces its deliveries (OpenTelemetry), each event handed to a sink carries
+ * the W3C trace context of the delivery's span ({@link #traceParent()}), for sinks to pass on.
  */
 public final class ChangeEvent {
 
@@ -33,6 +36,7 @@ public final class ChangeEvent {
   private final Position position;
   private final Instant commitTime;
   private final @Nullable String destination;
+  private final @Nullable String traceParent;
 
   private ChangeEvent(Builder builder) {
     this.operation = builder.operation;
@@ -43,6 +47,19 @@ public final class ChangeEvent {
     this.position = Objects.requireNonNull(builder.position, "position");
     this.commitTime = Objects.requireNonNull(builder.commitTime, "commitTime");
     this.destination = builder.destination;
+    this.traceParent = builder.traceParent;
+  }
+
+  private ChangeEvent(ChangeEvent event, @Nullable String traceParent) {
+    this.operation = event.operation;
+    this.table = event.table;
+    this.keyColumns = event.keyColumns;
+    this.before = event.before;
+    this.after = event.after;
+    this.position = event.position;
+    this.commitTime = event.commitTime;
+    this.destination = event.destination;
+    this.traceParent = traceParent;
   }
 
   /** Starts building an event of the given operation on the given table. */
@@ -58,6 +75,7 @@ public final class ChangeEvent {
     b.after = after;
     b.position = position;
     b.commitTime = commitTime;
+    b.traceParent = traceParent;
     b.destination = destination;
     return b;
   }
@@ -128,6 +146,41 @@ public final class ChangeEvent {
   }
 
   /**
+   * The W3C trace context ({@code traceparent} header value, {@code 00-<trace id>-<span
+   * id>-<flags>}) of the span under which the pipeline delivers this event; empty when the pipeline
+   * does not trace. The Pub/Sub sink writes it into each message's {@code googclient_traceparent}
+   * attribute, where Pub/Sub's client libraries look for it.
+   */
+  public Optional<String> traceParent() {
+    return Optional.ofNullable(traceParent);
+  }
+
+  /**
+   * This event with another trace context, sharing its row images; see {@link #traceParent()}.
+   *
+   * @param traceParent a W3C {@code traceparent} value, or {@code null} for none
+   * @throws IllegalArgumentException if it is not of the form {@code 00-<32 hex>-<16 hex>-<2 hex>}
+   */
+  public ChangeEvent withTraceParent(@Nullable String traceParent) {
+    return new ChangeEvent(this, checkTraceParent(traceParent));
+  }
+
+  private static @Nullable String checkTraceParent(@Nullable String traceParent) {
+    if (traceParent != null
+        && (traceParent.length() != 55
+            || traceParent.charAt(2) != '-'
+            || traceParent.charAt(35) != '-'
+            || traceParent.charAt(52) != '-')) {
+      throw new IllegalArgumentException(
+          "traceParent must be a W3C traceparent value, 00-<32 hex digits>-<16 hex digits>-<2 hex"
+              + " digits>, but was '"
+              + traceParent
+              + "'");
+    }
+    return traceParent;
+  }
+
+  /**
    * Describes the event without any row value, e.g. {@code UPDATE public.orders [id, status, total]
    * at lsn 0/16B3748 tx 571 #3}.
    */
@@ -144,7 +197,8 @@ public final class ChangeEvent {
   }
 
   /**
-   * Events are equal when all their fields are; note that {@code byte[]} values compare by
+   * Events are equal when all their fields but the {@linkplain #traceParent() trace context} are
+   * (the same change delivered again is traced again); note that {@code byte[]} values compare by
    * identity.
    */
   @Override
@@ -181,6 +235,7 @@ public final class ChangeEvent {
     private @Nullable Position position;
     private @Nullable Instant commitTime;
     private @Nullable String destination;
+    private @Nullable String traceParent;
 
     private Builder(Operation operation, TableId table) {
       this.operation = Objects.requireNonNull(operation, "operation");
@@ -238,6 +293,17 @@ public final class ChangeEvent {
     /** A destination for sinks that route, or {@code null} to let the sink decide. */
     public Builder destination(@Nullable String destination) {
       this.destination = destination;
+      return this;
+    }
+
+    /**
+     * The W3C trace context of the delivery, or {@code null} for none; see {@link
+     * ChangeEvent#traceParent()}.
+     *
+     * @throws IllegalArgumentException if it is not a {@code traceparent} value
+     */
+    public Builder traceParent(@Nullable String traceParent) {
+      this.traceParent = checkTraceParent(traceParent);
       return this;
     }
 

@@ -2,9 +2,10 @@ package io.datis.pubsub.internal;
 
 /**
  * The Pub/Sub attribute names Datis sets. The first seven {@code datis-*} ones are on every
- * message, whatever the format, and the others on dead letters only; the {@code ce-*} ones only in
- * the CloudEvents binary format, and {@code content-type} in both CloudEvents formats. User
- * attributes can use none of them, nor any other name starting with {@code datis-} or {@code ce-}.
+ * message, whatever the format, and the others on dead letters only; {@link #TRACE_PARENT} on every
+ * message of a traced pipeline; the {@code ce-*} ones only in the CloudEvents binary format, and
+ * {@code content-type} in both CloudEvents formats. User attributes can use none of them, nor any
+ * other name starting with {@code datis-} or {@code ce-}.
  */
 public final class AttributeNames {
 
@@ -65,6 +66,14 @@ public final class AttributeNames {
    * projects/p/topics/t}.
    */
   public static final String ORIGINAL_TOPIC = "datis-original-topic";
+
+  /**
+   * When the pipeline traces ({@code PipelineBuilder.tracing}): the W3C trace context of the
+   * delivery's span ({@code ChangeEvent.traceParent()}), under the name where Pub/Sub's client
+   * libraries read it when their OpenTelemetry tracing is on, so a subscriber's spans continue the
+   * trace.
+   */
+  public static final String TRACE_PARENT = "googclient_traceparent";
 
   /** CloudEvents binary mode: the spec version, {@code 1.0}. */
   public static final String CE_SPECVERSION = "ce-specversion";

@@ -128,6 +128,10 @@ public final class JsonMessageEncoder implements MessageEncoder {
     message.putAttributes(AttributeNames.SEQUENCE, Long.toString(position.sequence()));
     message.putAttributes(AttributeNames.COMMIT_TIME, commitTime);
     message.putAttributes(AttributeNames.EVENT_ID, eventId);
+    String traceParent = event.traceParent().orElse(null);
+    if (traceParent != null) {
+      message.putAttributes(AttributeNames.TRACE_PARENT, traceParent);
+    }
   }
 
   private ByteString body(

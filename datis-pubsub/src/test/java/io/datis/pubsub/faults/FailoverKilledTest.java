@@ -54,7 +54,7 @@ class FailoverKilledTest {
       child.awaitLine("STARTED", Duration.ofSeconds(90));
       awaitSlotSynchronized(standby);
       onPrimary.insertKeys(); // one COPY: its rows share LSNs
-      try (Workload.Writer writer = onPrimary.writer(random.nextLong(), 60, 1_500)) {
+      try (Workload.Writer writer = onPrimary.writer(random.nextLong(), 60, 3_000)) {
         writer.start(CHANGES_BEFORE);
         long crashAfter = CHANGES_BEFORE / 2 + random.nextInt((int) CHANGES_BEFORE / 3);
         await()
@@ -74,7 +74,7 @@ class FailoverKilledTest {
 
       Workload onNewPrimary = onPrimary.on(standby);
       copyMoreRows(standby);
-      try (Workload.Writer writer = onNewPrimary.writer(random.nextLong(), 60, 1_500)) {
+      try (Workload.Writer writer = onNewPrimary.writer(random.nextLong(), 60, 3_000)) {
         writer.start(CHANGES_AFTER);
         writer.awaitDone(Duration.ofSeconds(120));
       }

@@ -10,12 +10,14 @@ import com.google.pubsub.v1.PubsubMessage;
 import io.datis.testkit.pubsub.LocalPubSub;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real streaming-pull Subscriber that records every message it receives, in the order received.
@@ -27,6 +29,11 @@ final class Subscription implements AutoCloseable {
   private final List<PubsubMessage> received = new ArrayList<>();
 
   private Subscription(String hostPort, String project, String subscription) {
+    this(hostPort, project, subscription, null);
+  }
+
+  private Subscription(
+      String hostPort, String project, String subscription, @Nullable OpenTelemetry tracing) {
     channel =
         ManagedChannelBuilder.forTarget(hostPort)
             .usePlaintext()
@@ -45,6 +52,8 @@ final class Subscription implements AutoCloseable {
             .setChannelProvider(
                 FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel)))
             .setCredentialsProvider(NoCredentialsProvider.create())
+            .setEnableOpenTelemetryTracing(tracing != null)
+            .setOpenTelemetry(tracing == null ? OpenTelemetry.noop() : tracing)
             .build();
     subscriber.startAsync().awaitRunning();
   }
@@ -54,6 +63,20 @@ final class Subscription implements AutoCloseable {
       LocalPubSub pubsub, String project, String topic, String subscription) {
     pubsub.createSubscription(project, subscription, topic, true);
     return new Subscription(pubsub.hostPort(), project, subscription);
+  }
+
+  /**
+   * Creates an ordered subscription on the topic and starts receiving with the client library's
+   * OpenTelemetry tracing on.
+   */
+  static Subscription traced(
+      LocalPubSub pubsub,
+      String project,
+      String topic,
+      String subscription,
+      OpenTelemetry openTelemetry) {
+    pubsub.createSubscription(project, subscription, topic, true);
+    return new Subscription(pubsub.hostPort(), project, subscription, openTelemetry);
   }
 
   /** Starts receiving from an existing subscription of the server at {@code hostPort}. */

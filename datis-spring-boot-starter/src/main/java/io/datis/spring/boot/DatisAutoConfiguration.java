@@ -20,6 +20,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 
 /**
@@ -116,6 +118,29 @@ public final class DatisAutoConfiguration {
   PipelineFailureExit datisPipelineFailureExit(
       DatisProperties properties, ConfigurableApplicationContext context) {
     return new PipelineFailureExit(properties.exitCodeOnPipelineFailure(), context);
+  }
+
+  /**
+   * Traces every pipeline's deliveries with the application's {@code OpenTelemetry} bean, when it
+   * has one and {@code datis.tracing.enabled} is not {@code false}: applied before your own {@link
+   * DatisPipelineCustomizer} beans, which may trace otherwise.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.opentelemetry.api.OpenTelemetry")
+  @ConditionalOnBooleanProperty(name = "datis.tracing.enabled", matchIfMissing = true)
+  static final class TracingConfiguration {
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    DatisPipelineCustomizer datisTracing(
+        ObjectProvider<io.opentelemetry.api.OpenTelemetry> openTelemetry) {
+      return (name, builder) -> {
+        io.opentelemetry.api.OpenTelemetry traced = openTelemetry.getIfUnique();
+        if (traced != null) {
+          builder.tracing(traced);
+        }
+      };
+    }
   }
 
   /** Pub/Sub sinks for {@code pubsub} blocks, when {@code io.datis:datis-pubsub} is present. */

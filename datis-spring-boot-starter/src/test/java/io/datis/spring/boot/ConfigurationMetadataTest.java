@@ -52,6 +52,7 @@ class ConfigurationMetadataTest {
             "datis.auto-startup",
             "datis.stop-application-on-pipeline-failure",
             "datis.exit-code-on-pipeline-failure",
+            "datis.tracing.enabled",
             "datis.source.jdbc-url",
             "datis.source.host",
             "datis.source.port",

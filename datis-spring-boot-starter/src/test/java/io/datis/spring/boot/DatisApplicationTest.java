@@ -13,6 +13,12 @@ import io.datis.spring.boot.internal.DatisFailureAnalyzer;
 import io.datis.testkit.DatisPostgres;
 import io.datis.testkit.InMemorySink;
 import io.datis.testkit.pubsub.LocalPubSub;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -223,6 +229,49 @@ class DatisApplicationTest {
               ConfigurableApplicationContext application = context.getSourceApplicationContext();
               await().atMost(Duration.ofSeconds(20)).until(() -> !application.isActive());
             });
+  }
+
+  @Test
+  void theApplicationsOpenTelemetryTracesEachPipelinesDeliveriesUnlessTurnedOff() {
+    pg.execute("CREATE TABLE IF NOT EXISTS traced (id int PRIMARY KEY)");
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk openTelemetry =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
+            .build();
+    ApplicationContextRunner traced =
+        runnerOnTheSameDatabase()
+            .withBean(OpenTelemetry.class, () -> openTelemetry)
+            .withPropertyValues(
+                "datis.pipelines.traced.tables=public.traced",
+                "datis.pipelines.traced.offsets.store=in-memory",
+                "datis.pipelines.traced.snapshot=changes-only",
+                "datis.pipelines.traced.sink=sink");
+    traced.run(
+        context -> {
+          InMemorySink sink = (InMemorySink) context.getBean("sink", Sink.class);
+          pg.execute("INSERT INTO traced VALUES (1)");
+          ChangeEvent event = sink.awaitEvents(1, Duration.ofSeconds(30)).get(0);
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> !spans.getFinishedSpanItems().isEmpty());
+          SpanData span = spans.getFinishedSpanItems().get(0);
+          assertThat(span.getName()).isEqualTo("datis deliver traced");
+          assertThat(event.traceParent()).get().asString().contains(span.getSpanId());
+        });
+    traced
+        .withPropertyValues("datis.tracing.enabled=false")
+        .run(
+            context -> {
+              InMemorySink sink = (InMemorySink) context.getBean("sink", Sink.class);
+              pg.execute("INSERT INTO traced VALUES (2)");
+              assertThat(sink.awaitEvents(1, Duration.ofSeconds(30)).get(0).traceParent())
+                  .isEmpty();
+            });
+    openTelemetry.close();
   }
 
   private static ApplicationContextRunner runnerOnTheSameDatabase() {
