@@ -43,36 +43,7 @@ final class StoredOffsets {
    * @throws SourceException if the offsets cannot be read, say a damaged offsets file
    */
   boolean exist() {
-    try {
-      Path file = store.file().orElse(null);
-      if (file != null) {
-        return !new OffsetFile(file).read().isEmpty();
-      }
-      TableId table = store.table().orElse(null);
-      if (table == null) {
-        return false;
-      }
-      try (Connection connection = connect();
-          PreparedStatement statement =
-              connection.prepareStatement(
-                  "SELECT to_regclass(?) IS NOT NULL AND EXISTS (SELECT 1 FROM "
-                      + SqlIdentifiers.quote(table)
-                      + " WHERE pipeline = ?)")) {
-        statement.setString(1, SqlIdentifiers.quote(table));
-        statement.setString(2, pipeline);
-        try (ResultSet row = statement.executeQuery()) {
-          return row.next() && row.getBoolean(1);
-        }
-      } catch (SQLException e) {
-        if ("42P01".equals(e.getSQLState())) {
-          return false; // no offsets table yet
-        }
-        throw e;
-      }
-    } catch (IOException | SQLException e) {
-      throw new SourceException(
-          "Cannot read the stored offsets of " + store + ": " + e.getMessage(), e);
-    }
+    return !values().isEmpty();
   }
 
   /**
@@ -92,6 +63,7 @@ final class StoredOffsets {
     return furthest < 0 ? OptionalLong.empty() : OptionalLong.of(furthest);
   }
 
+  /** The pipeline's stored offset values, as text; empty if there are none (or no store). */
   private List<String> values() {
     List<String> values = new ArrayList<>();
     try {
