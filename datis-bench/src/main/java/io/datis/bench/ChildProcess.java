@@ -50,6 +50,9 @@ final class ChildProcess implements AutoCloseable {
                   + "-run"
                   + runOf(spec)
                   + ".jfr");
+      // Deep stacks: Debezium's and gRPC's call chains pass the default 64 frames, cutting off
+      // the code that called them.
+      command.add("-XX:FlightRecorderOptions=stackdepth=256");
       command.add("-XX:StartFlightRecording=settings=profile,filename=" + recording);
     }
     command.add("-cp");

@@ -1,23 +1,23 @@
 package io.datis.pubsub.internal;
 
-import com.google.api.gax.batching.BatchingSettings;
+import com.google.api.gax.core.BackgroundResourceAggregation;
 import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcCallContext;
 import com.google.api.gax.grpc.GrpcTransportChannel;
-import com.google.api.gax.retrying.RetrySettings;
+import com.google.api.gax.rpc.ClientContext;
 import com.google.api.gax.rpc.FixedTransportChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.pubsub.v1.TopicAdminClient;
 import com.google.cloud.pubsub.v1.TopicAdminSettings;
-import com.google.cloud.pubsub.v1.stub.GrpcPublisherStub;
-import com.google.cloud.pubsub.v1.stub.PublisherStub;
 import com.google.cloud.pubsub.v1.stub.PublisherStubSettings;
 import io.datis.api.SinkException;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -68,11 +68,11 @@ final class PubSubConnection implements AutoCloseable {
   }
 
   /**
-   * The generated Pub/Sub client, without its own batching and retries: Datis batches per ordering
-   * key and retries whole requests itself, in order (see {@link PublishLane}). Each attempt may
-   * take up to {@code publishTimeout}.
+   * Pub/Sub's Publish call on the client library's channel, credentials and headers (see {@link
+   * PublishRpc}); Datis batches per ordering key and retries whole requests itself, in order (see
+   * {@link PublishLane}). Each attempt may take up to {@code publishTimeout}.
    */
-  PublisherStub publisher(Duration publishTimeout) {
+  PublishRpc publishRpc(Duration publishTimeout, boolean compression) {
     PublisherStubSettings.Builder builder =
         PublisherStubSettings.newBuilder()
             .setCredentialsProvider(credentials)
@@ -80,24 +80,27 @@ final class PubSubConnection implements AutoCloseable {
     if (endpoint != null) {
       builder.setEndpoint(endpoint);
     }
-    builder
-        .publishSettings()
-        .setRetryableCodes(Set.of())
-        .setRetrySettings(
-            RetrySettings.newBuilder()
-                .setMaxAttempts(1)
-                .setInitialRpcTimeoutDuration(publishTimeout)
-                .setMaxRpcTimeoutDuration(publishTimeout)
-                .setRpcTimeoutMultiplier(1)
-                .setTotalTimeoutDuration(publishTimeout)
-                .build())
-        .setBatchingSettings(BatchingSettings.newBuilder().setIsEnabled(false).build());
+    ClientContext context;
     try {
-      return GrpcPublisherStub.create(builder.build());
+      context = ClientContext.create(builder.build());
     } catch (IOException e) {
       throw new SinkException(
           "Cannot create the Pub/Sub client for " + description + ": " + e.getMessage(), e);
     }
+    GrpcCallContext call = (GrpcCallContext) context.getDefaultCallContext();
+    Channel channel = call.getChannel();
+    if (channel == null) {
+      throw new SinkException("The Pub/Sub client for " + description + " has no channel", null);
+    }
+    CallOptions options = call.getCallOptions();
+    if (compression) {
+      options = options.withCompression("gzip");
+    }
+    return new PublishRpc(
+        channel,
+        options,
+        publishTimeout,
+        new BackgroundResourceAggregation(context.getBackgroundResources()));
   }
 
   @Override

@@ -1,8 +1,5 @@
 package io.datis.pubsub.internal;
 
-import com.google.api.gax.grpc.GrpcCallContext;
-import com.google.api.gax.rpc.ApiCallContext;
-import com.google.cloud.pubsub.v1.stub.PublisherStub;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import io.datis.api.SinkException;
@@ -10,7 +7,6 @@ import io.datis.api.event.ChangeEvent;
 import io.datis.api.sink.DeadLetter;
 import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.MessageTooLargeException;
-import io.grpc.CallOptions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -34,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * Pub/Sub client, a batch's stage completing when every one of its messages is acknowledged. Also
  * publishes dead letters, when the sink serves as a pipeline's dead-letter sink.
  *
- * <p>Datis publishes through the client's generated stub rather than its {@code Publisher}: the
- * {@code Publisher} keeps a batch, a future and a callback per message and waits for its batching
- * delay before a key's next request, which with one ordering key per row made publishing, not
- * capture, the bottleneck.
+ * <p>Datis makes the Publish calls itself ({@link PublishRpc}) rather than through the client's
+ * {@code Publisher}: the {@code Publisher} keeps a batch, a future and a callback per message and
+ * waits for its batching delay before a key's next request, which with one ordering key per row
+ * made publishing, not capture, the bottleneck.
  */
 public final class PubSubDelivery {
 
@@ -53,7 +48,7 @@ public final class PubSubDelivery {
   private final PubSubConnection connection;
   private final ScheduledExecutorService scheduler;
   private final OutstandingLimit limit;
-  private final PublisherStub stub;
+  private final PublishRpc rpc;
   private final PublishLanes lanes;
   private final AtomicBoolean notEncodableWarned = new AtomicBoolean();
 
@@ -86,21 +81,16 @@ public final class PubSubDelivery {
               return thread;
             });
     try {
-      this.stub = connection.publisher(settings.publishTimeout());
+      this.rpc = connection.publishRpc(settings.publishTimeout(), settings.compression());
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       connection.close();
       throw e;
     }
-    ApiCallContext callContext =
-        settings.compression()
-            ? GrpcCallContext.createDefault()
-                .withCallOptions(CallOptions.DEFAULT.withCompression("gzip"))
-            : GrpcCallContext.createDefault();
     this.lanes =
         new PublishLanes(
             new PublishLane.Shared(
-                request -> stub.publishCallable().futureCall(request, callContext),
+                rpc,
                 scheduler,
                 new Backoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
                 limit,
@@ -133,10 +123,12 @@ public final class PubSubDelivery {
   public CompletionStage<Void> deliver(List<ChangeEvent> batch) {
     List<TopicName> topics = new ArrayList<>(batch.size());
     List<PubsubMessage> messages = new ArrayList<>(batch.size());
+    long[] sizes = new long[batch.size()];
     for (ChangeEvent event : batch) {
       PubsubMessage message = encoder.apply(event);
       TopicName topic = topicFor(event);
-      List<String> violations = limitViolations.apply(message, event);
+      long size = PubSubLimits.sizeWithinLimits(message);
+      List<String> violations = size >= 0 ? List.of() : limitViolations.apply(message, event);
       if (!violations.isEmpty()) {
         TopicName deadLetterTopic = settings.deadLetterTopic();
         if (deadLetterTopic == null) {
@@ -152,6 +144,8 @@ public final class PubSubDelivery {
         message = DeadLetterMessage.tooLarge(letter, topic, violations);
         topic = deadLetterTopic;
       }
+      sizes[messages.size()] =
+          size >= 0 && violations.isEmpty() ? size : PubSubLimits.size(message);
       topics.add(topic);
       messages.add(message);
     }
@@ -162,8 +156,7 @@ public final class PubSubDelivery {
       for (int i = 0; i < messages.size(); i++) {
         PubsubMessage message = messages.get(i);
         PublishLane lane = lanes.of(topics.get(i), message.getOrderingKey());
-        long size = PubSubLimits.size(message);
-        lane.add(message, size, acquire(size, touched), acknowledgement);
+        lane.add(message, sizes[i], acquire(sizes[i], touched), acknowledgement);
         touched.add(lane);
       }
     } catch (InterruptedException e) {
@@ -279,17 +272,15 @@ public final class PubSubDelivery {
     lanes.failAll(closed);
     limit.close();
     scheduler.shutdownNow();
-    stub.shutdown();
     try {
-      if (!stub.awaitTermination(STUB_SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!rpc.shutdown(STUB_SHUTDOWN_WAIT)) {
         log.warn(
             "The Pub/Sub client did not shut down within {}; abandoning its calls",
             STUB_SHUTDOWN_WAIT);
-        stub.shutdownNow();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      stub.shutdownNow();
+      rpc.close();
     }
     connection.close();
   }

@@ -1,7 +1,9 @@
 package io.datis.pubsub.internal;
 
+import com.google.api.gax.grpc.GrpcStatusCode;
 import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.StatusCode;
+import io.grpc.StatusRuntimeException;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -44,6 +46,9 @@ final class PubSubErrors {
     for (Throwable t = unwrap(error); t != null; t = t.getCause()) {
       if (t instanceof ApiException) {
         return ((ApiException) t).getStatusCode().getCode();
+      }
+      if (t instanceof StatusRuntimeException) {
+        return GrpcStatusCode.of(((StatusRuntimeException) t).getStatus().getCode()).getCode();
       }
       if (t.getCause() == t) {
         break;

@@ -45,6 +45,28 @@ public final class PubSubLimits {
   }
 
   /**
+   * The message's {@link #size}, or -1 if it breaks any of the limits that {@link #violations}
+   * describes: one pass over the attributes for the common case of a message that fits.
+   */
+  public static long sizeWithinLimits(PubsubMessage message) {
+    int orderingKeyBytes = Utf8.length(message.getOrderingKey());
+    if (orderingKeyBytes > MAX_ORDERING_KEY_BYTES
+        || message.getAttributesCount() > MAX_ATTRIBUTES) {
+      return -1;
+    }
+    long size = message.getData().size() + orderingKeyBytes;
+    for (Map.Entry<String, String> attribute : message.getAttributesMap().entrySet()) {
+      int keyBytes = Utf8.length(attribute.getKey());
+      int valueBytes = Utf8.length(attribute.getValue());
+      if (keyBytes > MAX_ATTRIBUTE_KEY_BYTES || valueBytes > MAX_ATTRIBUTE_VALUE_BYTES) {
+        return -1;
+      }
+      size += keyBytes + valueBytes;
+    }
+    return size > MAX_MESSAGE_BYTES ? -1 : size;
+  }
+
+  /**
    * Every limit the message breaks, one description each, or an empty list if it fits. For example
    * {@code message for public.files (key columns [id]) at lsn 0/16B3748 tx 571 #3 is 12,582,912
    * bytes, over Pub/Sub's 10 MB limit (10,000,000 bytes)}.

@@ -1,11 +1,6 @@
 package io.datis.pubsub.internal;
 
-import com.google.api.core.ApiFuture;
-import com.google.api.core.ApiFutureCallback;
-import com.google.api.core.ApiFutures;
-import com.google.common.util.concurrent.MoreExecutors;
 import com.google.pubsub.v1.PublishRequest;
-import com.google.pubsub.v1.PublishResponse;
 import com.google.pubsub.v1.PubsubMessage;
 import com.google.pubsub.v1.TopicName;
 import java.util.ArrayDeque;
@@ -33,7 +28,7 @@ final class PublishLane {
 
   /** What the lanes of one sink share. */
   record Shared(
-      Function<PublishRequest, ApiFuture<PublishResponse>> rpc,
+      PublishRpc rpc,
       ScheduledExecutorService scheduler,
       Backoff backoff,
       OutstandingLimit limit,
@@ -64,6 +59,7 @@ final class PublishLane {
 
   private final Shared shared;
   private final TopicName topic;
+  private final String topicPath;
   private final String orderingKey;
   private final Function<Throwable, Throwable> fatalError;
 
@@ -72,13 +68,19 @@ final class PublishLane {
   private int failedAttempts;
   private @Nullable Throwable failure;
 
+  /**
+   * @param topicPath the topic's {@code projects/.../topics/...} path, which {@link
+   *     TopicName#toString} would build again from a template for every request
+   */
   PublishLane(
       Shared shared,
       TopicName topic,
+      String topicPath,
       String orderingKey,
       Function<Throwable, Throwable> fatalError) {
     this.shared = shared;
     this.topic = topic;
+    this.topicPath = topicPath;
     this.orderingKey = orderingKey;
     this.fatalError = fatalError;
   }
@@ -128,7 +130,7 @@ final class PublishLane {
   private Request take() {
     int capacity = (int) Math.min(queue.size(), shared.maxMessages());
     List<Queued> taken = new ArrayList<>(capacity);
-    PublishRequest.Builder request = PublishRequest.newBuilder().setTopic(topic.toString());
+    PublishRequest.Builder request = PublishRequest.newBuilder().setTopic(topicPath);
     long bytes = 0;
     long charged = 0;
     while (taken.size() < capacity) {
@@ -152,25 +154,18 @@ final class PublishLane {
   }
 
   private void send(Request request) {
-    ApiFuture<PublishResponse> response;
-    try {
-      response = shared.rpc().apply(request.request());
-    } catch (RuntimeException e) {
-      response = ApiFutures.immediateFailedFuture(e);
-    }
-    ApiFutures.addCallback(
-        response,
-        new ApiFutureCallback<PublishResponse>() {
+    PublishRpc.Callback callback =
+        new PublishRpc.Callback() {
           @Override
-          public void onSuccess(PublishResponse result) {
-            if (result.getMessageIdsCount() == request.messages().size()) {
+          public void published(int messageIds) {
+            if (messageIds == request.messages().size()) {
               acknowledged(request);
             } else {
-              failed(
+              PublishLane.this.failed(
                   request,
                   new IllegalStateException(
                       "Pub/Sub returned "
-                          + result.getMessageIdsCount()
+                          + messageIds
                           + " message ids for "
                           + request.messages().size()
                           + " messages"));
@@ -178,11 +173,15 @@ final class PublishLane {
           }
 
           @Override
-          public void onFailure(Throwable error) {
-            failed(request, error);
+          public void failed(Throwable error) {
+            PublishLane.this.failed(request, error);
           }
-        },
-        MoreExecutors.directExecutor());
+        };
+    try {
+      shared.rpc().publish(topic, request.request(), callback);
+    } catch (RuntimeException e) {
+      failed(request, e);
+    }
   }
 
   private void acknowledged(Request request) {

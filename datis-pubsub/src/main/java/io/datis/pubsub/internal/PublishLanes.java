@@ -26,6 +26,7 @@ final class PublishLanes {
 
   private final PublishLane.Shared shared;
   private final Map<TopicName, Map<String, PublishLane>> keyed = new ConcurrentHashMap<>();
+  private final Map<TopicName, String> topicPaths = new ConcurrentHashMap<>();
   private final Map<TopicName, PublishLane[]> unordered = new ConcurrentHashMap<>();
   private final AtomicInteger unorderedTurn = new AtomicInteger();
   private int addedSinceSweep;
@@ -60,7 +61,8 @@ final class PublishLanes {
   }
 
   private PublishLane newLane(TopicName topic, String orderingKey) {
-    return new PublishLane(shared, topic, orderingKey, error -> publishFailure(topic, error));
+    String path = topicPaths.computeIfAbsent(topic, TopicName::toString);
+    return new PublishLane(shared, topic, path, orderingKey, error -> publishFailure(topic, error));
   }
 
   /**

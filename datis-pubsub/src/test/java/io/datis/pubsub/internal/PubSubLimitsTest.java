@@ -146,4 +146,42 @@ class PubSubLimitsTest {
             "message for public.log (no key columns) at lsn 0/16B3748 tx 571 #3 has an ordering key"
                 + " of 1,025 bytes, over Pub/Sub's 1,024-byte limit");
   }
+
+  @Test
+  void theOnePassCheckAgreesWithTheViolationsAtEachLimitAndJustPastIt() {
+    List<PubsubMessage> messages =
+        List.of(
+            message(1_000).setOrderingKey("k").build(),
+            PubsubMessage.newBuilder()
+                .setData(ByteString.copyFrom(new byte[10_000_000 - 4]))
+                .putAttributes("ab", "é")
+                .build(),
+            PubsubMessage.newBuilder()
+                .setData(ByteString.copyFrom(new byte[10_000_000 - 4]))
+                .putAttributes("ab", "é")
+                .setOrderingKey("k")
+                .build(),
+            message(10).setOrderingKey("k".repeat(1_024)).build(),
+            message(10).setOrderingKey("é".repeat(513)).build(),
+            message(10).putAttributes("a".repeat(256), "v").build(),
+            message(10).putAttributes("a".repeat(257), "v").build(),
+            message(10).putAttributes("a", "v".repeat(1_024)).build(),
+            message(10).putAttributes("a", "é".repeat(513)).build(),
+            withAttributes(99),
+            withAttributes(100));
+    for (PubsubMessage message : messages) {
+      boolean fits = PubSubLimits.violations(message, EVENT).isEmpty();
+      assertThat(PubSubLimits.sizeWithinLimits(message))
+          .as("one-pass check of %s", PubSubLimits.violations(message, EVENT))
+          .isEqualTo(fits ? PubSubLimits.size(message) : -1);
+    }
+  }
+
+  private static PubsubMessage withAttributes(int userAttributes) {
+    PubsubMessage.Builder message = message(10);
+    for (int i = 0; i < userAttributes; i++) {
+      message.putAttributes("user-" + i, SECRET);
+    }
+    return message.build();
+  }
 }
