@@ -3,12 +3,17 @@ package io.datis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.datis.api.sink.Sink;
 import io.datis.api.transform.Transforms;
 import io.datis.testkit.DatisPostgres;
 import io.datis.testkit.InMemorySink;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -50,6 +55,45 @@ class MetricsTest {
       assertThat(registry.get("datis.delivery.lag").tag("pipeline", "metered").timer().count())
           .isPositive();
       assertThat(registry.get("datis.batch.size").summary().totalAmount()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void theSinkLatencyTimerMeasuresFromHandingABatchToTheSinksAnswer() {
+    pg.execute("CREATE TABLE public.timed (id int PRIMARY KEY)");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    InMemorySink delivered = new InMemorySink();
+    Executor afterAPause = CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS);
+    Sink slow = batch -> CompletableFuture.runAsync(() -> delivered.deliver(batch), afterAPause);
+    try (Pipeline pipeline =
+        Datis.capture(pg.source())
+            .name("timed")
+            .tables("public.timed")
+            .snapshot(SnapshotMode.CHANGES_ONLY)
+            .offsets(OffsetStore.inMemory())
+            .metrics(registry)
+            .to(slow)
+            .start()) {
+      pg.execute("INSERT INTO timed VALUES (1)", "INSERT INTO timed VALUES (2)");
+      delivered.awaitEvents(2, Duration.ofSeconds(60));
+      Timer latency =
+          registry
+              .get("datis.sink.latency")
+              .tag("pipeline", "timed")
+              .tag("outcome", "delivered")
+              .timer();
+      await().atMost(Duration.ofSeconds(10)).until(() -> latency.count() >= 1);
+      assertThat(latency.totalTime(TimeUnit.MILLISECONDS))
+          .as("each batch waited 300 ms for its answer")
+          .isGreaterThanOrEqualTo(300.0 * latency.count());
+      assertThat(
+              registry
+                  .get("datis.sink.latency")
+                  .tag("pipeline", "timed")
+                  .tag("outcome", "failed")
+                  .timer()
+                  .count())
+          .isZero();
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -27,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  *       (by a transform), {@code datis.events.failed} (in a batch the sink failed): counters
  *   <li>{@code datis.delivery.lag}: timer, commit time to sink acknowledgement, of each batch's
  *       first (oldest) event
+ *   <li>{@code datis.sink.latency}: timer, from handing a batch to the sink to its answer, tagged
+ *       {@code outcome} ({@code delivered} or {@code failed}): for the Pub/Sub sink, the publish
+ *       latency
  *   <li>{@code datis.batch.size}: distribution of events per sink batch
  *   <li>{@code datis.events.in.flight}: gauge of events handed to the sink and not yet acknowledged
  *   <li>{@code datis.sink.retries}: counter of retries the sink reported
@@ -49,6 +53,8 @@ final class PipelineMetrics {
   private final Map<TableId, Map<Operation, Counter>> skipped = new ConcurrentHashMap<>();
   private final Map<TableId, Map<Operation, Counter>> deadLettered = new ConcurrentHashMap<>();
   private final @Nullable Timer lag;
+  private final @Nullable Timer sinkDelivered;
+  private final @Nullable Timer sinkFailed;
   private final @Nullable DistributionSummary batchSize;
   private final @Nullable Counter sinkRetries;
 
@@ -67,6 +73,8 @@ final class PipelineMetrics {
     this.pipeline = pipeline;
     if (registry == null) {
       this.lag = null;
+      this.sinkDelivered = null;
+      this.sinkFailed = null;
       this.batchSize = null;
       this.sinkRetries = null;
       return;
@@ -77,6 +85,8 @@ final class PipelineMetrics {
             .tag("pipeline", pipeline)
             .publishPercentiles(0.5, 0.99)
             .register(registry);
+    this.sinkDelivered = sinkLatency(registry, pipeline, "delivered");
+    this.sinkFailed = sinkLatency(registry, pipeline, "failed");
     this.batchSize =
         DistributionSummary.builder("datis.batch.size")
             .tag("pipeline", pipeline)
@@ -129,6 +139,15 @@ final class PipelineMetrics {
             .tag("pipeline", pipeline)
             .strongReference(true)
             .register(registry));
+  }
+
+  private static Timer sinkLatency(MeterRegistry registry, String pipeline, String outcome) {
+    return Timer.builder("datis.sink.latency")
+        .description("From handing a batch to the sink to the sink's answer")
+        .tag("pipeline", pipeline)
+        .tag("outcome", outcome)
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
   }
 
   static PipelineMetrics of(
@@ -201,6 +220,16 @@ final class PipelineMetrics {
     }
     lag.record(Duration.between(batch.get(0).commitTime(), Instant.now()));
     batchSize.record(batch.size());
+  }
+
+  /**
+   * The sink answered a batch handed to it at {@code handedAtNanos} ({@link System#nanoTime()}).
+   */
+  void sinkAnswered(long handedAtNanos, boolean delivered) {
+    Timer timer = delivered ? sinkDelivered : sinkFailed;
+    if (timer != null) {
+      timer.record(System.nanoTime() - handedAtNanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   void failed(List<ChangeEvent> batch) {

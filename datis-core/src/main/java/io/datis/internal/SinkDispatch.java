@@ -48,12 +48,13 @@ final class SinkDispatch {
     List<ChangeEvent> remaining = traced.events();
     while (!remaining.isEmpty()) {
       List<ChangeEvent> handedOver = remaining;
+      long handedAt = System.nanoTime();
       CompletionStage<Void> delivery = traced.inSpan(() -> callSink(handedOver));
       UndeliverableEventException undeliverable =
           poison.stopsThePipeline() ? null : undeliverableAtOnce(delivery);
       int index = undeliverable == null ? -1 : indexOf(remaining, undeliverable);
       if (undeliverable == null || index < 0) {
-        stages.add(sinkDelivery(remaining, delivery));
+        stages.add(sinkDelivery(remaining, delivery, handedAt));
         break;
       }
       stages.add(poison.handle(remaining.get(index), DeadLetter.Stage.SINK, undeliverable));
@@ -83,10 +84,11 @@ final class SinkDispatch {
    * batch.
    */
   private CompletableFuture<Void> sinkDelivery(
-      List<ChangeEvent> batch, CompletionStage<Void> delivery) {
+      List<ChangeEvent> batch, CompletionStage<Void> delivery, long handedAt) {
     CompletableFuture<Void> delivered = new CompletableFuture<>();
     delivery.whenComplete(
         (ignored, error) -> {
+          metrics.sinkAnswered(handedAt, error == null);
           if (error == null) {
             metrics.delivered(batch);
             delivered.complete(null);
