@@ -6,6 +6,7 @@ import io.datis.testkit.pubsub.internal.Broker;
 import io.datis.testkit.pubsub.internal.BrokerAdmin;
 import io.datis.testkit.pubsub.internal.Faults;
 import io.datis.testkit.pubsub.internal.LocalServer;
+import io.datis.testkit.pubsub.internal.OrderingKeyThroughput;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.List;
@@ -80,7 +81,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p><b>Faults.</b> Publish calls can be made to fail ({@link #failNextPublishes}, {@link
  * #failPublishesFor}, {@link #rejectOrderingKey}) or slow ({@link #publishLatency}); {@link
- * #publishRequests()} and {@link #failedPublishRequests()} count them.
+ * #publishRequests()} and {@link #failedPublishRequests()} count them. {@link
+ * #limitOrderingKeyThroughput} enforces Pub/Sub's 1 MB/s per ordering key.
  *
  * <p><b>Datis's messages.</b> {@link #publishedEvents} and {@link #pullEvents} read what Datis's
  * Pub/Sub sink published back as {@code ChangeEvent}s, in any of its message formats, with {@link
@@ -91,11 +93,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
+  /** Pub/Sub's publish throughput limit per ordering key, in bytes per second: 1 MB/s. */
+  public static final long ORDERING_KEY_BYTES_PER_SECOND = 1_000_000;
+
   private static final String HOST = "127.0.0.1";
 
   private final Broker broker = new Broker();
   private final BrokerAdmin admin = new BrokerAdmin(broker);
   private final Faults faults = new Faults();
+  private final OrderingKeyThroughput throughput = new OrderingKeyThroughput();
   private volatile @Nullable LocalServer server;
   private @Nullable String startedBy;
 
@@ -115,7 +121,7 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
    */
   public synchronized LocalPubSub start() {
     if (server == null) {
-      server = LocalServer.start(HOST, broker, faults);
+      server = LocalServer.start(HOST, broker, faults, throughput);
     }
     return this;
   }
@@ -381,6 +387,32 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
     return this;
   }
 
+  /**
+   * Enforces Pub/Sub's publish throughput limit per ordering key ({@link
+   * #ORDERING_KEY_BYTES_PER_SECOND}, 1 MB/s, or another rate): each topic's ordering key may
+   * publish {@code bytesPerSecond} on average, with bursts of one second's worth; a Publish over it
+   * is refused with {@code RESOURCE_EXHAUSTED} (which publishers retry with backoff) and stores
+   * nothing. Requests are charged as Pub/Sub's quota charges them: their size rounded up to whole
+   * kilobytes. Messages without ordering key are not limited. Off by default, so that tests are not
+   * slowed; benchmarks turn it on to show what a number of ordering keys sustains in production. 0
+   * turns it off.
+   *
+   * @return this
+   * @throws IllegalArgumentException if {@code bytesPerSecond} is negative
+   */
+  public LocalPubSub limitOrderingKeyThroughput(long bytesPerSecond) {
+    throughput.limit(bytesPerSecond);
+    return this;
+  }
+
+  /**
+   * The number of Publish calls refused by {@link #limitOrderingKeyThroughput}; they also count in
+   * {@link #failedPublishRequests()}.
+   */
+  public long publishRequestsOverOrderingKeyLimit() {
+    return throughput.refused();
+  }
+
   /** The number of Publish calls received, successful or not. */
   public long publishRequests() {
     return faults.received();
@@ -396,11 +428,13 @@ public final class LocalPubSub implements BeforeAllCallback, AfterAllCallback, A
 
   /**
    * Deletes all topics and subscriptions (their streams fail with {@code NOT_FOUND}), forgets what
-   * was published, and removes faults and counters; the server keeps running on the same port.
+   * was published, and removes faults, counters and the ordering key throughput limit; the server
+   * keeps running on the same port.
    */
   public void reset() {
     broker.clear();
     faults.reset();
+    throughput.reset();
   }
 
   /** Starts the server before the first test of the class that registers it. */

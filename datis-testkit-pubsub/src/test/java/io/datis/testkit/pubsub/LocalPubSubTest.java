@@ -701,6 +701,59 @@ class LocalPubSubTest {
   class FaultInjection {
 
     @Test
+    void theOrderingKeyThroughputLimitRefusesAKeyOverItsRateAndNoOtherKey() {
+      String topic = unique("topic");
+      pubsub.createTopic(PROJECT, topic);
+      PublisherGrpc.PublisherBlockingStub stub = PublisherGrpc.newBlockingStub(channel);
+      String path = "projects/" + PROJECT + "/topics/" + topic;
+      PublishRequest hot =
+          PublishRequest.newBuilder()
+              .setTopic(path)
+              .addMessages(message("x".repeat(50_000), "hot"))
+              .build();
+      long charge = (hot.getSerializedSize() + 999) / 1000 * 1000;
+      long limit = 200_000;
+      long refusedBefore = pubsub.publishRequestsOverOrderingKeyLimit();
+      pubsub.limitOrderingKeyThroughput(limit);
+      try {
+        long accepted = 0;
+        long refused = 0;
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500)) {
+          try {
+            stub.publish(hot);
+            accepted++;
+          } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(e.getStatus().getDescription())
+                .contains("ordering key \"hot\"", "more ordering keys");
+            refused++;
+          }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        assertThat(refused).isPositive();
+        assertThat(accepted * charge)
+            .as("a full bucket at first, then the rate; the last request may overdraw")
+            .isGreaterThanOrEqualTo(limit)
+            .isLessThanOrEqualTo((long) (limit * (1 + seconds)) + charge);
+        assertThat(pubsub.publishRequestsOverOrderingKeyLimit() - refusedBefore).isEqualTo(refused);
+        stub.publish(
+            PublishRequest.newBuilder().setTopic(path).addMessages(message("a", "cold")).build());
+        for (int i = 0; i < 10; i++) {
+          stub.publish(
+              PublishRequest.newBuilder()
+                  .setTopic(path)
+                  .addMessages(message("x".repeat(50_000), ""))
+                  .build());
+        }
+        assertThat(pubsub.publishedMessages(PROJECT, topic)).hasSize((int) accepted + 1 + 10);
+      } finally {
+        pubsub.limitOrderingKeyThroughput(0);
+      }
+    }
+
+    @Test
     void theClientRetriesThroughFailNextPublishes() throws Exception {
       String topic = unique("topic");
       pubsub.createTopic(PROJECT, topic);

@@ -41,7 +41,8 @@ public final class LocalServer implements AutoCloseable {
    *
    * @throws UncheckedIOException if it cannot listen
    */
-  public static LocalServer start(String host, Broker broker, Faults faults) {
+  public static LocalServer start(
+      String host, Broker broker, Faults faults, OrderingKeyThroughput throughput) {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(threads("datis-local-pubsub-timer"));
     ExecutorService delivery =
@@ -49,7 +50,7 @@ public final class LocalServer implements AutoCloseable {
     Server server =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, 0))
             .directExecutor()
-            .addService(new PublisherService(broker, faults, scheduler))
+            .addService(new PublisherService(broker, faults, throughput, scheduler))
             .addService(new SubscriberService(broker, delivery, scheduler))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .permitKeepAliveTime(1, TimeUnit.SECONDS)

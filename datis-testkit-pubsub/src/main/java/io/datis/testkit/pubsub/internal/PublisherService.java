@@ -29,11 +29,17 @@ final class PublisherService extends PublisherGrpc.PublisherImplBase {
 
   private final Broker broker;
   private final Faults faults;
+  private final OrderingKeyThroughput throughput;
   private final ScheduledExecutorService scheduler;
 
-  PublisherService(Broker broker, Faults faults, ScheduledExecutorService scheduler) {
+  PublisherService(
+      Broker broker,
+      Faults faults,
+      OrderingKeyThroughput throughput,
+      ScheduledExecutorService scheduler) {
     this.broker = broker;
     this.faults = faults;
+    this.throughput = throughput;
     this.scheduler = scheduler;
   }
 
@@ -69,12 +75,16 @@ final class PublisherService extends PublisherGrpc.PublisherImplBase {
   }
 
   /**
-   * Checks the injected faults, then stores the messages; the response (or error) is sent after the
-   * injected latency, if any, so the messages are visible to subscribers before it arrives.
+   * Checks the injected faults and the ordering key's throughput limit, then stores the messages;
+   * the response (or error) is sent after the injected latency, if any, so the messages are visible
+   * to subscribers before it arrives.
    */
   @Override
   public void publish(PublishRequest request, StreamObserver<PublishResponse> call) {
     Status injected = faults.check(request);
+    if (injected == null) {
+      injected = throughput.check(request);
+    }
     PublishResponse response = null;
     StatusRuntimeException error = null;
     if (injected != null) {
