@@ -18,7 +18,10 @@ final class BenchOptions {
           "  --row-bytes N          payload bytes per row (default 100)",
           "  --tx-size N            drain: rows per loading transaction (default 1000)",
           "  --runs N               drain: runs per scenario, median reported (default 3)",
-          "  --scenarios 1,2,3,4,5  which scenarios (default all; latency mode runs 3 and 4)",
+          "  --scenarios 1,...,6    which scenarios (default 1-5; 6 is the initial snapshot; latency"
+              + " mode runs 3 and 4)",
+          "  --snapshot-threads N   scenario 6: Debezium's snapshot.max.threads, reading the table in"
+              + " N chunks at once (default 1)",
           "  --rate N               latency: rows inserted per second (default 5000)",
           "  --duration S           latency: seconds of inserts (default 40)",
           "  --latency-tx-rows N    latency: rows per inserted transaction (default 10)",
@@ -30,6 +33,8 @@ final class BenchOptions {
           "  --pubsub KIND          scenarios 4, 5 and latency publish to: local, the testkit's"
               + " LocalPubSub (default), or emulator, the official Pub/Sub emulator"
               + " (PUBSUB_EMULATOR_HOST, else the installed one)",
+          "  --pubsub-key-limit on|off  local: enforce Pub/Sub's publish limit of 1 MB/s per"
+              + " ordering key (default on)",
           "  --jfr                  record each scenario JVM with Java Flight Recorder"
               + " (target/bench-results)");
 
@@ -39,6 +44,7 @@ final class BenchOptions {
   int txSize = 1_000;
   int runs = 3;
   Set<String> scenarios = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5"));
+  int snapshotThreads = 1;
   int rate = 5_000;
   int durationSeconds = 40;
   int latencyTxRows = 10;
@@ -48,6 +54,7 @@ final class BenchOptions {
   int orderingBuckets;
   int warmupSeconds = 15;
   String pubsub = "local";
+  boolean pubsubKeyLimit = true;
 
   static BenchOptions parse(String[] args) {
     BenchOptions options = new BenchOptions();
@@ -119,6 +126,9 @@ final class BenchOptions {
         case "--warmup":
           options.warmupSeconds = notNegative(flag, value);
           break;
+        case "--snapshot-threads":
+          options.snapshotThreads = positive(flag, value);
+          break;
         case "--ordering-buckets":
           options.orderingBuckets = positive(flag, value);
           break;
@@ -128,6 +138,13 @@ final class BenchOptions {
                 "--pubsub must be local or emulator, not '" + value + "'");
           }
           options.pubsub = value;
+          break;
+        case "--pubsub-key-limit":
+          if (!value.equals("on") && !value.equals("off")) {
+            throw new IllegalArgumentException(
+                "--pubsub-key-limit must be on or off, not '" + value + "'");
+          }
+          options.pubsubKeyLimit = value.equals("on");
           break;
         default:
           throw new IllegalArgumentException("Unknown option " + flag);
@@ -140,9 +157,9 @@ final class BenchOptions {
     Set<String> chosen = new LinkedHashSet<>();
     for (String part : value.split(",")) {
       String group = part.strip();
-      if (!group.matches("[1-5]")) {
+      if (!group.matches("[1-6]")) {
         throw new IllegalArgumentException(
-            "--scenarios takes numbers from 1 to 5 separated by commas, not '" + value + "'");
+            "--scenarios takes numbers from 1 to 6 separated by commas, not '" + value + "'");
       }
       chosen.add(group);
     }

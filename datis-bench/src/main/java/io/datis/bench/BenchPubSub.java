@@ -11,9 +11,15 @@ import java.nio.file.Path;
  */
 interface BenchPubSub extends AutoCloseable {
 
-  /** Starts the server {@code --pubsub} names: {@code local} or {@code emulator}. */
-  static BenchPubSub open(String kind, Path results) throws IOException, InterruptedException {
-    return kind.equals("emulator") ? EmulatorServer.start(results) : new Local();
+  /**
+   * Starts the server {@code --pubsub} names: {@code local} (with Pub/Sub's 1 MB/s per ordering key
+   * unless {@code --pubsub-key-limit off}) or {@code emulator}.
+   */
+  static BenchPubSub open(BenchOptions options, Path results)
+      throws IOException, InterruptedException {
+    return options.pubsub.equals("emulator")
+        ? EmulatorServer.start(results)
+        : new Local(options.pubsubKeyLimit ? LocalPubSub.ORDERING_KEY_BYTES_PER_SECOND : 0);
   }
 
   /** How tables and notes name it, e.g. {@code LocalPubSub}. */
@@ -35,6 +41,12 @@ interface BenchPubSub extends AutoCloseable {
    */
   long cpuNanos();
 
+  /**
+   * How many Publish calls it refused since the last {@link #reset} for going over the throughput
+   * limit of an ordering key; 0 for a server without the limit.
+   */
+  long refusedOverKeyLimit();
+
   /** Deletes the topics created here and what they stored. */
   void reset();
 
@@ -48,10 +60,24 @@ interface BenchPubSub extends AutoCloseable {
   final class Local implements BenchPubSub {
 
     private final LocalPubSub server = LocalPubSub.create().start();
+    private final long keyLimit;
+
+    /**
+     * @param keyLimit bytes per second per ordering key, 0 for none
+     */
+    Local(long keyLimit) {
+      this.keyLimit = keyLimit;
+      server.limitOrderingKeyThroughput(keyLimit);
+    }
 
     @Override
     public String name() {
-      return "LocalPubSub";
+      return keyLimit > 0 ? "LocalPubSub (1 MB/s per key)" : "LocalPubSub";
+    }
+
+    @Override
+    public long refusedOverKeyLimit() {
+      return server.publishRequestsOverOrderingKeyLimit();
     }
 
     @Override
@@ -77,6 +103,7 @@ interface BenchPubSub extends AutoCloseable {
     @Override
     public void reset() {
       server.reset();
+      server.limitOrderingKeyThroughput(keyLimit);
     }
 
     @Override

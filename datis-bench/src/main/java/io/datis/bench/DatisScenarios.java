@@ -10,7 +10,10 @@ import io.datis.pubsub.OrderingKeys;
 import io.datis.pubsub.PubSubSink;
 import io.opentelemetry.api.OpenTelemetry;
 
-/** Scenarios 3, 3t and 4 (and the latency mode): a Datis pipeline with its defaults. */
+/**
+ * Scenarios 3, 3t, 4, 6 and 6p (and the latency mode): a Datis pipeline with its defaults; 6 and 6p
+ * with an initial snapshot, read by {@code --snapshot-threads} threads.
+ */
 final class DatisScenarios {
 
   private DatisScenarios() {}
@@ -25,13 +28,19 @@ final class DatisScenarios {
   }
 
   private static PipelineBuilder builder(ChildSpec spec) {
-    return Datis.capture(spec.source())
-        .name("bench-" + spec.get("scenario"))
-        .slotName(spec.get("slot"))
-        .publicationName(spec.get("publication"))
-        .tables(spec.get("table"))
-        .snapshot(SnapshotMode.CHANGES_ONLY)
-        .offsets(OffsetStore.inMemory());
+    PipelineBuilder builder =
+        Datis.capture(spec.source())
+            .name("bench-" + spec.get("scenario"))
+            .slotName(spec.get("slot"))
+            .publicationName(spec.get("publication"))
+            .tables(spec.get("table"))
+            .offsets(OffsetStore.inMemory());
+    if (Scenario.byLabel(spec.get("scenario")).readsTheTable()) {
+      return builder
+          .snapshot(SnapshotMode.INITIAL)
+          .debeziumProperty("snapshot.max.threads", spec.get("snapshotThreads"));
+    }
+    return builder.snapshot(SnapshotMode.CHANGES_ONLY);
   }
 
   /**

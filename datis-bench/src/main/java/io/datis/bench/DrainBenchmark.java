@@ -35,13 +35,15 @@ final class DrainBenchmark {
     BenchPubSub pubsub = null;
     try (BenchDatabase database = BenchDatabase.start()) {
       if (scenarios.stream().anyMatch(Scenario::usesPubSub)) {
-        pubsub = BenchPubSub.open(options.pubsub, results);
+        pubsub = BenchPubSub.open(options, results);
       }
       for (int run = 1; run <= options.runs; run++) {
         System.err.printf("=== Run %d of %d ===%n", run, options.runs);
         List<String> slots = new ArrayList<>();
         for (Scenario scenario : scenarios) {
-          slots.add(scenario.slotName(run));
+          if (!scenario.readsTheTable()) {
+            slots.add(scenario.slotName(run));
+          }
         }
         String endLsn =
             database.prepareDrain(slots, options.rows, options.rowBytes, options.txSize);
@@ -102,6 +104,7 @@ final class DrainBenchmark {
               .with("publication", BenchDatabase.DRAIN_PUBLICATION)
               .with("table", BenchDatabase.DRAIN_TABLE)
               .with("expected", options.rows)
+              .with("snapshotThreads", options.snapshotThreads)
               .with("timeout", options.timeoutSeconds);
       String topic = "bench-r" + run + "-s" + scenario.label();
       if (scenario.usesPubSub()) {
@@ -126,6 +129,7 @@ final class DrainBenchmark {
             CpuTime.microsPerEvent(serverCpuBefore, server.cpuNanos(), measurement.events());
         long counting = System.nanoTime();
         long stored = server.storedMessages(PROJECT, topic);
+        long refused = server.refusedOverKeyLimit();
         System.err.printf(
             "  %s: counted %,d messages in %.1f s%n",
             server.name(), stored, (System.nanoTime() - counting) / 1e9);
@@ -134,10 +138,14 @@ final class DrainBenchmark {
             measurement.withServer(
                 serverCpu,
                 String.format(
-                    "%s stored %,d messages%s",
+                    "%s stored %,d messages%s%s",
                     server.name(),
                     stored,
-                    stored == options.rows ? "" : String.format(", expected %,d", options.rows)));
+                    stored == options.rows ? "" : String.format(", expected %,d", options.rows),
+                    refused == 0
+                        ? ""
+                        : String.format(
+                            ", refused %,d requests over an ordering key's limit", refused)));
       }
       return measurement;
     } catch (Exception e) {

@@ -218,6 +218,11 @@ final class EmulatorServer implements BenchPubSub {
   }
 
   @Override
+  public long refusedOverKeyLimit() {
+    return 0; // the emulator enforces no throughput limit
+  }
+
+  @Override
   public void reset() {
     for (TopicName name : created) {
       subscriptions.deleteSubscription(counting(name));

@@ -34,7 +34,7 @@ final class LatencyBenchmark {
     }
     List<LatencyResult> latencies = new ArrayList<>();
     try (BenchDatabase database = BenchDatabase.start();
-        BenchPubSub pubsub = BenchPubSub.open(options.pubsub, results)) {
+        BenchPubSub pubsub = BenchPubSub.open(options, results)) {
       for (Scenario scenario : scenarios) {
         System.err.printf(
             "[%s] %s: %,d rows/s for %d s, %d rows per transaction%n",

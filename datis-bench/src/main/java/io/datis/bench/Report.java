@@ -118,6 +118,8 @@ final class Report {
     ratio(ratios, summaries, "3t", "3");
     ratio(ratios, summaries, "4", "5");
     ratio(ratios, summaries, "4", "3");
+    ratio(ratios, summaries, "6", "6c");
+    ratio(ratios, summaries, "6p", "6c");
     return ratios;
   }
 

@@ -14,7 +14,10 @@ enum Scenario {
   DATIS_TRACED(
       "3", "3t", "Datis, traced (OpenTelemetry SDK, every batch sampled) -> counting sink"),
   DATIS_PUBSUB("4", "4", "Datis -> PubSubSink -> LocalPubSub"),
-  BLOCKING_BATCH("5", "5", "Debezium blocking batch -> Publisher -> LocalPubSub");
+  BLOCKING_BATCH("5", "5", "Debezium blocking batch -> Publisher -> LocalPubSub"),
+  CEILING_COPY("6", "6c", "Snapshot ceiling: COPY (SELECT ...) TO STDOUT, PgJDBC"),
+  SNAPSHOT_COUNTING("6", "6", "Datis initial snapshot -> counting sink"),
+  SNAPSHOT_PUBSUB("6", "6p", "Datis initial snapshot -> PubSubSink -> LocalPubSub");
 
   private final String group;
   private final String label;
@@ -49,7 +52,15 @@ enum Scenario {
   }
 
   boolean usesPubSub() {
-    return this == DATIS_PUBSUB || this == BLOCKING_BATCH;
+    return this == DATIS_PUBSUB || this == BLOCKING_BATCH || this == SNAPSHOT_PUBSUB;
+  }
+
+  /**
+   * Whether it reads the loaded table instead of the WAL: its slot, if any, must not exist before
+   * the load (a Datis snapshot creates its own, after it).
+   */
+  boolean readsTheTable() {
+    return group.equals("6");
   }
 
   static Scenario byLabel(String label) {

@@ -55,7 +55,12 @@ public final class ScenarioRunner {
         awaitThenClose(
             DebeziumScenarios.blockingBatch(spec, progress), progress, scenario, timeout);
         break;
+      case CEILING_COPY:
+        runInBackground(() -> CeilingCopy.read(spec, progress), progress);
+        progress.await(scenario.label(), timeout);
+        break;
       case DATIS_COUNTING:
+      case SNAPSHOT_COUNTING:
         awaitThenClose(
             DatisScenarios.start(spec, new CountingSink(progress)), progress, scenario, timeout);
         break;
@@ -73,6 +78,7 @@ public final class ScenarioRunner {
         note = tracing.exportedSpans() + " spans exported";
         break;
       case DATIS_PUBSUB:
+      case SNAPSHOT_PUBSUB:
         Sink sink = new AckCountingSink(DatisScenarios.pubSubSink(spec), progress);
         awaitThenClose(DatisScenarios.start(spec, sink), progress, scenario, timeout);
         break;
