@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * How the sink reaches Pub/Sub: a plaintext channel without credentials for an emulator (or the
  * testkit's local server), otherwise the default gRPC transport to the configured endpoint with
- * Application Default Credentials or the given provider.
+ * Application Default Credentials or the given provider. gRPC's own retries are off on both: Datis
+ * retries each lane's requests itself, in order, and the retry layer cost CPU on every call.
  */
 final class PubSubConnection implements AutoCloseable {
 
@@ -39,19 +40,28 @@ final class PubSubConnection implements AutoCloseable {
     this.description = target.description();
     String emulatorHost = target.emulatorHost();
     if (emulatorHost != null) {
-      this.emulatorChannel = ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext().build();
+      this.emulatorChannel =
+          ManagedChannelBuilder.forTarget(emulatorHost).usePlaintext().disableRetry().build();
       this.channelProvider =
           FixedTransportChannelProvider.create(GrpcTransportChannel.create(emulatorChannel));
       this.credentials = NoCredentialsProvider.create();
       this.endpoint = null;
     } else {
       this.emulatorChannel = null;
-      this.channelProvider = PublisherStubSettings.defaultGrpcTransportProviderBuilder().build();
+      this.channelProvider =
+          PublisherStubSettings.defaultGrpcTransportProviderBuilder()
+              .setChannelConfigurator(PubSubConnection::withoutRetries)
+              .build();
       CredentialsProvider given = target.credentials();
       this.credentials =
           given != null ? given : TopicAdminSettings.defaultCredentialsProviderBuilder().build();
       this.endpoint = target.endpoint();
     }
+  }
+
+  @SuppressWarnings("rawtypes") // gax's configurator takes the raw type
+  private static ManagedChannelBuilder withoutRetries(ManagedChannelBuilder builder) {
+    return builder.disableRetry();
   }
 
   /** A client that checks and creates topics. */

@@ -1,6 +1,7 @@
 package io.datis.pubsub.internal;
 
 import com.google.api.gax.core.BackgroundResource;
+import com.google.common.util.concurrent.MoreExecutors;
 import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PublishResponse;
 import com.google.pubsub.v1.TopicName;
@@ -28,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class PublishRpc implements AutoCloseable {
 
-  /** Told how one request ended, on a gRPC thread. */
+  /** Told how one request ended, on the transport's thread: must not block. */
   interface Callback {
     /** Pub/Sub took the request and returned this many message ids. */
     void published(int messageIds);
@@ -65,7 +66,10 @@ final class PublishRpc implements AutoCloseable {
   PublishRpc(
       Channel channel, CallOptions callOptions, Duration timeout, BackgroundResource resources) {
     this.channel = channel;
-    this.callOptions = callOptions;
+    // Answers are handled on the transport's thread: what a lane does with one (release flow
+    // control, count acknowledgements, send its next request) never blocks, and handing every
+    // answer to another thread cost more than the handling.
+    this.callOptions = callOptions.withExecutor(MoreExecutors.directExecutor());
     this.timeoutNanos = timeout.toNanos();
     this.resources = resources;
   }
