@@ -19,7 +19,13 @@ public final class OrderingKeyThroughput {
 
   private static final long QUOTA_UNIT_BYTES = 1000;
 
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  /** Full buckets are forgotten every this many requests, so memory does not grow with keys. */
+  private static final int SWEEP_INTERVAL = 10_000;
+
+  /** The buckets of each topic's ordering keys; a key without one has a full bucket. */
+  private final Map<String, Map<String, Bucket>> buckets = new ConcurrentHashMap<>();
+
+  private final AtomicLong checked = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private volatile long bytesPerSecond;
 
@@ -66,9 +72,15 @@ public final class OrderingKeyThroughput {
     long charge =
         Math.max(1, (request.getSerializedSize() + QUOTA_UNIT_BYTES - 1) / QUOTA_UNIT_BYTES)
             * QUOTA_UNIT_BYTES;
+    long now = System.nanoTime();
+    if (checked.incrementAndGet() % SWEEP_INTERVAL == 0) {
+      buckets.values().forEach(keys -> keys.values().removeIf(b -> b.isFull(limit, now)));
+    }
     Bucket bucket =
-        buckets.computeIfAbsent(request.getTopic() + '\n' + key, ignored -> new Bucket(limit));
-    if (bucket.take(charge, limit, System.nanoTime())) {
+        buckets
+            .computeIfAbsent(request.getTopic(), topic -> new ConcurrentHashMap<>())
+            .computeIfAbsent(key, ignored -> new Bucket(limit));
+    if (bucket.take(charge, limit, now)) {
       return null;
     }
     refused.incrementAndGet();
@@ -91,13 +103,22 @@ public final class OrderingKeyThroughput {
     }
 
     synchronized boolean take(long charge, long limit, long now) {
-      credit = Math.min(limit, credit + (now - refilledAt) * (limit / 1e9));
-      refilledAt = now;
+      refill(limit, now);
       if (credit <= 0) {
         return false;
       }
       credit -= charge;
       return true;
+    }
+
+    synchronized boolean isFull(long limit, long now) {
+      refill(limit, now);
+      return credit >= limit;
+    }
+
+    private void refill(long limit, long now) {
+      credit = Math.min(limit, credit + Math.max(0, now - refilledAt) * (limit / 1e9));
+      refilledAt = Math.max(refilledAt, now);
     }
   }
 }
