@@ -20,6 +20,7 @@ final class BenchOptions {
           "  --runs N               drain: runs per scenario, median reported (default 3)",
           "  --scenarios 1,...,6    which scenarios (default 1-5; 6 is the initial snapshot; latency"
               + " mode runs 3 and 4)",
+          "  --skip 3t,6p           scenario labels to leave out of the chosen groups",
           "  --snapshot-threads N   scenario 6: Debezium's snapshot.max.threads, reading the table in"
               + " N chunks at once (default 1)",
           "  --rate N               latency: rows inserted per second (default 5000)",
@@ -44,6 +45,7 @@ final class BenchOptions {
   int txSize = 1_000;
   int runs = 3;
   Set<String> scenarios = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5"));
+  Set<String> skipped = new LinkedHashSet<>();
   int snapshotThreads = 1;
   int rate = 5_000;
   int durationSeconds = 40;
@@ -125,6 +127,11 @@ final class BenchOptions {
           break;
         case "--warmup":
           options.warmupSeconds = notNegative(flag, value);
+          break;
+        case "--skip":
+          for (String label : value.split(",")) {
+            options.skipped.add(Scenario.byLabel(label.strip()).label());
+          }
           break;
         case "--snapshot-threads":
           options.snapshotThreads = positive(flag, value);

@@ -26,7 +26,8 @@ final class DrainBenchmark {
   List<Measurement> run() throws Exception {
     List<Scenario> scenarios = new ArrayList<>();
     for (Scenario scenario : Scenario.values()) {
-      if (options.scenarios.contains(scenario.group())) {
+      if (options.scenarios.contains(scenario.group())
+          && !options.skipped.contains(scenario.label())) {
         scenarios.add(scenario);
       }
     }
