@@ -49,6 +49,11 @@ public final class OrderingKeyThroughput {
     return refused.get();
   }
 
+  /** How many ordering keys have a bucket that is not full (or was not when last swept). */
+  int trackedKeys() {
+    return buckets.values().stream().mapToInt(Map::size).sum();
+  }
+
   /** Removes the limit and resets the count. */
   public void reset() {
     limit(0);
