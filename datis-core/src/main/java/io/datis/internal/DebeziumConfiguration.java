@@ -60,9 +60,8 @@ final class DebeziumConfiguration {
     // converter sees the same text either way (a binary array's text is rebuilt by the driver).
     props.setProperty("driver.binaryTransfer", "false");
     // The text of intervals and money depends on session settings that a database or role may
-    // change
-    // (IntervalStyle sql_standard, an lc_monetary with ',' decimals): pin the forms Datis and
-    // Debezium read.
+    // change (IntervalStyle sql_standard, an lc_monetary with ',' decimals): pin the forms Datis
+    // and Debezium read.
     String options = source.connectionProperties().get("options");
     props.setProperty(
         "driver.options",
@@ -80,9 +79,8 @@ final class DebeziumConfiguration {
     props.setProperty("tombstones.on.delete", "false");
     props.setProperty("provide.transaction.metadata", "true");
     // Lets the driver confirm server keepalive positions, but only once everything received has
-    // been
-    // committed: the slot then advances while the captured tables are idle and other tables write
-    // WAL.
+    // been committed: the slot then advances while the captured tables are idle and other tables
+    // write WAL.
     props.setProperty("lsn.flush.mode", "connector_and_driver");
     // So the slot can stand ahead of the stored offsets: after a crash (or a fenced instance) that
     // followed such a confirmation, the slot's restart_lsn may pass the last offset stored, with
@@ -98,9 +96,8 @@ final class DebeziumConfiguration {
     props.setProperty("hstore.handling.mode", "map");
     props.setProperty("unavailable.value.placeholder", ToastPlaceholder.TEXT);
     // Columns whose values Debezium would drop or bend reach Datis as PostgreSQL's text, through
-    // Datis's
-    // converter; types Debezium does not know must then reach that converter as text, not as
-    // nothing.
+    // Datis's converter; types Debezium does not know must then reach that converter as text, not
+    // as nothing.
     props.setProperty("converters", ColumnTypeConverter.NAME);
     props.setProperty(ColumnTypeConverter.NAME + ".type", ColumnTypeConverter.class.getName());
     props.setProperty(ColumnTypeConverter.NAME + "." + ColumnTypeConverter.TYPES, typesId);
@@ -114,10 +111,8 @@ final class DebeziumConfiguration {
     }
 
     // Tables are read again (added tables, Pipeline.snapshot) by incremental snapshots, asked for
-    // by rows
-    // in the signal table that Debezium reads from the WAL; it marks each chunk there too, and
-    // reports
-    // progress as notifications in the stream of records.
+    // by rows in the signal table that Debezium reads from the WAL; it marks each chunk there too,
+    // and reports progress as notifications in the stream of records.
     props.setProperty("signal.enabled.channels", "source");
     props.setProperty(
         "signal.data.collection", SignalTable.of(settings.slotName()).table().toString());
@@ -126,26 +121,22 @@ final class DebeziumConfiguration {
     props.setProperty("notification.sink.topic.name", notificationTopic(settings));
 
     // Debezium waits up to this long for changes when its queue is empty: the default 500 ms would
-    // be
-    // most of the commit-to-delivery latency of a quiet database.
+    // be most of the commit-to-delivery latency of a quiet database.
     props.setProperty("poll.interval.ms", "50");
-    // The lag percentiles of Debezium's JMX metrics, which Datis does not read, are computed on a
-    // thread
-    // of their own fed by a queue of 1,000 samples; under load on small machines that thread falls
-    // behind
-    // and Debezium warns "queue is full" for every sample it drops. Without them, it keeps up.
+    // The lag percentiles of Debezium's JMX metrics, which Datis does not read, cost a sketch
+    // update per event. Their collector's queue (1,000 samples, not configurable) is fed for every
+    // event even so, and under sustained load on two cores its thread still falls behind now and
+    // then: the "queue is full" warnings that remain are Debezium's and drop only lag samples.
     props.setProperty("statistics.metrics.enabled", "false");
     // Debezium 3.7 warns every 10 minutes that offsets have not moved when the captured tables are
-    // idle;
-    // Datis reports the slot's lag in health() instead.
+    // idle; Datis reports the slot's lag in health() instead.
     props.setProperty("offset.activity.monitor.interval.ms", "0");
-    // After a lost connection (PostgreSQL restarted), reconnect after 2 s rather than Debezium's 10
-    // s.
+    // After a lost connection (PostgreSQL restarted), reconnect after 2 s, not Debezium's 10 s.
     props.setProperty("retriable.restart.connector.wait.ms", "2000");
     props.setProperty("max.batch.size", Integer.toString(settings.maxBatchSize()));
     props.setProperty(
         "max.queue.size", Integer.toString(Math.max(8192, settings.maxBatchSize() * 4)));
-    // Bounded by bytes too, like the events in flight: 8,192 wide rows would not fit in a modest
+    // Bounded by bytes too, like the events in flight: 8,192 wide rows would not fit in a small
     // heap.
     props.setProperty("max.queue.size.in.bytes", Long.toString(settings.maxInFlightBytes()));
 
