@@ -17,8 +17,13 @@ final class EventSize {
 
   private EventSize() {}
 
+  /**
+   * The event's row images; its key is not counted again, since the key's values are the same
+   * objects as in the images (and building the key map for every event cost half of Datis's own
+   * time per event in the benchmark).
+   */
   static long estimate(ChangeEvent event) {
-    long size = EVENT_OVERHEAD + valuesOf(event.key());
+    long size = EVENT_OVERHEAD;
     size += event.before().map(EventSize::valuesOf).orElse(0L);
     size += event.after().map(EventSize::valuesOf).orElse(0L);
     return size;
