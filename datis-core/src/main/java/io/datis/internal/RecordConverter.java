@@ -38,6 +38,13 @@ final class RecordConverter {
   private final String notificationTopic;
   private final Map<Schema, RowConverter> rowConverters = new IdentityHashMap<>();
   private final Map<Schema, List<String>> keyColumns = new IdentityHashMap<>();
+
+  /**
+   * Each table's id by its envelope schema, one per table: no name checks and concatenation per
+   * event.
+   */
+  private final Map<Schema, TableId> tables = new IdentityHashMap<>();
+
   private final Map<TableId, ReplicaIdentity> identities;
   private long snapshotSequence;
 
@@ -85,7 +92,10 @@ final class RecordConverter {
     Struct value = (Struct) record.value();
     Struct source = value.getStruct("source");
     Operation operation = Operation.fromDebeziumCode(value.getString("op"));
-    TableId table = TableId.of(source.getString("schema"), source.getString("table"));
+    TableId table =
+        tables.computeIfAbsent(
+            value.schema(),
+            envelope -> TableId.of(source.getString("schema"), source.getString("table")));
     ChangeEvent.Builder event =
         ChangeEvent.builder(operation, table)
             .position(position(value, source, operation))
