@@ -11,7 +11,6 @@ import io.datis.api.sink.SinkContext;
 import io.datis.pubsub.internal.EncodingContext;
 import io.datis.pubsub.internal.MessageEncoder;
 import io.datis.pubsub.internal.PubSubDelivery;
-import io.datis.pubsub.internal.PubSubLimits;
 import io.datis.pubsub.internal.PubSubSettings;
 import io.datis.pubsub.internal.PubSubTarget;
 import java.time.Duration;
@@ -154,8 +153,7 @@ public final class PubSubSink implements Sink, DeadLetterSink {
             settings,
             context,
             event -> encoder.encode(event, keys.keyFor(event), encoding),
-            event -> encoder.encode(event, "", encoding),
-            PubSubLimits::violations);
+            event -> encoder.encode(event, "", encoding));
   }
 
   @Override

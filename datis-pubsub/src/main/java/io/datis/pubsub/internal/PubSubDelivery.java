@@ -19,7 +19,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +43,6 @@ public final class PubSubDelivery {
   private final PubSubSettings settings;
   private final Function<ChangeEvent, PubsubMessage> encoder;
   private final Function<ChangeEvent, PubsubMessage> deadLetterEncoder;
-  private final BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations;
   private final PubSubConnection connection;
   private final ScheduledExecutorService scheduler;
   private final OutstandingLimit limit;
@@ -58,18 +56,15 @@ public final class PubSubDelivery {
    * @param encoder turns an event into its message, ordering key included
    * @param deadLetterEncoder turns the event of a dead letter into its message, without ordering
    *     key
-   * @param limitViolations Pub/Sub limits a message breaks, described without row values
    */
   public PubSubDelivery(
       PubSubSettings settings,
       SinkContext context,
       Function<ChangeEvent, PubsubMessage> encoder,
-      Function<ChangeEvent, PubsubMessage> deadLetterEncoder,
-      BiFunction<PubsubMessage, ChangeEvent, List<String>> limitViolations) {
+      Function<ChangeEvent, PubsubMessage> deadLetterEncoder) {
     this.settings = settings;
     this.encoder = encoder;
     this.deadLetterEncoder = deadLetterEncoder;
-    this.limitViolations = limitViolations;
     this.connection = new PubSubConnection(settings);
     this.limit =
         new OutstandingLimit(settings.maxOutstandingMessages(), settings.maxOutstandingBytes());
@@ -128,7 +123,7 @@ public final class PubSubDelivery {
       PubsubMessage message = encoder.apply(event);
       TopicName topic = topicFor(event);
       long size = PubSubLimits.sizeWithinLimits(message);
-      List<String> violations = size >= 0 ? List.of() : limitViolations.apply(message, event);
+      List<String> violations = size >= 0 ? List.of() : PubSubLimits.violations(message, event);
       if (!violations.isEmpty()) {
         TopicName deadLetterTopic = settings.deadLetterTopic();
         if (deadLetterTopic == null) {
@@ -144,8 +139,7 @@ public final class PubSubDelivery {
         message = DeadLetterMessage.tooLarge(letter, topic, violations);
         topic = deadLetterTopic;
       }
-      sizes[messages.size()] =
-          size >= 0 && violations.isEmpty() ? size : PubSubLimits.size(message);
+      sizes[messages.size()] = size >= 0 ? size : PubSubLimits.size(message);
       topics.add(topic);
       messages.add(message);
     }
@@ -207,7 +201,7 @@ public final class PubSubDelivery {
       }
       message = DeadLetterMessage.notEncodable(letter, e);
     }
-    List<String> violations = limitViolations.apply(message, event);
+    List<String> violations = PubSubLimits.violations(message, event);
     if (!violations.isEmpty()) {
       message = DeadLetterMessage.tooLarge(letter, null, violations);
     }

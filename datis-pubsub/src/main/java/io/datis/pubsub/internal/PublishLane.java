@@ -178,7 +178,7 @@ final class PublishLane {
           }
         };
     try {
-      shared.rpc().publish(topic, request.request(), callback);
+      shared.rpc().publish(request.request(), callback);
     } catch (RuntimeException e) {
       failed(request, e);
     }

@@ -4,7 +4,6 @@ import com.google.api.gax.core.BackgroundResource;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.pubsub.v1.PublishRequest;
 import com.google.pubsub.v1.PublishResponse;
-import com.google.pubsub.v1.TopicName;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -55,7 +54,9 @@ final class PublishRpc implements AutoCloseable {
   private final CallOptions callOptions;
   private final long timeoutNanos;
   private final BackgroundResource resources;
-  private final Map<TopicName, Metadata> routingHeaders = new ConcurrentHashMap<>();
+
+  /** The routing header of each topic path, built once. */
+  private final Map<String, Metadata> routingHeaders = new ConcurrentHashMap<>();
 
   /**
    * @param channel the client library's channel (its headers and pool included)
@@ -75,11 +76,11 @@ final class PublishRpc implements AutoCloseable {
   }
 
   /** Sends one request; the callback hears how it ended, exactly once. */
-  void publish(TopicName topic, PublishRequest request, Callback callback) {
+  void publish(PublishRequest request, Callback callback) {
     ClientCall<PublishRequest, PublishResponse> call =
         channel.newCall(PUBLISH, callOptions.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS));
     Metadata headers = new Metadata();
-    headers.merge(routingHeaders.computeIfAbsent(topic, PublishRpc::routingHeader));
+    headers.merge(routingHeaders.computeIfAbsent(request.getTopic(), PublishRpc::routingHeader));
     try {
       call.start(new ResponseListener(callback), headers);
       call.request(1);
@@ -91,10 +92,9 @@ final class PublishRpc implements AutoCloseable {
     }
   }
 
-  private static Metadata routingHeader(TopicName topic) {
+  private static Metadata routingHeader(String topicPath) {
     Metadata metadata = new Metadata();
-    metadata.put(
-        REQUEST_PARAMS, "topic=" + URLEncoder.encode(topic.toString(), StandardCharsets.UTF_8));
+    metadata.put(REQUEST_PARAMS, "topic=" + URLEncoder.encode(topicPath, StandardCharsets.UTF_8));
     return metadata;
   }
 
