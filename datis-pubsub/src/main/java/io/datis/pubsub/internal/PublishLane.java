@@ -177,11 +177,7 @@ final class PublishLane {
             PublishLane.this.failed(request, error);
           }
         };
-    try {
-      shared.rpc().publish(request.request(), callback);
-    } catch (RuntimeException e) {
-      failed(request, e);
-    }
+    shared.rpc().publish(request.request(), callback);
   }
 
   private void acknowledged(Request request) {

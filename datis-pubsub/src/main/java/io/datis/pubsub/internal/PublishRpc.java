@@ -75,20 +75,29 @@ final class PublishRpc implements AutoCloseable {
     this.resources = resources;
   }
 
-  /** Sends one request; the callback hears how it ended, exactly once. */
+  /**
+   * Sends one request; the callback hears how it ended, exactly once, failures on the client
+   * included: this does not throw them.
+   */
   void publish(PublishRequest request, Callback callback) {
-    ClientCall<PublishRequest, PublishResponse> call =
-        channel.newCall(PUBLISH, callOptions.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS));
-    Metadata headers = new Metadata();
-    headers.merge(routingHeaders.computeIfAbsent(request.getTopic(), PublishRpc::routingHeader));
+    ClientCall<PublishRequest, PublishResponse> call;
     try {
+      call =
+          channel.newCall(
+              PUBLISH, callOptions.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS));
+      Metadata headers = new Metadata();
+      headers.merge(routingHeaders.computeIfAbsent(request.getTopic(), PublishRpc::routingHeader));
       call.start(new ResponseListener(callback), headers);
+    } catch (RuntimeException e) {
+      callback.failed(e); // the call never started: its listener will not hear of it
+      return;
+    }
+    try {
       call.request(1);
       call.sendMessage(request);
       call.halfClose();
-    } catch (RuntimeException | Error e) {
-      call.cancel("Publishing failed on the client", e);
-      throw e;
+    } catch (RuntimeException e) {
+      call.cancel("Publishing failed on the client", e); // the listener reports the cancellation
     }
   }
 
