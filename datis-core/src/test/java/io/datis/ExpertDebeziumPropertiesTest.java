@@ -58,7 +58,6 @@ class ExpertDebeziumPropertiesTest {
             "max.batch.size",
             "max.queue.size",
             "max.queue.size.in.bytes",
-            "poll.interval.ms",
             "table.exclude.list",
             "publication.autocreate.mode",
             "signal.enabled.channels",
@@ -90,6 +89,7 @@ class ExpertDebeziumPropertiesTest {
         List.of(
             "snapshot.fetch.size",
             "snapshot.max.threads",
+            "poll.interval.ms",
             "status.update.interval.ms",
             "heartbeat.interval.ms",
             "slot.max.retries",

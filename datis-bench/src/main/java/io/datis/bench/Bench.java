@@ -36,8 +36,12 @@ public final class Bench {
       List<LatencyResult> latencies = new LatencyBenchmark(options, results).run();
       System.out.println();
       System.out.printf(
-          "Latency: commit to acknowledgement, %,d rows/s for %d s, %d rows per transaction%n%n",
-          options.rate, options.durationSeconds, options.latencyTxRows);
+          "Latency: commit to acknowledgement, %,d rows/s for %d s, %d rows per transaction, Datis's"
+              + " poll.interval.ms %s%n%n",
+          options.rate,
+          options.durationSeconds,
+          options.latencyTxRows,
+          options.pollIntervalMs > 0 ? options.pollIntervalMs + " ms" : "default (50 ms)");
       System.out.print(Report.latencyTable(latencies));
       Report.writeLatency(results, options, latencies);
     } else {

@@ -29,6 +29,8 @@ final class BenchOptions {
           "  --warmup S             latency: seconds of events left out of the percentiles (default 15)",
           "  --xmx SIZE             heap of each scenario JVM (default 2g)",
           "  --timeout S            most seconds one scenario may take (default 900)",
+          "  --poll-interval-ms N   Datis scenarios: Debezium's poll.interval.ms, how long a batch"
+              + " that is not full waits (default: Datis's 50 ms)",
           "  --ordering-buckets N   scenario 4: OrderingKeys.tableAndKeyBucket(N) instead of the sink's"
               + " default key (table + primary key)",
           "  --pubsub KIND          scenarios 4, 5 and latency publish to: local, the testkit's"
@@ -54,6 +56,7 @@ final class BenchOptions {
   int timeoutSeconds = 900;
   boolean jfr;
   int orderingBuckets;
+  int pollIntervalMs;
   int warmupSeconds = 15;
   String pubsub = "local";
   boolean pubsubKeyLimit = true;
@@ -135,6 +138,9 @@ final class BenchOptions {
           break;
         case "--snapshot-threads":
           options.snapshotThreads = positive(flag, value);
+          break;
+        case "--poll-interval-ms":
+          options.pollIntervalMs = positive(flag, value);
           break;
         case "--ordering-buckets":
           options.orderingBuckets = positive(flag, value);

@@ -35,6 +35,10 @@ final class DatisScenarios {
             .publicationName(spec.get("publication"))
             .tables(spec.get("table"))
             .offsets(OffsetStore.inMemory());
+    int pollIntervalMs = Integer.parseInt(spec.get("pollIntervalMs"));
+    if (pollIntervalMs > 0) {
+      builder.debeziumProperty("poll.interval.ms", Integer.toString(pollIntervalMs));
+    }
     if (Scenario.byLabel(spec.get("scenario")).readsTheTable()) {
       return builder
           .snapshot(SnapshotMode.INITIAL)

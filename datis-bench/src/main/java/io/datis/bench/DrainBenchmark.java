@@ -106,6 +106,7 @@ final class DrainBenchmark {
               .with("table", BenchDatabase.DRAIN_TABLE)
               .with("expected", options.rows)
               .with("snapshotThreads", options.snapshotThreads)
+              .with("pollIntervalMs", options.pollIntervalMs)
               .with("timeout", options.timeoutSeconds);
       String topic = "bench-r" + run + "-s" + scenario.label();
       if (scenario.usesPubSub()) {

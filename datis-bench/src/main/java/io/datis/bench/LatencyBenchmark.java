@@ -66,7 +66,8 @@ final class LatencyBenchmark {
             .with("publication", BenchDatabase.LATENCY_PUBLICATION)
             .with("table", BenchDatabase.LATENCY_TABLE)
             .with("timeout", options.timeoutSeconds)
-            .with("warmup", options.warmupSeconds);
+            .with("warmup", options.warmupSeconds)
+            .with("pollIntervalMs", options.pollIntervalMs);
     if (scenario == Scenario.DATIS_PUBSUB) {
       pubsub.reset();
       pubsub.createTopic(DrainBenchmark.PROJECT, topic);

@@ -322,6 +322,7 @@ final class Report {
     map.put("latencyTxRows", options.latencyTxRows);
     map.put("xmx", options.xmx);
     map.put("orderingBuckets", options.orderingBuckets);
+    map.put("pollIntervalMs", options.pollIntervalMs);
     map.put("warmupSeconds", options.warmupSeconds);
     map.put("pubsub", options.pubsub);
     return map;

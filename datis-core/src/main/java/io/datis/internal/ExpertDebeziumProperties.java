@@ -20,6 +20,7 @@ public final class ExpertDebeziumProperties {
       Set.of(
           "snapshot.fetch.size",
           "snapshot.max.threads",
+          "poll.interval.ms",
           "snapshot.lock.timeout.ms",
           "snapshot.delay.ms",
           "streaming.delay.ms",
@@ -94,7 +95,6 @@ public final class ExpertDebeziumProperties {
     replacements.put("include.unknown.datatypes", types);
     replacements.put("datatype.propagate.source.type", types);
     replacements.put("unavailable.value.placeholder", types);
-    replacements.put("poll.interval.ms", "Datis sets it (50 ms) for low latency");
     replacements.put(
         "retriable.restart.connector.wait.ms", "Datis sets it (2 s) to reconnect quickly");
     replacements.put("message.prefix.", "Datis decides which logical decoding messages it reads");
