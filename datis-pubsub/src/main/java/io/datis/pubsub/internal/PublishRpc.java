@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -80,16 +81,25 @@ final class PublishRpc implements AutoCloseable {
    * included: this does not throw them.
    */
   void publish(PublishRequest request, Callback callback) {
+    Callback once = new ReportedOnce(callback);
     ClientCall<PublishRequest, PublishResponse> call;
     try {
       call =
           channel.newCall(
               PUBLISH, callOptions.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS));
+    } catch (RuntimeException e) {
+      once.failed(e);
+      return;
+    }
+    try {
       Metadata headers = new Metadata();
       headers.merge(routingHeaders.computeIfAbsent(request.getTopic(), PublishRpc::routingHeader));
-      call.start(new ResponseListener(callback), headers);
+      call.start(new ResponseListener(once), headers);
     } catch (RuntimeException e) {
-      callback.failed(e); // the call never started: its listener will not hear of it
+      // start() may have registered the listener before it threw (an interceptor's start after
+      // its delegate's): the cancelled call's close then reaches the listener too, and is dropped.
+      once.failed(e);
+      call.cancel("Starting the Publish call failed", e);
       return;
     }
     try {
@@ -120,6 +130,33 @@ final class PublishRpc implements AutoCloseable {
   @Override
   public void close() {
     resources.shutdownNow();
+  }
+
+  /**
+   * Passes on the first report only: a lane that heard a request end twice would send it again
+   * twice, and the copies could then be in flight together.
+   */
+  private static final class ReportedOnce implements Callback {
+    private final Callback callback;
+    private final AtomicBoolean reported = new AtomicBoolean();
+
+    ReportedOnce(Callback callback) {
+      this.callback = callback;
+    }
+
+    @Override
+    public void published(int messageIds) {
+      if (reported.compareAndSet(false, true)) {
+        callback.published(messageIds);
+      }
+    }
+
+    @Override
+    public void failed(Throwable error) {
+      if (reported.compareAndSet(false, true)) {
+        callback.failed(error);
+      }
+    }
   }
 
   private static final class ResponseListener extends ClientCall.Listener<PublishResponse> {

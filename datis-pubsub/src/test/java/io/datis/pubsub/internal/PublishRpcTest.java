@@ -16,6 +16,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -87,13 +88,43 @@ class PublishRpcTest {
     assertThat(pubsub.publishedMessages("proj", topic)).isEmpty();
   }
 
+  @Test
+  void aStartThatFailsAfterRegisteringTheListenerIsReportedOnce() throws Exception {
+    Channel failingStart =
+        ClientInterceptors.intercept(
+            channel,
+            new ClientInterceptor() {
+              @Override
+              public <Q, R> ClientCall<Q, R> interceptCall(
+                  MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(
+                    next.newCall(method, options)) {
+                  @Override
+                  public void start(Listener<R> listener, Metadata headers) {
+                    super.start(listener, headers);
+                    throw new IllegalStateException("an interceptor failed after starting");
+                  }
+                };
+              }
+            });
+
+    publish(failingStart, Duration.ofMillis(300));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !heard.isEmpty());
+    // Past the call's deadline: a call left open would close now and be heard a second time.
+    Thread.sleep(1_000);
+    assertThat(heard).containsExactly("failed IllegalStateException");
+    assertThat(pubsub.publishedMessages("proj", topic)).isEmpty();
+  }
+
   private void publish(Channel on) {
+    publish(on, Duration.ofSeconds(5));
+  }
+
+  private void publish(Channel on, Duration timeout) {
     PublishRpc rpc =
         new PublishRpc(
-            on,
-            CallOptions.DEFAULT,
-            Duration.ofSeconds(5),
-            new BackgroundResourceAggregation(List.of()));
+            on, CallOptions.DEFAULT, timeout, new BackgroundResourceAggregation(List.of()));
     rpc.publish(
         PublishRequest.newBuilder()
             .setTopic("projects/proj/topics/" + topic)
