@@ -1,6 +1,7 @@
 package io.datis.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datis.Health;
 import io.datis.Pipeline;
 import io.datis.api.sink.Sink;
 import java.io.BufferedReader;
@@ -110,6 +111,14 @@ public final class ScenarioRunner {
     LatencySink sink = new LatencySink(inner);
     Pipeline pipeline = DatisScenarios.start(spec, sink);
     try {
+      // Inserts begin once the slot is being read: the engine's start is not the latency measured.
+      long streamingBy = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (pipeline.health().status() == Health.Status.STARTING) {
+        if (System.nanoTime() > streamingBy) {
+          throw new IllegalStateException("The pipeline did not start streaming within 120 s");
+        }
+        Thread.sleep(20);
+      }
       System.out.println(READY_LINE);
       System.out.flush();
       BufferedReader parent =
