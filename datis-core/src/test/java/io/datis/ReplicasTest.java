@@ -188,9 +188,14 @@ class ReplicasTest {
     List<Health.Role> firstRoles = new CopyOnWriteArrayList<>();
     try (Pipeline first =
             replica("idle-then-lost", "public.idle_then_lost", firstSink)
+                // the driver confirms the server's positions each second, not each 10 s
+                .debeziumProperty("status.update.interval.ms", "1000")
                 .onRoleChange(firstRoles::add)
                 .start();
-        Pipeline second = replica("idle-then-lost", "public.idle_then_lost", secondSink).start()) {
+        Pipeline second =
+            replica("idle-then-lost", "public.idle_then_lost", secondSink)
+                .debeziumProperty("status.update.interval.ms", "1000")
+                .start()) {
       pg.execute("INSERT INTO public.idle_then_lost SELECT g FROM generate_series(1, 10) g");
       firstSink.events.awaitEvents(10, TIMEOUT);
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OffsetFileKillTest {
 
-  private static final int KILLS = 8;
+  private static final int KILLS = 5;
 
   @TempDir Path directory;
 
