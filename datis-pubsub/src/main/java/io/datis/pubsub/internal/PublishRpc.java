@@ -81,24 +81,24 @@ final class PublishRpc implements AutoCloseable {
    * included: this does not throw them.
    */
   void publish(PublishRequest request, Callback callback) {
-    Callback once = new ReportedOnce(callback);
+    ResponseListener listener = new ResponseListener(callback);
     ClientCall<PublishRequest, PublishResponse> call;
     try {
       call =
           channel.newCall(
               PUBLISH, callOptions.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS));
     } catch (RuntimeException e) {
-      once.failed(e);
+      listener.fail(e);
       return;
     }
     try {
       Metadata headers = new Metadata();
       headers.merge(routingHeaders.computeIfAbsent(request.getTopic(), PublishRpc::routingHeader));
-      call.start(new ResponseListener(once), headers);
+      call.start(listener, headers);
     } catch (RuntimeException e) {
       // start() may have registered the listener before it threw (an interceptor's start after
       // its delegate's): the cancelled call's close then reaches the listener too, and is dropped.
-      once.failed(e);
+      listener.fail(e);
       call.cancel("Starting the Publish call failed", e);
       return;
     }
@@ -133,34 +133,12 @@ final class PublishRpc implements AutoCloseable {
   }
 
   /**
-   * Passes on the first report only: a lane that heard a request end twice would send it again
-   * twice, and the copies could then be in flight together.
+   * Hears how one call ended and tells the callback once: a lane that heard a request end twice
+   * would send it again twice, and the copies could then be in flight together.
    */
-  private static final class ReportedOnce implements Callback {
-    private final Callback callback;
-    private final AtomicBoolean reported = new AtomicBoolean();
-
-    ReportedOnce(Callback callback) {
-      this.callback = callback;
-    }
-
-    @Override
-    public void published(int messageIds) {
-      if (reported.compareAndSet(false, true)) {
-        callback.published(messageIds);
-      }
-    }
-
-    @Override
-    public void failed(Throwable error) {
-      if (reported.compareAndSet(false, true)) {
-        callback.failed(error);
-      }
-    }
-  }
-
   private static final class ResponseListener extends ClientCall.Listener<PublishResponse> {
     private final Callback callback;
+    private final AtomicBoolean reported = new AtomicBoolean();
     private @Nullable PublishResponse response;
 
     ResponseListener(Callback callback) {
@@ -176,14 +154,21 @@ final class PublishRpc implements AutoCloseable {
     public void onClose(Status status, Metadata trailers) {
       PublishResponse received = response;
       if (!status.isOk()) {
-        callback.failed(status.asRuntimeException(trailers));
+        fail(status.asRuntimeException(trailers));
       } else if (received == null) {
-        callback.failed(
+        fail(
             Status.INTERNAL
                 .withDescription("Pub/Sub closed the Publish call without a response")
                 .asRuntimeException());
-      } else {
+      } else if (reported.compareAndSet(false, true)) {
         callback.published(received.getMessageIdsCount());
+      }
+    }
+
+    /** Reports the call failed, unless its end was reported already. */
+    void fail(Throwable error) {
+      if (reported.compareAndSet(false, true)) {
+        callback.failed(error);
       }
     }
   }
