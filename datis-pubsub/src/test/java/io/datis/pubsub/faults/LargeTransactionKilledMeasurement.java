@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * transaction of 1,000,000 rows. Datis commits offsets at transaction ends only, so everything of
  * that transaction delivered before the kill is delivered again; nothing may be missing.
  *
- * <p>Run it with {@code mvn -pl datis-pubsub test -Dtest=LargeTransactionKilledMeasurement}; set
- * {@code -Ddatis.measure.rows=<n>} for another size. It takes a few minutes.
+ * <p>Run it with {@code mvn -pl datis-pubsub -am test -Dtest=LargeTransactionKilledMeasurement
+ * -Dsurefire.failIfNoSpecifiedTests=false}; set {@code -Ddatis.measure.rows=<n>} for another size.
+ * It takes a few minutes.
  */
 class LargeTransactionKilledMeasurement {
 
